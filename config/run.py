@@ -1,0 +1,118 @@
+"""`make run`: migrate, seed the demo province, then run web + Celery worker + beat until Ctrl-C.
+
+With no DATABASE_URL / REDIS_URL the embedded PostgreSQL and Redis are started here once and
+handed to every child process through the environment; Ctrl-C stops the children and them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from config import embedded
+
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def _secret_key() -> str:
+    """A per-machine key kept under var/, so sessions survive restarts of the demo."""
+    path = embedded.VAR_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], check=True)
+
+
+def main() -> int:
+    env = os.environ
+    started_postgres = False
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = embedded.postgres_url()
+        started_postgres = embedded.started_postgres()
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = embedded.redis_url()
+    env.setdefault("SECRET_KEY", _secret_key())
+    port = env.setdefault("PORT", "8000")
+    host = env.get("HOST", "127.0.0.1")
+
+    _manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
+    _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput", "-v", "1")
+    _manage("seed_demo")
+    _manage("collectstatic", "--noinput", "-v", "0")
+    _manage("tenants", "refill-pool")
+
+    beat_schedule = str(embedded.VAR_DIR / "celerybeat-schedule")
+    commands = {
+        "web": [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+        ],
+        "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        "beat": [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            beat_schedule,
+        ],
+    }
+    children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+    print(
+        f"\ntinhso is running on port {port}; Ctrl-C stops web, worker, beat and the embedded services.\n",
+        flush=True,
+    )
+
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    try:
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"{name} exited with {child.returncode}; stopping the rest.", flush=True)
+                    exit_code = child.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if started_postgres:
+            embedded.stop_postgres()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

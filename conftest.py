@@ -1,0 +1,102 @@
+"""Shared fixtures: two real tenants (own schemas, own hosts) in the real PostgreSQL test database.
+
+The schemas are made once per test database; the Tenant and Domain rows are made per test
+(inside its transaction), because a transactional test's flush empties the public tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from core.tenancy import activate_public, in_tenant
+
+ALPHA = {"schema": "test_alpha", "name": "Sở Thử nghiệm A", "code": "000.00.91.H21", "label": "alpha"}
+BETA = {"schema": "test_beta", "name": "Sở Thử nghiệm B", "code": "000.00.92.H21", "label": "beta"}
+
+
+@pytest.fixture(scope="session")
+def tenant_schemas(django_db_setup: Any, django_db_blocker: Any) -> None:
+    from tenants import provisioning
+
+    with django_db_blocker.unblock():
+        for spec in (ALPHA, BETA):
+            if not provisioning.schema_exists(spec["schema"]):
+                provisioning.schema_create_migrated(spec["schema"])
+
+
+def _ensure_tenant(spec: dict[str, str]) -> Any:
+    from tenants.models import Domain, Tenant
+
+    tenant, _ = Tenant.objects.get_or_create(
+        schema_name=spec["schema"],
+        defaults={"name": spec["name"], "kind": Tenant.Kind.DEPARTMENT, "org_code": spec["code"]},
+    )
+    for purpose, host in (
+        ("workspace", f"{spec['label']}.{settings.BASE_DOMAIN}"),
+        ("portal", f"{spec['label']}-portal.{settings.BASE_DOMAIN}"),
+    ):
+        Domain.objects.get_or_create(
+            domain=host, defaults={"tenant": tenant, "purpose": purpose, "is_primary": purpose == "workspace"}
+        )
+    return tenant
+
+
+@pytest.fixture
+def province(db: Any) -> Any:
+    from tenants.services import public_tenant_ensure
+
+    return public_tenant_ensure(name="UBND tỉnh Thử nghiệm", org_code="000.00.00.H21")
+
+
+@pytest.fixture
+def tenant(db: Any, tenant_schemas: None) -> Any:
+    return _ensure_tenant(ALPHA)
+
+
+@pytest.fixture
+def other_tenant(db: Any, tenant_schemas: None) -> Any:
+    return _ensure_tenant(BETA)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test() -> Iterator[None]:
+    yield
+    activate_public()
+
+
+@pytest.fixture
+def host_of() -> Callable[..., str]:
+    def host(tenant: Any, purpose: str = "workspace") -> str:
+        return str(tenant.domains.get(purpose=purpose).domain)
+
+    return host
+
+
+@pytest.fixture
+def client_for() -> Callable[[str], Client]:
+    """A test client that sends every request with the given Host, as a browser on that subdomain."""
+
+    def make(host: str) -> Client:
+        return Client(HTTP_HOST=host)
+
+    return make
+
+
+@pytest.fixture
+def make_user() -> Callable[..., Any]:
+    """Create an account inside a tenant's schema (or the public one when tenant is None)."""
+    from django.contrib.auth import get_user_model
+
+    def make(tenant: Any, username: str, password: str = "correct horse battery", **fields: Any) -> Any:
+        User = get_user_model()
+        if tenant is None:
+            return User.objects.create_user(username=username, password=password, **fields)
+        with in_tenant(tenant):
+            return User.objects.create_user(username=username, password=password, **fields)
+
+    return make

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QlvbdhConfig(AppConfig):
+    name = "qlvbdh"
+    verbose_name = _("Quản lý văn bản và điều hành")

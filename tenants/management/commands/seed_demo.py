@@ -1,0 +1,68 @@
+"""`manage.py seed_demo`: the demo province on BASE_DOMAIN. Idempotent: run it as often as you like."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from core.tenancy import in_public, in_tenant
+from tenants import services
+from tenants.models import Tenant
+
+PROVINCE = {"name": "UBND tỉnh Gia Lai", "org_code": "000.00.00.H21"}
+DEMO_TENANTS: list[dict[str, Any]] = [
+    {"name": "Sở Thông tin và Truyền thông", "kind": "department", "org_code": "000.00.15.H21", "hosts": {}},
+    {"name": "UBND xã Mang Yang", "kind": "commune", "org_code": "000.01.33.H21", "hosts": {}},
+    {"name": "Trường THPT Đạ Tông", "kind": "school", "org_code": "000.05.15.H21", "hosts": {}},
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo province (console, a department, a commune, a school) with an admin each."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("DEMO_PASSWORD", "tinhso-demo-2026")
+        port = os.environ.get("PORT", "8000")
+        actor = services.Actor(label="seed_demo")
+        User = get_user_model()
+
+        province = services.public_tenant_ensure(**PROVINCE)
+        with in_public():
+            self._ensure_admin(User, "operator", "Quản trị viên tỉnh", password)
+        lines = [("console", f"http://{settings.BASE_DOMAIN}:{port}/", "operator")]
+
+        for spec in DEMO_TENANTS:
+            tenant = Tenant.objects.filter(org_code=spec["org_code"]).first()
+            if tenant is None:
+                tenant = services.tenant_create(
+                    actor=actor,
+                    name=spec["name"],
+                    kind=spec["kind"],
+                    org_code=spec["org_code"],
+                    hosts=spec["hosts"],
+                )
+                self.stdout.write(f"created {tenant.name}")
+            with in_tenant(tenant):
+                self._ensure_admin(User, "admin", f"Quản trị {tenant.name}", password)
+            for domain in tenant.domains.order_by("purpose"):
+                lines.append(
+                    (f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", "admin")
+                )
+
+        self.stdout.write(self.style.SUCCESS(f"Demo province {province.name} is ready."))
+        self.stdout.write(f"Every account below has the password: {password}")
+        for label, url, login in lines:
+            self.stdout.write(f"  {url:<48} login {login:<9} {label}")
+
+    @staticmethod
+    def _ensure_admin(User: Any, username: str, full_name: str, password: str) -> None:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"full_name": full_name, "is_staff": True, "is_superuser": True}
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])

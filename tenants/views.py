@@ -1,0 +1,132 @@
+"""Console pages for tenants. Thin: a form in, a service call, a redirect or the form again."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ApplicationError
+from tenants import selectors, services
+from tenants.forms import TenantCreateForm, TransitionForm
+from tenants.models import Domain
+from tenants.permissions import tenants_can_manage, tenants_can_view
+
+
+def _actor(request: HttpRequest) -> services.Actor:
+    return services.Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
+
+
+@login_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    if not tenants_can_view(request.user):
+        raise PermissionDenied
+    tenants = selectors.tenant_list(
+        status=request.GET.get("status") or None, kind=request.GET.get("kind") or None
+    )
+    return render(
+        request,
+        "tenants/console_home.html",
+        {"tenants": tenants, "can_manage": tenants_can_manage(request.user)},
+    )
+
+
+@login_required
+def tenant_create_view(request: HttpRequest) -> HttpResponse:
+    if not tenants_can_manage(request.user):
+        raise PermissionDenied
+    form = TenantCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        hosts: dict[str, str] = {
+            purpose: data[field]
+            for purpose, field in (
+                (Domain.Purpose.WORKSPACE, "workspace_host"),
+                (Domain.Purpose.PORTAL, "portal_host"),
+            )
+            if data[field]
+        }
+        try:
+            tenant = services.tenant_create(
+                actor=_actor(request),
+                name=data["name"],
+                kind=data["kind"],
+                org_code=data["org_code"],
+                parent=data["parent"],
+                hosts=hosts,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                target = {"hosts": None}.get(field, field)
+                for error in errors:
+                    form.add_error(target if target in form.fields else None, error)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã tạo đơn vị %(name)s.") % {"name": tenant.name})
+            return redirect("tenant-detail", key=str(tenant.uuid))
+    return render(request, "tenants/tenant_create.html", {"form": form})
+
+
+@login_required
+def tenant_host_proposal(request: HttpRequest) -> HttpResponse:
+    """htmx fragment: the hosts R7 proposes for the name and kind typed so far."""
+    if not tenants_can_manage(request.user):
+        raise PermissionDenied
+    hosts: dict[str, str] = {}
+    error = ""
+    name, kind = request.GET.get("name", ""), request.GET.get("kind", "")
+    if name.strip():
+        try:
+            hosts = services.tenant_propose_hosts(name=name, kind=kind)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    return render(request, "tenants/_host_proposal.html", {"hosts": hosts, "error": error})
+
+
+@login_required
+def tenant_detail_view(request: HttpRequest, key: str) -> HttpResponse:
+    if not tenants_can_view(request.user):
+        raise PermissionDenied
+    tenant = selectors.tenant_get(key=key)
+    if tenant is None:
+        raise Http404
+    return render(
+        request,
+        "tenants/tenant_detail.html",
+        {
+            "tenant": tenant,
+            "events": tenant.events.all()[:50],
+            "can_manage": tenants_can_manage(request.user),
+            "form": TransitionForm(),
+        },
+    )
+
+
+_TRANSITIONS = {
+    "suspend": services.tenant_suspend,
+    "resume": services.tenant_resume,
+    "archive": services.tenant_archive,
+}
+
+
+@require_POST
+@login_required
+def tenant_transition_view(request: HttpRequest, key: str, action: str) -> HttpResponse:
+    service = _TRANSITIONS.get(action)
+    tenant = selectors.tenant_get(key=key)
+    if service is None or tenant is None:
+        raise Http404
+    form = TransitionForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        service(actor=_actor(request), tenant=tenant, reason=reason)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã cập nhật trạng thái của %(name)s.") % {"name": tenant.name})
+    return redirect("tenant-detail", key=str(tenant.uuid))
