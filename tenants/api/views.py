@@ -66,7 +66,8 @@ class TenantListCreateApi(APIView):
             parent = selectors.tenant_get(key=parent_key)
             if parent is None:
                 return Response(
-                    {"parent_org_code": ["Không tìm thấy đơn vị cấp trên."]}, status=status.HTTP_400_BAD_REQUEST
+                    {"parent_org_code": ["Không tìm thấy đơn vị cấp trên."]},
+                    status=status.HTTP_400_BAD_REQUEST,
                 )
         tenant = services.tenant_create(actor=_actor(request), parent=parent, **values)
         tenant = Tenant.objects.prefetch_related("domains").select_related("parent").get(pk=tenant.pk)
