@@ -19,12 +19,13 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists as _schema_exists
 
-from core.tenancy import in_public
+from core.tenancy import in_public, in_schema
 from tenants.models import SpareSchema
 
 logger = logging.getLogger(__name__)
@@ -56,34 +57,34 @@ def _quoted(name: str) -> str:
     return str(connection.ops.quote_name(name))
 
 
+def _migrate(name: str, *, fake: bool = False) -> None:
+    call_command(
+        "migrate_schemas",
+        schema_name=name,
+        tenant=True,
+        fake=fake,
+        interactive=False,
+        verbosity=0,
+        stdout=io.StringIO(),
+    )
+
+
 def schema_create_migrated(name: str) -> None:
     """CREATE SCHEMA and run every tenant migration in it (the slow, always-correct way)."""
     with in_public():
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {_quoted(name)}")
-        call_command(
-            "migrate_schemas",
-            schema_name=name,
-            tenant=True,
-            interactive=False,
-            verbosity=0,
-            stdout=io.StringIO(),
-        )
+        _migrate(name)
 
 
 def schema_clone(template: str, name: str) -> None:
     """Copy `template` with django-tenants' clone_schema, then record its migrations as applied."""
     with in_public():
         CloneSchema().clone_schema(template, name, "NODATA")
-        call_command(
-            "migrate_schemas",
-            schema_name=name,
-            tenant=True,
-            fake=True,
-            interactive=False,
-            verbosity=0,
-            stdout=io.StringIO(),
-        )
+        _migrate(name, fake=True)
+    # A faked migrate builds no models, so content types and permissions would stay empty.
+    with in_schema(name):
+        emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
 
 
 def schema_rename(old: str, new: str) -> None:

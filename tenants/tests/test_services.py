@@ -178,3 +178,17 @@ def test_create_enqueues_the_pool_refill_only_after_commit(province, django_capt
         services.tenant_create(actor=CLI, name="Sở Y tế", kind="department", org_code="000.00.12.H21")
 
     assert [cb.__name__ for cb in callbacks] == ["_enqueue_refill"]
+
+
+def _count(schema: str, table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')  # noqa: S608 (fixed test names)
+        return int(cursor.fetchone()[0])
+
+
+def test_cloned_schema_has_the_same_tables_content_types_and_permissions(tenant_schemas):
+    provisioning.schema_clone("test_alpha", "clone_check")
+
+    assert _tables("clone_check") == _tables("test_alpha")
+    for table in ("django_content_type", "auth_permission", "django_migrations"):
+        assert _count("clone_check", table) == _count("test_alpha", table), table
