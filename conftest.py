@@ -100,3 +100,11 @@ def make_user() -> Callable[..., Any]:
             return User.objects.create_user(username=username, password=password, **fields)
 
     return make
+
+
+def pytest_unconfigure(config: Any) -> None:
+    # Leave no embedded PostgreSQL behind if this test run is the one that started it.
+    from config import embedded
+
+    if embedded.started_postgres():
+        embedded.stop_postgres()
