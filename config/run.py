@@ -36,10 +36,9 @@ def _manage(*args: str) -> None:
 
 def main() -> int:
     env = os.environ
-    started_postgres = False
-    if not env.get("DATABASE_URL"):
+    embedded_postgres = not env.get("DATABASE_URL")
+    if embedded_postgres:
         env["DATABASE_URL"] = embedded.postgres_url()
-        started_postgres = embedded.started_postgres()
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = embedded.redis_url()
     env.setdefault("SECRET_KEY", _secret_key())
@@ -109,7 +108,7 @@ def main() -> int:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
-        if started_postgres:
+        if embedded_postgres:
             embedded.stop_postgres()
     return exit_code
 
