@@ -103,8 +103,9 @@ def make_user() -> Callable[..., Any]:
 
 
 def pytest_unconfigure(config: Any) -> None:
-    # Leave no embedded PostgreSQL behind if this test run is the one that started it.
+    # Leave no embedded service behind that this test run started.
     from config import embedded
 
+    embedded.stop_redis()
     if embedded.started_postgres():
         embedded.stop_postgres()

