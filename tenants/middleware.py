@@ -17,9 +17,7 @@ from core.tenancy import activate_public, activate_tenant
 from tenants.models import Domain, Tenant
 
 
-def _page(
-    template: str, status: int, request: HttpRequest, context: dict[str, object] | None = None
-) -> HttpResponse:
+def _page(template: str, status: int, context: dict[str, object] | None = None) -> HttpResponse:
     body = render_to_string(template, context or {}, request=None)
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
@@ -32,17 +30,17 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         try:
             hostname = request.get_host().split(":")[0].lower().rstrip(".")
         except DisallowedHost:
-            return _page("errors/unknown_host.html", 404, request)
+            return _page("errors/unknown_host.html", 404)
 
         domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
         if domain is None:
-            return _page("errors/unknown_host.html", 404, request)
+            return _page("errors/unknown_host.html", 404)
         tenant: Tenant = domain.tenant
         purpose_is_console = domain.purpose == Domain.Purpose.CONSOLE
         if purpose_is_console != tenant.is_public or tenant.status == Tenant.Status.ARCHIVED:
-            return _page("errors/unknown_host.html", 404, request)
+            return _page("errors/unknown_host.html", 404)
         if tenant.status == Tenant.Status.SUSPENDED:
-            return _page("errors/suspended.html", 503, request, {"tenant_name": tenant.name})
+            return _page("errors/suspended.html", 503, {"tenant_name": tenant.name})
 
         tenant.domain_url = hostname
         request.tenant = tenant  # type: ignore[attr-defined]

@@ -61,9 +61,8 @@ def tenant_create_view(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
-                target = {"hosts": None}.get(field, field)
                 for error in errors:
-                    form.add_error(target if target in form.fields else None, error)
+                    form.add_error(field if field in form.fields else None, error)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
