@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from core.tenancy import activate_public, in_tenant
+from core.tenancy import activate_public, in_public, in_tenant
 
 ALPHA = {"schema": "test_alpha", "name": "Sở Thử nghiệm A", "code": "000.00.91.H21", "label": "alpha"}
 BETA = {"schema": "test_beta", "name": "Sở Thử nghiệm B", "code": "000.00.92.H21", "label": "beta"}
@@ -87,19 +87,66 @@ def client_for() -> Callable[[str], Client]:
     return make
 
 
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
 def make_user() -> Callable[..., Any]:
     """Create an account inside a tenant's schema (or the public one when tenant is None)."""
     from django.contrib.auth import get_user_model
 
-    def make(tenant: Any, username: str, password: str = "correct horse battery", **fields: Any) -> Any:
+    def make(
+        tenant: Any, username: str, password: str = PASSWORD, roles: tuple[str, ...] = (), **fields: Any
+    ) -> Any:
+        from accounts.models import RoleGrant
+
         User = get_user_model()
-        if tenant is None:
-            return User.objects.create_user(username=username, password=password, **fields)
-        with in_tenant(tenant):
-            return User.objects.create_user(username=username, password=password, **fields)
+        with in_tenant(tenant) if tenant is not None else in_public():
+            user = User.objects.create_user(username=username, password=password, **fields)
+            for role in roles:
+                RoleGrant.objects.create(user=user, role=role, granted_by="test")
+        return user
 
     return make
+
+
+def totp_now(device: Any) -> str:
+    """The code an authenticator app shows now, or in the next step if now's was just used."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if device.last_t is not None and totp.t() <= device.last_t:
+        totp.time = time.time() + device.step  # within django-otp's tolerance of one step
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def sign_in(host_of: Callable[..., str]) -> Callable[..., Client]:
+    """Sign in through the real login pages, with the second factor when the account needs one.
+
+    `tenant` None means the province console. Returns the client, signed in.
+    """
+
+    def do(tenant: Any, username: str, password: str = PASSWORD, purpose: str = "workspace") -> Client:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        host = settings.BASE_DOMAIN if tenant is None else host_of(tenant, purpose)
+        client = Client(HTTP_HOST=host)
+        response = client.post("/login/", {"username": username, "password": password})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        step = response["Location"]
+        if step.startswith("/login/setup/"):
+            assert client.get(step).status_code == 200  # shows the QR code and makes the device
+        if step.startswith(("/login/setup/", "/login/verify/")):
+            with in_tenant(tenant) if tenant is not None else in_public():
+                device = TOTPDevice.objects.get(user__username=username)
+            response = client.post(step, {"token": totp_now(device)})
+            assert response.status_code == 302, response.content.decode()[:2000]
+        return client
+
+    return do
 
 
 def pytest_unconfigure(config: Any) -> None:

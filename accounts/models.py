@@ -1,18 +1,116 @@
-"""Users. The same table exists in every schema: the public schema holds the province's
-operators and inspectors, each tenant schema that agency's own accounts."""
+"""Accounts. The same tables exist in every schema: the public schema holds the province's
+operators and inspectors, each tenant schema that agency's own people, units and roles.
+
+Accounts are never deleted and never renamed (R8, R10): deactivation keeps the person and
+their history; a database trigger refuses DELETE and a change of username.
+"""
 
 from __future__ import annotations
 
+import secrets
+import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from core.text import fold, nfc
+
+
+def _new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class OrgUnit(models.Model):
+    """A phòng, ban or tổ of the agency; units nest (a tổ inside a phòng)."""
+
+    class Kind(models.TextChoices):
+        OFFICE = "office", _("Văn phòng")
+        DIVISION = "division", _("Phòng")
+        BOARD = "board", _("Ban")
+        TEAM = "team", _("Tổ")
+        FACULTY = "faculty", _("Khoa")
+        OTHER = "other", _("Khác")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("tên đơn vị"), max_length=150)
+    folded_name = models.CharField(max_length=150, editable=False)
+    kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices, default=Kind.DIVISION)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("trực thuộc"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["folded_name"]
+        verbose_name = _("phòng, ban")
+        verbose_name_plural = _("phòng, ban")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "folded_name"], nulls_distinct=False, name="accounts_orgunit_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Position(models.Model):
+    """A position title (chức vụ): Trưởng phòng, Chuyên viên, Giáo viên..."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("chức vụ"), max_length=150)
+    folded_name = models.CharField(max_length=150, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["folded_name"]
+        verbose_name = _("chức vụ")
+        verbose_name_plural = _("chức vụ")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    folded_name = models.CharField(max_length=150, blank=True, editable=False, db_index=True)
+    birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("phòng, ban"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    position = models.ForeignKey(
+        Position,
+        verbose_name=_("chức vụ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holders",
+    )
+    must_change_password = models.BooleanField(_("phải đổi mật khẩu"), default=False)
+    temporary_password_expires_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(_("khoá lúc"), null=True, blank=True)
+    locked_reason = models.CharField(_("lý do khoá"), max_length=255, blank=True)
+    deactivated_at = models.DateTimeField(_("ngừng sử dụng lúc"), null=True, blank=True)
+    deactivated_reason = models.CharField(_("lý do ngừng sử dụng"), max_length=255, blank=True)
+    # Part of the session hash: changing it ends every open session of the account at once.
+    security_stamp = models.CharField(max_length=32, default=_new_stamp, editable=False)
 
     class Meta:
         verbose_name = _("tài khoản")
@@ -23,3 +121,122 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    # Vietnamese keyboards send composed or decomposed text: a password is the same either way.
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(nfc_password(raw_password))
+
+    def check_password(self, raw_password: str | None) -> bool:
+        return super().check_password(nfc_password(raw_password))
+
+
+def nfc_password(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    # Only NFC: spaces inside a passphrase are the user's own and stay as typed.
+    return unicodedata.normalize("NFC", raw)
+
+
+class RoleGrant(models.Model):
+    """One role held by one person. Revoking keeps the row, so who held what stays on record."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_by = models.CharField(max_length=150, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["granted_at", "id"]
+        verbose_name = _("vai trò")
+        verbose_name_plural = _("vai trò")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(revoked_at__isnull=True),
+                name="accounts_rolegrant_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}"
+
+
+class LoginEvent(models.Model):
+    """The login history each person can read about their own account."""
+
+    class Kind(models.TextChoices):
+        SUCCESS = "success", _("Đăng nhập thành công")
+        FAILURE = "failure", _("Sai tên đăng nhập hoặc mật khẩu")
+        LOCKED_OUT = "locked_out", _("Bị chặn do đăng nhập sai nhiều lần")
+        SECOND_FACTOR_FAILURE = "otp_failure", _("Sai mã xác thực hai lớp")
+        LOGOUT = "logout", _("Đăng xuất")
+        EXPIRED = "expired", _("Phiên làm việc hết hạn")
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="login_events"
+    )
+    username = models.CharField(max_length=150, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("lịch sử đăng nhập")
+        verbose_name_plural = _("lịch sử đăng nhập")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportBatch(models.Model):
+    """A staff file read and previewed; nothing is created until it is confirmed (once)."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Chờ xác nhận")
+        CONFIRMED = "confirmed", _("Đã nhập")
+        CANCELLED = "cancelled", _("Đã huỷ")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.JSONField(default=list)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("đợt nhập tài khoản")
+        verbose_name_plural = _("đợt nhập tài khoản")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def good_rows(self) -> list[dict[str, object]]:
+        return [row for row in self.rows if not row.get("errors")]
+
+    @property
+    def bad_rows(self) -> list[dict[str, object]]:
+        return [row for row in self.rows if row.get("errors")]
+
+
+def folded_name_of(value: str) -> str:
+    return " ".join(fold(nfc(value)).split())

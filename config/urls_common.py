@@ -1,8 +1,9 @@
-"""Patterns every host purpose serves: sign-in, language switch, health."""
+"""Patterns every host purpose serves: sign-in, own account, language switch, health."""
 
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+
+from accounts.urls import auth_urlpatterns
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -11,8 +12,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *auth_urlpatterns,
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
 ]

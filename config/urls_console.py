@@ -2,20 +2,30 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.urls import manage_urlpatterns
 from config.urls_common import urlpatterns as common
+from oversight import views as oversight_views
 from tenants import views as tenant_views
 
 urlpatterns = [
     *common,
+    *manage_urlpatterns,
     path("", tenant_views.console_home, name="home"),
     path("tenants/new/", tenant_views.tenant_create_view, name="tenant-create"),
     path("tenants/proposal/", tenant_views.tenant_host_proposal, name="tenant-host-proposal"),
     path("tenants/<str:key>/", tenant_views.tenant_detail_view, name="tenant-detail"),
     path("tenants/<str:key>/<str:action>/", tenant_views.tenant_transition_view, name="tenant-transition"),
+    path("statistics/", oversight_views.statistics_view, name="statistics"),
+    path("statistics/export.csv", oversight_views.statistics_export_view, name="statistics-export"),
+    path("api/v1/statistics/", oversight_views.StatisticsApi.as_view(), name="api-statistics"),
     path("api/v1/", include("tenants.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The admin signs in through the same two-step login as everything else.
+    path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/"), name="admin-login"),
     path("admin/", admin.site.urls),
 ]

@@ -2,16 +2,21 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.urls import manage_urlpatterns
 from config.urls_common import urlpatterns as common
 from qlvbdh import views as qlvbdh_views
 
 urlpatterns = [
     *common,
+    *manage_urlpatterns,
     path("", qlvbdh_views.workspace_home, name="home"),
     path("api/v1/", include("accounts.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The admin signs in through the same two-step login as everything else.
+    path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/"), name="admin-login"),
     path("admin/", admin.site.urls),
 ]

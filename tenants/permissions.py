@@ -1,33 +1,25 @@
-"""Who may manage tenants. Deny by default; the accounts issue brings the full permission layer."""
+"""Who may manage tenants: asked through the one permission layer (accounts.permissions)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-
-from core.tenancy import current_schema, public_schema_name
+from accounts.permissions import can, in_province_scope, require
 
 
 def tenants_can_manage(user: Any) -> bool:
-    """Province operators only: an active public-schema account with the permission."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if current_schema() != public_schema_name():
-        return False
-    return bool(user.is_superuser or user.has_perm("tenants.manage_tenants"))
+    """Province operators only, and only on the console (the public schema)."""
+    return in_province_scope() and can(user, "tenants.manage")
 
 
 def tenants_can_view(user: Any) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if current_schema() != public_schema_name():
-        return False
-    return bool(
-        user.is_superuser or user.has_perm("tenants.manage_tenants") or user.has_perm("tenants.view_tenant")
-    )
+    """Operators and inspectors, on the console."""
+    return in_province_scope() and can(user, "tenants.view")
 
 
 def require_manage(user: Any) -> None:
-    if not tenants_can_manage(user):
+    require(user, "tenants.manage")
+    if not in_province_scope():
+        from django.core.exceptions import PermissionDenied
+
         raise PermissionDenied

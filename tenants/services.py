@@ -6,7 +6,6 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.tenancy import in_public
 from core.text import nfc
@@ -25,30 +25,26 @@ from tenants.orgcode import normalize_org_code
 from tenants.permissions import require_manage
 from tenants.selectors import host_is_taken
 
+__all__ = [
+    "Actor",
+    "public_tenant_ensure",
+    "tenant_archive",
+    "tenant_create",
+    "tenant_propose_hosts",
+    "tenant_resume",
+    "tenant_suspend",
+]
+
 logger = logging.getLogger(__name__)
 
 CREATABLE_KINDS = [k for k in Tenant.Kind.values if k != Tenant.Kind.PROVINCE]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a signed-in user, or the command line (`user` None, trusted shell access)."""
-
-    user: Any = None
-    ip: str | None = None
-    label: str = ""
-
-    @property
-    def name(self) -> str:
-        if self.user is not None:
-            return str(self.user.get_username())
-        return self.label or "system"
 
 
 def _record(tenant: Tenant, action: str, actor: Actor, **detail: Any) -> None:
     TenantEvent.objects.create(
         tenant=tenant, action=action, actor=actor.name, actor_ip=actor.ip, detail=detail
     )
+    audit_record(actor=actor, action=f"tenant.{action}", target=tenant, **detail)
 
 
 def _authorise(actor: Actor) -> None:

@@ -18,7 +18,7 @@ from tenants.permissions import tenants_can_manage, tenants_can_view
 
 
 def _actor(request: HttpRequest) -> services.Actor:
-    return services.Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
+    return services.Actor.from_request(request)
 
 
 @login_required

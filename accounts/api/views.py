@@ -1,30 +1,219 @@
-"""Workspace API over the current tenant's accounts. Staff only until the accounts issue
-brings roles; the queryset is the current schema's table, so it can never list another tenant."""
+"""Accounts API: the same services as the pages, over the current host's schema only."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from rest_framework import permissions, serializers
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts import importing, selectors, services
+from accounts.api.serializers import (
+    ImportBatchSerializer,
+    LoginEventSerializer,
+    OrgUnitInputSerializer,
+    OrgUnitSerializer,
+    ReasonInputSerializer,
+    RoleInputSerializer,
+    UserCreateInputSerializer,
+    UserOutputSerializer,
+)
+from accounts.models import OrgUnit, User
+from accounts.permissions import can, require
+from core.audit import Actor
 
 
-class UserOutputSerializer(serializers.ModelSerializer[User]):
-    class Meta:
-        model = User
-        fields = ["uuid", "username", "full_name", "is_active"]
+def _actor(request: Request) -> Actor:
+    return Actor.from_request(request._request)
+
+
+def _account(request: Request, key: str) -> User:
+    user = selectors.account_get(reader=request.user, key=key)
+    if user is None:
+        raise Http404
+    return user
+
+
+def _unit(key: Any) -> OrgUnit | None:
+    if key is None:
+        return None
+    unit = OrgUnit.objects.filter(uuid=key, is_active=True).first()
+    if unit is None:
+        raise ValidationError({"unit": ["Không tìm thấy phòng, ban này."]})
+    return unit
 
 
 class UserListApi(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    """GET: accounts of this agency (or the province on the console). POST: create one."""
 
+    @extend_schema(responses=UserOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        users = User.objects.order_by("username").only("uuid", "username", "full_name", "is_active")
+        require(request.user, "accounts.view_accounts")
+        users = selectors.account_list(
+            reader=request.user,
+            q=request.query_params.get("q", ""),
+            status=request.query_params.get("status", ""),
+            role=request.query_params.get("role", ""),
+        )
         return Response(UserOutputSerializer(users, many=True).data)
+
+    @extend_schema(request=UserCreateInputSerializer, responses={201: UserOutputSerializer})
+    def post(self, request: Request) -> Response:
+        require(request.user, "accounts.manage_accounts")
+        data = UserCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user, password = services.user_create(
+            actor=_actor(request),
+            data=services.AccountData(
+                full_name=values["full_name"],
+                username=values["username"],
+                birth_year=values["birth_year"],
+                unit=_unit(values["unit"]),
+                position=services.position_ensure(values["position"]),
+                email=values["email"],
+                phone=values["phone"],
+                roles=values["roles"],
+            ),
+        )
+        body = dict(UserOutputSerializer(user).data)
+        body["temporary_password"] = password
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+
+class UsernameProposalApi(APIView):
+    def get(self, request: Request) -> Response:
+        require(request.user, "accounts.manage_accounts")
+        full_name = request.query_params.get("full_name", "")
+        year = request.query_params.get("birth_year", "").strip()
+        if not full_name.strip():
+            raise ValidationError({"full_name": ["Cần họ và tên."]})
+        if year and not year.isdigit():
+            raise ValidationError({"birth_year": ["Năm sinh phải là số."]})
+        username = services.user_propose_username(full_name=full_name, birth_year=int(year) if year else None)
+        return Response({"username": username})
+
+
+class UserDetailApi(APIView):
+    @extend_schema(responses=UserOutputSerializer)
+    def get(self, request: Request, key: str) -> Response:
+        require(request.user, "accounts.view_accounts")
+        return Response(UserOutputSerializer(_account(request, key)).data)
+
+
+class _UserActionApi(APIView):
+    action_name = ""
+
+    @extend_schema(request=ReasonInputSerializer, responses=UserOutputSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        user = _account(request, key)
+        if not can(request.user, "accounts.manage_accounts", user):
+            raise PermissionDenied
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reason = data.validated_data["reason"]
+        actor = _actor(request)
+        extra: dict[str, Any] = {}
+        if self.action_name == "lock":
+            user = services.user_lock(actor=actor, user=user, reason=reason)
+        elif self.action_name == "unlock":
+            user = services.user_unlock(actor=actor, user=user, reason=reason)
+        elif self.action_name == "deactivate":
+            user = services.user_deactivate(actor=actor, user=user, reason=reason)
+        elif self.action_name == "reactivate":
+            user = services.user_reactivate(actor=actor, user=user)
+        elif self.action_name == "reset-password":
+            user, extra["temporary_password"] = services.user_reset_password(actor=actor, user=user)
+        elif self.action_name == "reset-second-factor":
+            user = services.second_factor_reset(actor=actor, user=user)
+        return Response({**UserOutputSerializer(user).data, **extra}, headers={"Cache-Control": "no-store"})
+
+
+def user_action_api(name: str) -> Any:
+    return _UserActionApi.as_view(action_name=name)
+
+
+class UserRolesApi(APIView):
+    @extend_schema(request=RoleInputSerializer, responses=UserOutputSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        user = _account(request, key)
+        data = RoleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.role_grant(actor=_actor(request), user=user, role=data.validated_data["role"])
+        return Response(UserOutputSerializer(user).data)
+
+
+class UserRoleRevokeApi(APIView):
+    @extend_schema(request=None, responses=UserOutputSerializer)
+    def delete(self, request: Request, key: str, role: str) -> Response:
+        user = _account(request, key)
+        user = services.role_revoke(actor=_actor(request), user=user, role=role)
+        return Response(UserOutputSerializer(user).data)
+
+
+class ImportApi(APIView):
+    """POST a staff file (multipart field `file`): a preview with per-row errors; nothing is created."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={201: ImportBatchSerializer})
+    def post(self, request: Request) -> Response:
+        require(request.user, "accounts.manage_accounts")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Cần gửi tệp trong trường “file”."]})
+        if upload.size and upload.size > importing.MAX_BYTES:
+            raise ValidationError({"file": ["Tệp quá lớn (tối đa 5 MB)."]})
+        batch = services.import_preview(
+            actor=_actor(request), filename=upload.name or "", content=upload.read()
+        )
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+
+class ImportDetailApi(APIView):
+    @extend_schema(responses=ImportBatchSerializer)
+    def get(self, request: Request, key: str) -> Response:
+        batch = selectors.import_batch_get(reader=request.user, key=key)
+        if batch is None:
+            raise Http404
+        return Response(ImportBatchSerializer(batch).data)
+
+
+class ImportConfirmApi(APIView):
+    @extend_schema(request=None, responses=ImportBatchSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        batch = selectors.import_batch_get(reader=request.user, key=key)
+        if batch is None:
+            raise Http404
+        batch = services.import_confirm(actor=_actor(request), batch=batch)
+        return Response(ImportBatchSerializer(batch).data)
+
+
+class OrgUnitListApi(APIView):
+    @extend_schema(responses=OrgUnitSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        require(request.user, "accounts.view_units")
+        return Response(OrgUnitSerializer(selectors.unit_list(reader=request.user), many=True).data)
+
+    @extend_schema(request=OrgUnitInputSerializer, responses={201: OrgUnitSerializer})
+    def post(self, request: Request) -> Response:
+        require(request.user, "accounts.manage_units")
+        data = OrgUnitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        parent = OrgUnit.objects.filter(uuid=values["parent_unit"]).first() if values["parent_unit"] else None
+        if values["parent_unit"] and parent is None:
+            raise ValidationError({"parent_unit": ["Không tìm thấy đơn vị cấp trên."]})
+        unit = services.unit_create(
+            actor=_actor(request), name=values["name"], kind=values["kind"], parent=parent
+        )
+        return Response(OrgUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
 
 class MeApi(APIView):
@@ -36,3 +225,10 @@ class MeApi(APIView):
                 "tenant": {"name": tenant.name, "org_code": tenant.org_code} if tenant else None,
             }
         )
+
+
+class MyLoginsApi(APIView):
+    @extend_schema(responses=LoginEventSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        events = selectors.login_events_of(user=request.user)[:200]
+        return Response(LoginEventSerializer(events, many=True).data)

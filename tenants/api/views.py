@@ -33,7 +33,7 @@ class IsTenantOperator(permissions.BasePermission):
 
 
 def _actor(request: Request) -> services.Actor:
-    return services.Actor(user=request.user, ip=request.META.get("REMOTE_ADDR"))
+    return services.Actor.from_request(request._request)
 
 
 def _tenant_or_404(key: str) -> Tenant:

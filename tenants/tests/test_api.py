@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tenants.models import Tenant
@@ -14,22 +13,18 @@ CONSOLE = "gialai.localhost"
 
 
 @pytest.fixture
-def operator(province, make_user):
-    user = make_user(None, "operator1")
-    user.user_permissions.add(Permission.objects.get(codename="manage_tenants"))
-    return user
+def operator(province, make_user, sign_in):
+    make_user(None, "operator1", roles=("operator",))
+    return sign_in(None, "operator1")
 
 
 @pytest.fixture
-def inspector(province, make_user):
-    user = make_user(None, "inspector1")
-    user.user_permissions.add(Permission.objects.get(codename="view_tenant"))
-    return user
+def inspector(province, make_user, sign_in):
+    make_user(None, "inspector1", roles=("inspector",))
+    return sign_in(None, "inspector1")
 
 
-def _client(user) -> Client:
-    client = Client(HTTP_HOST=CONSOLE)
-    client.force_login(user)
+def _client(client: Client) -> Client:
     return client
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tenants.models import Tenant
@@ -12,12 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def console(province, make_user) -> Client:
-    user = make_user(None, "operator1")
-    user.user_permissions.add(Permission.objects.get(codename="manage_tenants"))
-    client = Client(HTTP_HOST="gialai.localhost")
-    client.force_login(user)
-    return client
+def console(province, make_user, sign_in) -> Client:
+    make_user(None, "operator1", roles=("operator",))
+    return sign_in(None, "operator1")
 
 
 def test_operator_creates_a_tenant_from_the_form(console):

@@ -6,9 +6,9 @@ import os
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from accounts import demo
 from core.tenancy import in_public, in_tenant
 from tenants import services
 from tenants.models import Tenant
@@ -28,12 +28,12 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "tinhso-demo-2026")
         port = os.environ.get("PORT", "8000")
         actor = services.Actor(label="seed_demo")
-        User = get_user_model()
 
         province = services.public_tenant_ensure(**PROVINCE)
         with in_public():
-            self._ensure_admin(User, "operator", "Quản trị viên tỉnh", password)
-        lines = [("console", f"http://{settings.BASE_DOMAIN}:{port}/", "operator")]
+            demo.province_people_ensure(password=password)
+        lines = [("console", f"http://{settings.BASE_DOMAIN}:{port}/", "operator, thanhtra")]
+        logins = ", ".join(username for username, *_rest in demo.TENANT_PEOPLE)
 
         for spec in DEMO_TENANTS:
             tenant = Tenant.objects.filter(org_code=spec["org_code"]).first()
@@ -47,22 +47,16 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"created {tenant.name}")
             with in_tenant(tenant):
-                self._ensure_admin(User, "admin", f"Quản trị {tenant.name}", password)
+                demo.tenant_people_ensure(password=password)
             for domain in tenant.domains.order_by("purpose"):
-                lines.append(
-                    (f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", "admin")
-                )
+                login = logins if domain.purpose == "workspace" else "(public)"
+                lines.append((f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", login))
 
         self.stdout.write(self.style.SUCCESS(f"Demo province {province.name} is ready."))
         self.stdout.write(f"Every account below has the password: {password}")
-        for label, url, login in lines:
-            self.stdout.write(f"  {url:<48} login {login:<9} {label}")
-
-    @staticmethod
-    def _ensure_admin(User: Any, username: str, full_name: str, password: str) -> None:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"full_name": full_name, "is_staff": True, "is_superuser": True}
+        self.stdout.write(
+            "operator, admin (IT officer) and nguyentd (head) enrol an authenticator app (TOTP) "
+            "at their first login."
         )
-        if created:
-            user.set_password(password)
-            user.save(update_fields=["password"])
+        for label, url, login in lines:
+            self.stdout.write(f"  {url:<48} {label}\n  {'':<48} login: {login}")

@@ -1,0 +1,38 @@
+"""API authentication that keeps the login rules: locked or half-signed-in accounts get a 401/403
+with a sentence, and an account that needs a second factor cannot use a bare password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from accounts.security import second_factor_required
+
+
+def _check(user: Any, *, verified: bool) -> None:
+    if second_factor_required(user) and not verified:
+        raise exceptions.AuthenticationFailed(
+            _("Tài khoản này cần xác thực hai lớp: hãy đăng nhập qua trang web để dùng API.")
+        )
+    if user.must_change_password:
+        raise exceptions.PermissionDenied(_("Hãy đổi mật khẩu tạm trước khi dùng hệ thống."))
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            user = result[0]
+            verified = bool(getattr(user, "is_verified", lambda: False)())
+            _check(user, verified=verified)
+        return result
+
+
+class VerifiedBasicAuthentication(authentication.BasicAuthentication):
+    def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
+        user, auth = super().authenticate_credentials(userid, password, request)
+        _check(user, verified=False)
+        return user, auth

@@ -1,0 +1,44 @@
+"""The UI shell: the navigation the signed-in person's roles open, built once per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import can, user_roles
+from accounts.roles import role_label
+
+# (url name, label, permission code or None for everyone signed in)
+NAVIGATION: list[tuple[str, Any, str | None]] = [
+    ("home", _("Trang chủ"), None),
+    ("tenant-list", _("Đơn vị"), "tenants.view"),
+    ("statistics", _("Thống kê"), "oversight.view_statistics"),
+    ("account-list", _("Tài khoản"), "accounts.view_accounts"),
+    ("unit-list", _("Phòng, ban"), "accounts.view_units"),
+    ("audit-list", _("Nhật ký"), "accounts.view_audit"),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "my_roles": []}
+    items = []
+    for name, label, code in NAVIGATION:
+        if code is not None and not can(user, code):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue  # this host's URLconf does not serve it
+        items.append(
+            {
+                "url": url,
+                "label": label,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
+        )
+    return {"nav_items": items, "my_roles": [role_label(role) for role in sorted(user_roles(user))]}

@@ -1,0 +1,149 @@
+"""`manage.py accounts import|lock|unlock|reset-password|grant|propose --tenant <schema> ...`.
+
+Runs inside one tenant's schema (or the public one with `--tenant public`). Bad input exits with
+status 1 and one sentence; an import with bad rows writes nothing unless --skip-bad-rows.
+"""
+
+from __future__ import annotations
+
+import getpass
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import services
+from accounts.models import User
+from core.audit import Actor
+from core.errors import ApplicationError
+from core.tenancy import in_schema, public_schema_name
+from tenants.models import Tenant
+
+
+def _sentence(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+class Command(BaseCommand):
+    help = "Manage a tenant's accounts from the shell: bulk import, lock, unlock, one-time reset, roles."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        def command(name: str, help_text: str) -> ArgumentParser:
+            p = sub.add_parser(name, help=help_text)
+            p.add_argument(
+                "--tenant",
+                required=True,
+                help="tenant schema, organisation code or UUID; 'public' for the province",
+            )
+            return p
+
+        imp = command("import", "import staff from an XLSX or CSV file")
+        imp.add_argument("file")
+        imp.add_argument(
+            "--dry-run", action="store_true", help="print 'full name<TAB>account name' and write nothing"
+        )
+        imp.add_argument(
+            "--skip-bad-rows", action="store_true", help="create the good rows even if some rows are bad"
+        )
+
+        for name, text in (
+            ("lock", "lock an account at once"),
+            ("unlock", "unlock an account and clear failed logins"),
+        ):
+            p = command(name, text)
+            p.add_argument("username")
+            p.add_argument("--reason", default="")
+        reset = command("reset-password", "issue a one-time password that forces a new one")
+        reset.add_argument("username")
+        grant = command("grant", "grant a role")
+        grant.add_argument("username")
+        grant.add_argument("role")
+        propose = command("propose", "show the account name rule R8 gives for a full name")
+        propose.add_argument("full_name")
+        propose.add_argument("--birth-year", type=int, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        schema = self._schema(options["tenant"])
+        actor = Actor(label=f"cli:{getpass.getuser()}")
+        try:
+            with in_schema(schema):
+                getattr(self, "_" + options["action"].replace("-", "_"))(actor, options)
+        except ValidationError as exc:
+            raise CommandError(_sentence(exc)) from exc
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+
+    @staticmethod
+    def _schema(key: str) -> str:
+        if key == public_schema_name():
+            return key
+        from tenants.selectors import tenant_get
+
+        tenant = tenant_get(key=key)
+        if tenant is None:
+            raise CommandError(f"No tenant matches {key!r}.")
+        if tenant.status == Tenant.Status.ARCHIVED:
+            raise CommandError(f"Tenant {tenant.schema_name} is archived.")
+        return str(tenant.schema_name)
+
+    @staticmethod
+    def _user(username: str) -> User:
+        user = User.objects.filter(username=username.strip().lower()).first()
+        if user is None:
+            raise CommandError(f"No account named {username!r} in this tenant.")
+        return user
+
+    def _import(self, actor: Actor, options: dict[str, Any]) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}.")
+        batch = services.import_preview(actor=actor, filename=path.name, content=path.read_bytes())
+        for row in batch.bad_rows:
+            errors = cast(list[str], row["errors"])
+            self.stderr.write(f"line {row['line']}: {row['full_name'] or '-'}: {' '.join(errors)}")
+        if options["dry_run"]:
+            for row in batch.good_rows:
+                self.stdout.write(f"{row['full_name']}\t{row['username']}")
+            services.import_cancel(actor=actor, batch=batch)
+            return
+        if batch.bad_rows and not options["skip_bad_rows"]:
+            services.import_cancel(actor=actor, batch=batch)
+            raise CommandError(
+                f"{len(batch.bad_rows)} of {len(batch.rows)} rows have errors (listed above); nothing was "
+                "written. Fix them, or pass --skip-bad-rows to create the good rows only."
+            )
+        batch = services.import_confirm(actor=actor, batch=batch)
+        for row in batch.good_rows:
+            self.stdout.write(f"{row['full_name']}\t{row['username']}")
+        self.stderr.write(
+            f"created {batch.created_count} accounts; each needs a one-time password (reset-password)."
+        )
+
+    def _lock(self, actor: Actor, options: dict[str, Any]) -> None:
+        user = services.user_lock(actor=actor, user=self._user(options["username"]), reason=options["reason"])
+        self.stdout.write(f"{user.username}\tlocked")
+
+    def _unlock(self, actor: Actor, options: dict[str, Any]) -> None:
+        user = services.user_unlock(
+            actor=actor, user=self._user(options["username"]), reason=options["reason"]
+        )
+        self.stdout.write(f"{user.username}\tunlocked")
+
+    def _reset_password(self, actor: Actor, options: dict[str, Any]) -> None:
+        user, password = services.user_reset_password(actor=actor, user=self._user(options["username"]))
+        self.stdout.write(f"{user.username}\t{password}")
+
+    def _grant(self, actor: Actor, options: dict[str, Any]) -> None:
+        user = services.role_grant(actor=actor, user=self._user(options["username"]), role=options["role"])
+        self.stdout.write(f"{user.username}\t{options['role']}")
+
+    def _propose(self, actor: Actor, options: dict[str, Any]) -> None:
+        self.stdout.write(
+            services.user_propose_username(full_name=options["full_name"], birth_year=options["birth_year"])
+        )

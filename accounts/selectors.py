@@ -1,0 +1,112 @@
+"""Reads for accounts pages and API. Every list is limited to what the reader may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
+from accounts.permissions import accounts_visible_to, can
+from core.models import AuditEntry
+from core.text import fold
+
+
+def account_list(
+    *, reader: Any, q: str = "", status: str = "", role: str = "", unit: str = ""
+) -> QuerySet[User]:
+    users = (
+        accounts_visible_to(reader)
+        .select_related("unit", "position")
+        .prefetch_related(
+            Prefetch(
+                "role_grants",
+                queryset=RoleGrant.objects.filter(revoked_at__isnull=True),
+                to_attr="active_grants",
+            )
+        )
+    )
+    if q.strip():
+        needle = " ".join(fold(q).split())
+        users = users.filter(
+            Q(folded_name__contains=needle) | Q(username__contains=needle) | Q(email__contains=needle)
+        )
+    if status == "active":
+        users = users.filter(is_active=True, locked_at__isnull=True, deactivated_at__isnull=True)
+    elif status == "locked":
+        users = users.filter(locked_at__isnull=False)
+    elif status == "deactivated":
+        users = users.filter(deactivated_at__isnull=False)
+    if role:
+        users = users.filter(role_grants__role=role, role_grants__revoked_at__isnull=True)
+    if unit:
+        users = users.filter(unit__uuid=unit) if _is_uuid(unit) else users.none()
+    return users.order_by("folded_name", "username").distinct()
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def account_get(*, reader: Any, key: str) -> User | None:
+    """By UUID or account name, among what the reader may see; None means 404."""
+    users = accounts_visible_to(reader).select_related("unit", "position")
+    if _is_uuid(key):
+        return users.filter(uuid=key).first()
+    return users.filter(username=key.strip().lower()).first()
+
+
+def account_roles(*, user: User) -> list[RoleGrant]:
+    return list(user.role_grants.filter(revoked_at__isnull=True).order_by("role"))
+
+
+def login_events_of(*, user: Any) -> QuerySet[LoginEvent]:
+    return LoginEvent.objects.filter(Q(user=user) | Q(user__isnull=True, username=user.username)).order_by(
+        "-at", "-id"
+    )
+
+
+def unit_list(*, reader: Any) -> QuerySet[OrgUnit]:
+    if not can(reader, "accounts.view_units"):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.select_related("parent").order_by("folded_name")
+
+
+def unit_tree(*, reader: Any) -> list[tuple[int, OrgUnit]]:
+    """Units in tree order with their depth, for indented display."""
+    units = list(unit_list(reader=reader))
+    children: dict[int | None, list[OrgUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    ordered: list[tuple[int, OrgUnit]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for unit in children.get(parent, []):
+            ordered.append((depth, unit))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def import_batch_get(*, reader: Any, key: str) -> ImportBatch | None:
+    if not can(reader, "accounts.manage_accounts") or not _is_uuid(key):
+        return None
+    return ImportBatch.objects.filter(uuid=key).first()
+
+
+def audit_list(*, reader: Any, action: str = "", target: str = "") -> QuerySet[AuditEntry]:
+    if not can(reader, "accounts.view_audit"):
+        return AuditEntry.objects.none()
+    entries = AuditEntry.objects.all()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    if target:
+        entries = entries.filter(target_id=target)
+    return entries.order_by("-id")

@@ -1,0 +1,3 @@
+from accounts.views.login import lockout_response
+
+__all__ = ["lockout_response"]

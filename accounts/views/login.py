@@ -1,0 +1,188 @@
+"""Sign-in in two steps: password, then (for privileged roles or enrolled people) a TOTP code.
+
+The session becomes authenticated only after the last step: until then it holds just the id of
+the person halfway through, for a few minutes.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, user_login_failed
+from django.contrib.auth import login as auth_login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import services
+from accounts.forms import LoginForm, TokenForm
+from accounts.security import address_blocked, second_factor_required
+from core.audit import Actor
+from core.http import client_ip
+
+_PENDING = "tinhso_pending_login"
+_PENDING_SECONDS = 300
+_MAX_TOKEN_FAILURES = 5
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}):
+        return value
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_user(request: HttpRequest) -> tuple[Any, dict[str, Any]] | tuple[None, None]:
+    pending = request.session.get(_PENDING)
+    if not pending or time.time() - pending.get("at", 0) > _PENDING_SECONDS:
+        request.session.pop(_PENDING, None)
+        return None, None
+    user = get_user_model().objects.filter(pk=pending["uid"], is_active=True, locked_at__isnull=True).first()
+    if user is None:
+        request.session.pop(_PENDING, None)
+        return None, None
+    return user, pending
+
+
+def _finish(request: HttpRequest, user: Any, backend: str, device: Any, next_url: str) -> HttpResponse:
+    request.session.pop(_PENDING, None)
+    auth_login(request, user, backend=backend)
+    if device is not None:
+        otp_login(request, device)
+    return HttpResponseRedirect(next_url)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(next_url)
+    if request.method == "POST" and address_blocked(request):
+        return lockout_response(request, credentials={"username": request.POST.get("username", "")})
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        if not second_factor_required(user):
+            return _finish(request, user, user.backend, None, next_url)
+        request.session[_PENDING] = {
+            "uid": user.pk,
+            "backend": user.backend,
+            "at": time.time(),
+            "next": next_url,
+            "failures": 0,
+        }
+        step = "login-verify" if user_has_device(user) else "login-setup"
+        return redirect(step)
+    return render(request, "registration/login.html", {"form": form, "next": next_url})
+
+
+def _token_failed(request: HttpRequest, user: Any, pending: dict[str, Any]) -> None:
+    """A wrong code counts towards the same lockout as a wrong password."""
+    pending["failures"] = pending.get("failures", 0) + 1
+    request.session[_PENDING] = pending
+    services.login_event_record(request, username=user.username, user=user, kind="otp_failure")
+    user_login_failed.send(sender=__name__, credentials={"username": user.username}, request=request)
+    if pending["failures"] >= _MAX_TOKEN_FAILURES:
+        request.session.pop(_PENDING, None)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def login_verify_view(request: HttpRequest) -> HttpResponse:
+    user, pending = _pending_user(request)
+    if user is None or pending is None:
+        messages.info(request, _("Vui lòng đăng nhập lại."))
+        return redirect("login")
+    if not user_has_device(user):
+        return redirect("login-setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["token"])
+        if device is not None:
+            return _finish(request, user, pending["backend"], device, pending["next"])
+        _token_failed(request, user, pending)
+        if _PENDING not in request.session:
+            messages.error(request, _("Sai mã xác thực quá nhiều lần; vui lòng đăng nhập lại."))
+            return redirect("login")
+        form.add_error("token", _("Mã xác thực không đúng hoặc đã hết hạn."))
+    return render(request, "accounts/login_verify.html", {"form": form, "person": user})
+
+
+def _qr_svg(url: str) -> str:
+    return str(segno.make(url, error="m").svg_inline(scale=4))
+
+
+def _secret_of(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def login_setup_view(request: HttpRequest) -> HttpResponse:
+    """First sign-in of a privileged account: enrol an authenticator app, then finish signing in."""
+    user, pending = _pending_user(request)
+    if user is None or pending is None:
+        messages.info(request, _("Vui lòng đăng nhập lại."))
+        return redirect("login")
+    if user_has_device(user):
+        return redirect("login-verify")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            services.second_factor_enrolled(
+                actor=Actor(user=user, ip=client_ip(request)), user=user, device_name=device.name
+            )
+            return _finish(request, user, pending["backend"], device, pending["next"])
+        _token_failed(request, user, pending)
+        if _PENDING not in request.session:
+            messages.error(request, _("Sai mã xác thực quá nhiều lần; vui lòng đăng nhập lại."))
+            return redirect("login")
+        form.add_error("token", _("Mã xác thực không đúng; kiểm tra giờ trên điện thoại và thử lại."))
+    return render(
+        request,
+        "accounts/login_setup.html",
+        {"form": form, "person": user, "qr": _qr_svg(device.config_url), "secret": _secret_of(device)},
+    )
+
+
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes calls this when an account name is locked out after repeated failures."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    services.login_event_record(
+        request,
+        username=str(username).strip().lower(),
+        user=get_user_model().objects.filter(username=str(username).strip().lower()).first(),
+        kind="locked_out",
+    )
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    message = _(
+        "Tài khoản tạm bị khoá do đăng nhập sai %(n)s lần. Thử lại sau %(m)s phút "
+        "hoặc liên hệ cán bộ phụ trách CNTT của đơn vị để mở khoá."
+    ) % {"n": settings.AXES_FAILURE_LIMIT, "m": minutes}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "locked_out"}, status=429)
+    form = LoginForm(request)
+    return render(request, "registration/login.html", {"form": form, "lockout": message}, status=429)

@@ -1,0 +1,107 @@
+"""The signed-in person's own account: profile, password, second factor, login history."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import selectors, services
+from accounts.forms import PasswordChangeForm, TokenForm
+from accounts.models import User
+from accounts.security import second_factor_mandatory
+from accounts.views.login import _qr_svg, _secret_of
+from core.audit import Actor
+from core.errors import ApplicationError
+
+
+@login_required
+def my_account_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/me.html",
+        {
+            "person": user,
+            "has_device": user_has_device(user),
+            "second_factor_mandatory": second_factor_mandatory(user),
+            "events": selectors.login_events_of(user=user)[:10],
+        },
+    )
+
+
+@login_required
+def my_logins_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "accounts/my_logins.html", {"events": selectors.login_events_of(user=request.user)[:200]}
+    )
+
+
+@sensitive_post_parameters()
+@never_cache
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(
+                actor=Actor.from_request(request),
+                user=request.user,  # type: ignore[arg-type]
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            device = getattr(request.user, "otp_device", None)
+            update_session_auth_hash(request, user)  # this session stays; others end
+            if device is not None:
+                otp_login(request, device)
+            messages.success(request, _("Đã đổi mật khẩu."))
+            return redirect("my-account")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@never_cache
+@login_required
+def my_second_factor_view(request: HttpRequest) -> HttpResponse:
+    """Anyone may turn TOTP on for their own account; privileged roles already have it."""
+    user = request.user
+    if user_has_device(user):
+        messages.info(request, _("Tài khoản đã bật xác thực hai lớp."))
+        return redirect("my-account")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            services.second_factor_enrolled(
+                actor=Actor.from_request(request), user=cast(User, user), device_name=device.name
+            )
+            messages.success(request, _("Đã bật xác thực hai lớp."))
+            return redirect("my-account")
+        form.add_error("token", _("Mã xác thực không đúng; kiểm tra giờ trên điện thoại và thử lại."))
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {"form": form, "qr": _qr_svg(device.config_url), "secret": _secret_of(device)},
+    )
