@@ -69,6 +69,29 @@ def _public_schema_after_test() -> Iterator[None]:
     activate_public()
 
 
+@pytest.fixture(autouse=True)
+def _empty_tenant_schemas_after_transactional_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Django's flush empties only the public schema's tables; committed tenant rows would leak into
+    later tests. TRUNCATE (which the append-only triggers allow) empties the test tenants too."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for spec in (ALPHA, BETA):
+            cursor.execute(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+                "WHERE schemaname = %s AND tablename NOT IN ('django_migrations', 'django_content_type', "
+                "'auth_permission')",
+                [spec["schema"]],
+            )
+            tables = [row[0] for row in cursor.fetchall()]
+            if tables:
+                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
 @pytest.fixture
 def host_of() -> Callable[..., str]:
     def host(tenant: Any, purpose: str = "workspace") -> str:
@@ -98,9 +121,10 @@ def make_user() -> Callable[..., Any]:
     def make(
         tenant: Any, username: str, password: str = PASSWORD, roles: tuple[str, ...] = (), **fields: Any
     ) -> Any:
-        from accounts.models import RoleGrant
+        from accounts.models import RoleGrant, folded_name_of
 
         User = get_user_model()
+        fields.setdefault("folded_name", folded_name_of(fields.get("full_name", "")))
         with in_tenant(tenant) if tenant is not None else in_public():
             user = User.objects.create_user(username=username, password=password, **fields)
             for role in roles:

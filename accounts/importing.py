@@ -524,7 +524,7 @@ def _year_of(value: object) -> tuple[int | None, str]:
             return int(value), str(int(value))
         return None, _cell_text(value)
     text = _cell_text(value)
-    for pattern in (_YEAR, ):
+    for pattern in (_YEAR, _DATE_DMY, _DATE_YMD):
         match = pattern.fullmatch(text)
         if match:
             return int(match.group(1)), text

@@ -1,0 +1,88 @@
+"""The permission layer: roles grant codes, deny by default, scope by schema, object rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts import services
+from accounts.permissions import can, object_rule, require, user_roles
+from core.audit import Actor
+from core.tenancy import in_public, in_tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_code_and_no_role_are_denied(tenant, make_user):
+    person = make_user(tenant, "lananh")
+    clerk = make_user(tenant, "thuyctp", roles=("clerk",))
+    with in_tenant(tenant):
+        assert not can(person, "qlvbdh.register_incoming")
+        assert can(clerk, "qlvbdh.register_incoming")
+        assert not can(clerk, "qlvbdh.no_such_permission")
+        assert not can(clerk, "accounts.manage_accounts")
+        assert not can(None, "qlvbdh.register_incoming")
+
+
+def test_one_person_may_hold_several_roles(tenant, make_user):
+    person = make_user(tenant, "thuyctp", roles=("clerk", "board_secretary"))
+    with in_tenant(tenant):
+        assert user_roles(person) == {"clerk", "board_secretary"}
+        assert can(person, "qlvbdh.register_incoming")
+        assert can(person, "portal.publish")
+        assert not can(person, "portal.take_down")
+
+
+def test_roles_count_only_in_their_own_scope(tenant, province, make_user):
+    # a province role written into a tenant schema, and a tenant role into the public one
+    in_tenant_row = make_user(tenant, "odd", roles=("operator",))
+    in_public_row = make_user(None, "odd2", roles=("head",))
+    with in_tenant(tenant):
+        assert not can(in_tenant_row, "tenants.manage")
+    with in_public():
+        assert not can(in_public_row, "qlvbdh.direct")
+
+
+def test_superuser_holds_only_its_scope_codes(tenant, make_user):
+    root = make_user(tenant, "root", is_superuser=True)
+    with in_tenant(tenant):
+        assert can(root, "accounts.manage_accounts")
+        assert not can(root, "tenants.manage")
+
+
+def test_locked_or_deactivated_person_holds_nothing(tenant, make_user):
+    head = make_user(tenant, "nguyentd", roles=("head",))
+    with in_tenant(tenant):
+        services.user_lock(actor=Actor(label="test"), user=head, reason="lost")
+        head.refresh_from_db()
+        assert not can(head, "qlvbdh.direct")
+
+
+def test_object_rule_decides_for_an_object(tenant, make_user):
+    head = make_user(tenant, "nguyentd", roles=("head",))
+
+    @object_rule("qlvbdh.sign")
+    def _own_documents_only(user, document):
+        return document["signer"] == user.username
+
+    with in_tenant(tenant):
+        assert can(head, "qlvbdh.sign")
+        assert can(head, "qlvbdh.sign", {"signer": "nguyentd"})
+        assert not can(head, "qlvbdh.sign", {"signer": "someone"})
+        from django.core.exceptions import PermissionDenied
+
+        with pytest.raises(PermissionDenied):
+            require(head, "qlvbdh.sign", {"signer": "someone"})
+    from accounts.permissions import _object_rules
+
+    del _object_rules["qlvbdh.sign"]
+
+
+def test_revoked_role_stops_counting_and_is_kept_on_record(tenant, make_user):
+    person = make_user(tenant, "thuyctp", roles=("clerk",))
+    with in_tenant(tenant):
+        services.role_revoke(actor=Actor(label="test"), user=person, role="clerk")
+        person.refresh_from_db()
+        assert not can(person, "qlvbdh.register_incoming")
+        grant = person.role_grants.get(role="clerk")
+        assert grant.revoked_at is not None
+        assert grant.revoked_by == "test"
