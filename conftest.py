@@ -64,6 +64,14 @@ def other_tenant(db: Any, tenant_schemas: None) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Counters kept in the cache (failed logins per address) must not leak from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_after_test() -> Iterator[None]:
     yield
     activate_public()

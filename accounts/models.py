@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -230,11 +231,11 @@ class ImportBatch(models.Model):
         return self.filename
 
     @property
-    def good_rows(self) -> list[dict[str, object]]:
+    def good_rows(self) -> list[dict[str, Any]]:
         return [row for row in self.rows if not row.get("errors")]
 
     @property
-    def bad_rows(self) -> list[dict[str, object]]:
+    def bad_rows(self) -> list[dict[str, Any]]:
         return [row for row in self.rows if row.get("errors")]
 
 

@@ -397,9 +397,25 @@ def password_change(*, actor: Actor, user: User, old_password: str, new_password
     return target
 
 
-def second_factor_enrolled(*, actor: Actor, user: User, device_name: str) -> None:
+def second_factor_pending_device(*, user: User) -> Any:
+    """The not yet confirmed authenticator being enrolled (made on first need, reused after)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
+    return device
+
+
+def second_factor_confirm(*, actor: Actor, user: User, device: Any, token: str) -> bool:
+    """Confirm the enrolment with the first code the app shows. False: wrong code, nothing changed."""
+    if device.user_id != user.pk or not device.verify_token(token):
+        return False
     with transaction.atomic():
-        audit_record(actor=actor, action="account.enrol_second_factor", target=user, device=device_name)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(actor=actor, action="account.enrol_second_factor", target=user, device=device.name)
+    return True
 
 
 def login_event_record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -45,7 +46,7 @@ def _unit(key: Any) -> OrgUnit | None:
         return None
     unit = OrgUnit.objects.filter(uuid=key, is_active=True).first()
     if unit is None:
-        raise ValidationError({"unit": ["Không tìm thấy phòng, ban này."]})
+        raise ValidationError({"unit": [_("Không tìm thấy phòng, ban này.")]})
     return unit
 
 
@@ -93,9 +94,9 @@ class UsernameProposalApi(APIView):
         full_name = request.query_params.get("full_name", "")
         year = request.query_params.get("birth_year", "").strip()
         if not full_name.strip():
-            raise ValidationError({"full_name": ["Cần họ và tên."]})
+            raise ValidationError({"full_name": [_("Cần họ và tên.")]})
         if year and not year.isdigit():
-            raise ValidationError({"birth_year": ["Năm sinh phải là số."]})
+            raise ValidationError({"birth_year": [_("Năm sinh phải là số.")]})
         username = services.user_propose_username(full_name=full_name, birth_year=int(year) if year else None)
         return Response({"username": username})
 
@@ -167,9 +168,9 @@ class ImportApi(APIView):
         require(request.user, "accounts.manage_accounts")
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError({"file": ["Cần gửi tệp trong trường “file”."]})
+            raise ValidationError({"file": [_("Cần gửi tệp trong trường “file”.")]})
         if upload.size and upload.size > importing.MAX_BYTES:
-            raise ValidationError({"file": ["Tệp quá lớn (tối đa 5 MB)."]})
+            raise ValidationError({"file": [_("Tệp quá lớn (tối đa 5 MB).")]})
         batch = services.import_preview(
             actor=_actor(request), filename=upload.name or "", content=upload.read()
         )
@@ -209,7 +210,7 @@ class OrgUnitListApi(APIView):
         values = data.validated_data
         parent = OrgUnit.objects.filter(uuid=values["parent_unit"]).first() if values["parent_unit"] else None
         if values["parent_unit"] and parent is None:
-            raise ValidationError({"parent_unit": ["Không tìm thấy đơn vị cấp trên."]})
+            raise ValidationError({"parent_unit": [_("Không tìm thấy phòng, ban cấp trên.")]})
         unit = services.unit_create(
             actor=_actor(request), name=values["name"], kind=values["kind"], parent=parent
         )

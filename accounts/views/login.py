@@ -142,17 +142,13 @@ def login_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     if user_has_device(user):
         return redirect("login-verify")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
+    device = services.second_factor_pending_device(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            services.second_factor_enrolled(
-                actor=Actor(user=user, ip=client_ip(request)), user=user, device_name=device.name
-            )
+        actor = Actor(user=user, ip=client_ip(request))
+        if services.second_factor_confirm(
+            actor=actor, user=user, device=device, token=form.cleaned_data["token"]
+        ):
             return _finish(request, user, pending["backend"], device, pending["next"])
         _token_failed(request, user, pending)
         if _PENDING not in request.session:

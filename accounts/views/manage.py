@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -167,11 +168,11 @@ _ACTIONS = {
     "reset-second-factor": lambda actor, user, reason: services.second_factor_reset(actor=actor, user=user),
 }
 _DONE = {
-    "lock": _("Đã khoá tài khoản %(name)s; các phiên đang mở đã kết thúc."),
-    "unlock": _("Đã mở khoá tài khoản %(name)s."),
-    "deactivate": _("Đã ngừng sử dụng tài khoản %(name)s; lịch sử được giữ nguyên."),
-    "reactivate": _("Đã cho phép tài khoản %(name)s hoạt động trở lại."),
-    "reset-second-factor": _("Đã gỡ thiết bị xác thực của %(name)s; lần đăng nhập tới sẽ đăng ký lại."),
+    "lock": gettext_lazy("Đã khoá tài khoản %(name)s; các phiên đang mở đã kết thúc."),
+    "unlock": gettext_lazy("Đã mở khoá tài khoản %(name)s."),
+    "deactivate": gettext_lazy("Đã ngừng sử dụng tài khoản %(name)s; lịch sử được giữ nguyên."),
+    "reactivate": gettext_lazy("Đã cho phép tài khoản %(name)s hoạt động trở lại."),
+    "reset-second-factor": gettext_lazy("Đã gỡ thiết bị xác thực của %(name)s; lần đăng nhập tới sẽ đăng ký lại."),
 }
 
 
@@ -241,7 +242,7 @@ def account_action_view(request: HttpRequest, key: str, action: str) -> HttpResp
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _DONE[action] % {"name": person.username})
+        messages.success(request, str(_DONE[action]) % {"name": person.username})
     return redirect("account-detail", key=str(person.uuid))
 
 

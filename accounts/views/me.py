@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors, services
 from accounts.forms import PasswordChangeForm, TokenForm
@@ -85,18 +84,15 @@ def my_second_factor_view(request: HttpRequest) -> HttpResponse:
     if user_has_device(user):
         messages.info(request, _("Tài khoản đã bật xác thực hai lớp."))
         return redirect("my-account")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
+    person = cast(User, user)
+    device = services.second_factor_pending_device(user=person)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        token = form.cleaned_data["token"]
+        if services.second_factor_confirm(
+            actor=Actor.from_request(request), user=person, device=device, token=token
+        ):
             otp_login(request, device)
-            services.second_factor_enrolled(
-                actor=Actor.from_request(request), user=cast(User, user), device_name=device.name
-            )
             messages.success(request, _("Đã bật xác thực hai lớp."))
             return redirect("my-account")
         form.add_error("token", _("Mã xác thực không đúng; kiểm tra giờ trên điện thoại và thử lại."))
