@@ -172,7 +172,9 @@ _DONE = {
     "unlock": gettext_lazy("Đã mở khoá tài khoản %(name)s."),
     "deactivate": gettext_lazy("Đã ngừng sử dụng tài khoản %(name)s; lịch sử được giữ nguyên."),
     "reactivate": gettext_lazy("Đã cho phép tài khoản %(name)s hoạt động trở lại."),
-    "reset-second-factor": gettext_lazy("Đã gỡ thiết bị xác thực của %(name)s; lần đăng nhập tới sẽ đăng ký lại."),
+    "reset-second-factor": gettext_lazy(
+        "Đã gỡ thiết bị xác thực của %(name)s; lần đăng nhập tới sẽ đăng ký lại."
+    ),
 }
 
 
