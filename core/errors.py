@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 
 class ApplicationError(Exception):
     def __init__(self, message: str, *, code: str = "invalid", extra: dict[str, Any] | None = None) -> None:
@@ -11,3 +13,17 @@ class ApplicationError(Exception):
         self.message = message
         self.code = code
         self.extra = extra or {}
+
+
+def validation_sentence(exc: ValidationError) -> str:
+    """A ValidationError as one line for a command's exit message: `field: message ...`."""
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def form_add_validation_errors(form: Any, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, form_add_validation_errors
 from tenants import selectors, services
 from tenants.forms import TenantCreateForm, TransitionForm
 from tenants.models import Domain
@@ -60,9 +60,7 @@ def tenant_create_view(request: HttpRequest) -> HttpResponse:
                 hosts=hosts,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form_add_validation_errors(form, exc)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:

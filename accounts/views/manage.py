@@ -6,8 +6,6 @@ is shown once on the response page and never stored in a message or the session.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,13 +31,7 @@ from accounts.models import User
 from accounts.permissions import can, in_province_scope, require
 from accounts.roles import Role, roles_for_scope
 from core.audit import Actor
-from core.errors import ApplicationError
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
+from core.errors import ApplicationError, form_add_validation_errors
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -87,7 +79,7 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_validation_errors(form, exc)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -316,7 +308,7 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
                     parent=form.cleaned_data["parent"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_validation_errors(form, exc)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.security import second_factor_mandatory
 from accounts.views.login import _qr_svg, _secret_of
 from core.audit import Actor
-from core.errors import ApplicationError
+from core.errors import ApplicationError, form_add_validation_errors
 
 
 @login_required
@@ -61,9 +61,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form_add_validation_errors(form, exc)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:

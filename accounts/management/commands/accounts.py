@@ -17,15 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import services
 from accounts.models import User
 from core.audit import Actor
-from core.errors import ApplicationError
+from core.errors import ApplicationError, validation_sentence
 from core.tenancy import in_schema, public_schema_name
 from tenants.models import Tenant
-
-
-def _sentence(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
-    return " ".join(exc.messages)
 
 
 class Command(BaseCommand):
@@ -75,7 +69,7 @@ class Command(BaseCommand):
             with in_schema(schema):
                 getattr(self, "_" + options["action"].replace("-", "_"))(actor, options)
         except ValidationError as exc:
-            raise CommandError(_sentence(exc)) from exc
+            raise CommandError(validation_sentence(exc)) from exc
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
 

@@ -13,15 +13,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, validation_sentence
 from tenants import provisioning, selectors, services
 from tenants.forms import KIND_CHOICES
-
-
-def _sentence(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
-    return " ".join(exc.messages)
 
 
 class Command(BaseCommand):
@@ -84,7 +78,7 @@ class Command(BaseCommand):
                 created = provisioning.spare_pool_refill(options["size"])
                 self.stdout.write(f"created {created} spare schema(s)")
         except ValidationError as exc:
-            raise CommandError(_sentence(exc)) from exc
+            raise CommandError(validation_sentence(exc)) from exc
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
 
