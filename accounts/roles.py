@@ -77,7 +77,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.EDITOR: frozenset({"portal.submit", "portal.edit"}),
     Role.CONTRIBUTOR: frozenset({"portal.submit"}),
     Role.OPERATOR: frozenset(
-        _ACCOUNTS_ADMIN
+        (_ACCOUNTS_ADMIN - {"accounts.view_units", "accounts.manage_units"})  # the province has no units here
         | {"tenants.view", "tenants.manage", "oversight.view_statistics", "oversight.export_statistics"}
         | {"backups.run", "backups.restore", "interagency.watch"}
     ),

@@ -261,3 +261,16 @@ def test_each_person_sees_their_own_login_history(tenant, make_user, client_for,
     with in_tenant(tenant):
         assert LoginEvent.objects.filter(username="hoangvm").count() == 1
     assert len(api) == 2  # hoangvm's failure is not in lananh's history
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_api_password_guessing_is_locked_out_too(tenant, make_user, client_for, host_of):
+    make_user(tenant, "lananh", roles=("deputy_head",))
+
+    def api(password: str) -> int:
+        token = base64.b64encode(f"lananh:{password}".encode()).decode()
+        return client_for(host_of(tenant)).get("/api/v1/users/", HTTP_AUTHORIZATION=f"Basic {token}").status_code
+
+    assert [api("guess number one") for _ in range(3)] == [403, 403, 403]
+    assert api(PASSWORD) in (401, 403, 429)
+    assert _login(client_for(host_of(tenant)), "lananh").status_code == 429
