@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -63,9 +64,13 @@ class AccountCreateForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Vai trò"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
+    # One key per opened form: submitting it twice creates one account.
+    request_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["request_key"] = uuid.uuid4().hex
         self.fields["unit"].queryset = OrgUnit.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["roles"].choices = _role_choices()  # type: ignore[attr-defined]
 

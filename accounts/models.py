@@ -110,6 +110,9 @@ class User(AbstractUser):
     locked_reason = models.CharField(_("lý do khoá"), max_length=255, blank=True)
     deactivated_at = models.DateTimeField(_("ngừng sử dụng lúc"), null=True, blank=True)
     deactivated_reason = models.CharField(_("lý do ngừng sử dụng"), max_length=255, blank=True)
+    # The form's or API client's key for the request that created the account: a repeated
+    # submission (double click, retry) finds this account instead of making a second one.
+    creation_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     # Part of the session hash: changing it ends every open session of the account at once.
     security_stamp = models.CharField(max_length=32, default=_new_stamp, editable=False)
 

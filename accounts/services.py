@@ -109,6 +109,7 @@ class AccountData:
     email: str = ""
     phone: str = ""
     roles: list[str] = field(default_factory=list)
+    request_key: str = ""  # idempotency: the same key never creates a second account
 
 
 def _validate_birth_year(value: int | None, errors: dict[str, list[str]]) -> None:
@@ -137,6 +138,9 @@ def _validate_roles(roles: Iterable[str], errors: dict[str, list[str]]) -> list[
 def user_create(*, actor: Actor, data: AccountData) -> tuple[User, str]:
     """Create an account with a one-time password to hand over; the person must change it at first login."""
     _require(actor, "accounts.manage_accounts")
+    request_key = (data.request_key or "").strip()[:64] or None
+    if request_key:
+        _refuse_repeat(request_key)
     errors: dict[str, list[str]] = {}
     full_name = _clean_text(data.full_name, _("Họ và tên"), errors, "full_name")
     if not full_name:
@@ -180,6 +184,7 @@ def user_create(*, actor: Actor, data: AccountData) -> tuple[User, str]:
                 position=data.position,
                 email=email,
                 phone=(data.phone or "").strip(),
+                creation_key=request_key,
             )
             password = _issue_temporary_password(user)
             user.save()
@@ -188,10 +193,23 @@ def user_create(*, actor: Actor, data: AccountData) -> tuple[User, str]:
             )
             audit_record(actor=actor, action="account.create", target=user, roles=roles, full_name=full_name)
     except IntegrityError as exc:
+        if request_key:
+            _refuse_repeat(request_key)  # the same request, committed by a concurrent repeat
         raise ApplicationError(
             _("Tên tài khoản %(name)s vừa được dùng cho người khác; hãy thử lại.") % {"name": username}
         ) from exc
     return user, password
+
+
+def _refuse_repeat(request_key: str) -> None:
+    existing = User.objects.filter(creation_key=request_key).first()
+    if existing is not None:
+        raise ApplicationError(
+            _("Yêu cầu này đã tạo tài khoản %(name)s; không tạo thêm.") % {"name": existing.username},
+            code="already_created",
+            extra={"uuid": str(existing.uuid), "username": existing.username},
+            status=409,
+        )
 
 
 def _lock_target(actor: Actor, user: User) -> User:

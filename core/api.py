@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,7 +17,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, ApplicationError):
-        return Response(
-            {"detail": exc.message, "code": exc.code, **exc.extra}, status=status.HTTP_400_BAD_REQUEST
-        )
+        return Response({"detail": exc.message, "code": exc.code, **exc.extra}, status=exc.status)
     return drf_exception_handler(exc, context)

@@ -8,11 +8,14 @@ from django.core.exceptions import ValidationError
 
 
 class ApplicationError(Exception):
-    def __init__(self, message: str, *, code: str = "invalid", extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str = "invalid", extra: dict[str, Any] | None = None, status: int = 400
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.extra = extra or {}
+        self.status = status  # the API's answer: 400, or 409 when the request repeats a done one
 
 
 def validation_sentence(exc: ValidationError) -> str:

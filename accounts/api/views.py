@@ -81,6 +81,7 @@ class UserListApi(APIView):
                 email=values["email"],
                 phone=values["phone"],
                 roles=values["roles"],
+                request_key=request.headers.get("Idempotency-Key", ""),
             ),
         )
         body = dict(UserOutputSerializer(user).data)

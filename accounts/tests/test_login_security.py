@@ -269,7 +269,9 @@ def test_api_password_guessing_is_locked_out_too(tenant, make_user, client_for, 
 
     def api(password: str) -> int:
         token = base64.b64encode(f"lananh:{password}".encode()).decode()
-        return client_for(host_of(tenant)).get("/api/v1/users/", HTTP_AUTHORIZATION=f"Basic {token}").status_code
+        return (
+            client_for(host_of(tenant)).get("/api/v1/users/", HTTP_AUTHORIZATION=f"Basic {token}").status_code
+        )
 
     assert [api("guess number one") for _ in range(3)] == [403, 403, 403]
     assert api(PASSWORD) in (401, 403, 429)

@@ -197,3 +197,32 @@ def test_accounts_are_never_deleted_nor_renamed(tenant, make_user):
         with pytest.raises((InternalError, IntegrityError, ProgrammingError)), transaction.atomic():
             User.objects.filter(pk=person.pk).update(username="lananh2")
         assert User.objects.filter(username="lananh").exists()
+
+
+def test_submitting_the_create_form_twice_makes_one_account(tenant, officer):
+    form = officer.get("/accounts/new/").content.decode()
+    key = form.split('name="request_key" value="')[1].split('"')[0]
+    data = {"full_name": "Cao Thị Phương Thuý", "request_key": key}
+
+    first = officer.post("/accounts/new/", data)
+    second = officer.post("/accounts/new/", data)
+
+    assert first.status_code == 200
+    assert second.status_code == 302  # to the account the first submission made
+    with in_tenant(tenant):
+        person = User.objects.get(full_name="Cao Thị Phương Thuý")
+        assert second["Location"] == f"/accounts/{person.uuid}/"
+
+
+def test_api_create_with_the_same_idempotency_key_is_a_conflict_not_a_second_account(tenant, officer):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "hr-2026-0042"}
+    body = {"full_name": "Trần Đình Nguyên"}
+
+    first = officer.post("/api/v1/users/", body, content_type="application/json", **headers)
+    again = officer.post("/api/v1/users/", body, content_type="application/json", **headers)
+
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.json()["username"] == "nguyentd"
+    with in_tenant(tenant):
+        assert User.objects.filter(full_name="Trần Đình Nguyên").count() == 1

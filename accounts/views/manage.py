@@ -76,11 +76,15 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
                     email=data["email"],
                     phone=data["phone"],
                     roles=list(data["roles"]),
+                    request_key=data["request_key"],
                 ),
             )
         except ValidationError as exc:
             form_add_validation_errors(form, exc)
         except ApplicationError as exc:
+            if exc.code == "already_created":
+                messages.info(request, exc.message)
+                return redirect("account-detail", key=exc.extra["uuid"])
             form.add_error(None, exc.message)
         else:
             return _no_store(
