@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -61,8 +62,11 @@ class UserListApi(APIView):
             q=request.query_params.get("q", ""),
             status=request.query_params.get("status", ""),
             role=request.query_params.get("role", ""),
+            unit=request.query_params.get("unit", ""),
         )
-        return Response(UserOutputSerializer(users, many=True).data)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(users, request, view=self)
+        return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
 
     @extend_schema(request=UserCreateInputSerializer, responses={201: UserOutputSerializer})
     def post(self, request: Request) -> Response:
