@@ -112,6 +112,15 @@ class UnitCreateForm(forms.Form):
         self.fields["parent"].queryset = OrgUnit.objects.filter(is_active=True)  # type: ignore[attr-defined]
 
 
+class UnitUpdateForm(UnitCreateForm):
+    is_active = forms.BooleanField(label=_("Đang hoạt động"), required=False)
+
+    def __init__(self, *args: Any, unit: OrgUnit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not under itself: the service checks deeper cycles.
+        self.fields["parent"].queryset = OrgUnit.objects.filter(is_active=True).exclude(pk=unit.pk)  # type: ignore[attr-defined]
+
+
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(
         label=_("Mật khẩu hiện tại"),

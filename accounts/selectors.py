@@ -78,6 +78,12 @@ def unit_list(*, reader: Any) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.select_related("parent").order_by("folded_name")
 
 
+def unit_get(*, reader: Any, key: str) -> OrgUnit | None:
+    if not _is_uuid(key):
+        return None
+    return unit_list(reader=reader).filter(uuid=key).first()
+
+
 def unit_tree(*, reader: Any) -> list[tuple[int, OrgUnit]]:
     """Units in tree order with their depth, for indented display."""
     units = list(unit_list(reader=reader))

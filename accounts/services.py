@@ -473,6 +473,55 @@ def unit_create(*, actor: Actor, name: str, kind: str, parent: OrgUnit | None = 
     return unit
 
 
+def unit_update(
+    *, actor: Actor, unit: OrgUnit, name: str, kind: str, parent: OrgUnit | None, is_active: bool
+) -> OrgUnit:
+    """Rename, move or close a unit. A unit never moves under itself; a closed unit has nobody left in it."""
+    _require(actor, "accounts.manage_units")
+    errors: dict[str, list[str]] = {}
+    name = _clean_text(name, _("Tên phòng, ban"), errors, "name")
+    if not name:
+        errors.setdefault("name", []).append(_("Tên phòng, ban không được để trống."))
+    if kind not in OrgUnit.Kind.values:
+        errors.setdefault("kind", []).append(_("Loại phòng, ban không hợp lệ."))
+    ancestor = parent
+    while ancestor is not None:
+        if ancestor.pk == unit.pk:
+            errors.setdefault("parent", []).append(_("Không thể đặt phòng, ban trực thuộc chính nó."))
+            break
+        ancestor = ancestor.parent
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        if not is_active and locked.is_active:
+            if locked.members.filter(deactivated_at__isnull=True).exists():
+                raise ValidationError({"is_active": [_("Còn người đang làm việc trong phòng, ban này.")]})
+            if locked.children.filter(is_active=True).exists():
+                raise ValidationError({"is_active": [_("Còn phòng, ban trực thuộc đang hoạt động.")]})
+        folded = folded_name_of(name)
+        if OrgUnit.objects.filter(parent=parent, folded_name=folded).exclude(pk=locked.pk).exists():
+            raise ValidationError({"name": [_("Đã có phòng, ban “%(name)s” ở cấp này.") % {"name": name}]})
+        before = {
+            "name": locked.name,
+            "kind": locked.kind,
+            "parent": str(locked.parent or ""),
+            "active": locked.is_active,
+        }
+        locked.name, locked.folded_name, locked.kind, locked.parent, locked.is_active = (
+            name,
+            folded,
+            kind,
+            parent,
+            is_active,
+        )
+        locked.save(update_fields=["name", "folded_name", "kind", "parent", "is_active"])
+        after = {"name": name, "kind": kind, "parent": str(parent or ""), "active": is_active}
+        if before != after:
+            audit_record(actor=actor, action="unit.update", target=locked, before=before, after=after)
+    return locked
+
+
 def position_ensure(name: str) -> Position | None:
     name = nfc(name or "")
     if not name:

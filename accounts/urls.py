@@ -26,5 +26,6 @@ manage_urlpatterns = [
     path("accounts/<str:key>/", manage.account_detail_view, name="account-detail"),
     path("accounts/<str:key>/<str:action>/", manage.account_action_view, name="account-action"),
     path("units/", manage.unit_list_view, name="unit-list"),
+    path("units/<str:key>/", manage.unit_edit_view, name="unit-edit"),
     path("audit/", manage.audit_list_view, name="audit-list"),
 ]

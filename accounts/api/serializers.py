@@ -88,6 +88,13 @@ class OrgUnitInputSerializer(serializers.Serializer[dict[str, Any]]):
     parent_unit = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
+class OrgUnitUpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
+    name = serializers.CharField(max_length=150, required=False)
+    kind = serializers.CharField(max_length=16, required=False)
+    parent_unit = serializers.UUIDField(required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+
+
 class LoginEventSerializer(serializers.ModelSerializer[LoginEvent]):
     class Meta:
         model = LoginEvent

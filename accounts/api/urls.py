@@ -18,4 +18,5 @@ urlpatterns = [
         for name in ("lock", "unlock", "deactivate", "reactivate", "reset-password", "reset-second-factor")
     ],
     path("units/", views.OrgUnitListApi.as_view(), name="api-unit-list"),
+    path("units/<str:key>/", views.OrgUnitDetailApi.as_view(), name="api-unit-detail"),
 ]

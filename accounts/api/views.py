@@ -21,6 +21,7 @@ from accounts.api.serializers import (
     LoginEventSerializer,
     OrgUnitInputSerializer,
     OrgUnitSerializer,
+    OrgUnitUpdateInputSerializer,
     ReasonInputSerializer,
     RoleInputSerializer,
     UserCreateInputSerializer,
@@ -42,12 +43,13 @@ def _account(request: Request, key: str) -> User:
     return user
 
 
-def _unit(key: Any) -> OrgUnit | None:
+def _unit(key: Any, field: str = "unit") -> OrgUnit | None:
+    """An active unit by UUID for an input field; None for no unit, 400 for an unknown one."""
     if key is None:
         return None
     unit = OrgUnit.objects.filter(uuid=key, is_active=True).first()
     if unit is None:
-        raise ValidationError({"unit": [_("Không tìm thấy phòng, ban này.")]})
+        raise ValidationError({field: [_("Không tìm thấy phòng, ban này.")]})
     return unit
 
 
@@ -213,13 +215,40 @@ class OrgUnitListApi(APIView):
         data = OrgUnitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        parent = OrgUnit.objects.filter(uuid=values["parent_unit"]).first() if values["parent_unit"] else None
-        if values["parent_unit"] and parent is None:
-            raise ValidationError({"parent_unit": [_("Không tìm thấy phòng, ban cấp trên.")]})
+        parent = _unit(values["parent_unit"], "parent_unit")
         unit = services.unit_create(
             actor=_actor(request), name=values["name"], kind=values["kind"], parent=parent
         )
         return Response(OrgUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
+
+
+class OrgUnitDetailApi(APIView):
+    @extend_schema(responses=OrgUnitSerializer)
+    def get(self, request: Request, key: str) -> Response:
+        unit = selectors.unit_get(reader=request.user, key=key)
+        if unit is None:
+            raise Http404
+        return Response(OrgUnitSerializer(unit).data)
+
+    @extend_schema(request=OrgUnitUpdateInputSerializer, responses=OrgUnitSerializer)
+    def patch(self, request: Request, key: str) -> Response:
+        require(request.user, "accounts.manage_units")
+        unit = selectors.unit_get(reader=request.user, key=key)
+        if unit is None:
+            raise Http404
+        data = OrgUnitUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        parent = _unit(values["parent_unit"], "parent_unit") if "parent_unit" in values else unit.parent
+        unit = services.unit_update(
+            actor=_actor(request),
+            unit=unit,
+            name=values.get("name", unit.name),
+            kind=values.get("kind", unit.kind),
+            parent=parent,
+            is_active=values.get("is_active", unit.is_active),
+        )
+        return Response(OrgUnitSerializer(unit).data)
 
 
 class MeApi(APIView):

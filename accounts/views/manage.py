@@ -26,6 +26,7 @@ from accounts.forms import (
     ReasonForm,
     RoleForm,
     UnitCreateForm,
+    UnitUpdateForm,
 )
 from accounts.models import User
 from accounts.permissions import can, in_province_scope, require
@@ -323,6 +324,33 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
         "accounts/unit_list.html",
         {"tree": selectors.unit_tree(reader=request.user), "form": form, "can_manage": can_manage},
     )
+
+
+@login_required
+def unit_edit_view(request: HttpRequest, key: str) -> HttpResponse:
+    require(request.user, "accounts.manage_units")
+    unit = selectors.unit_get(reader=request.user, key=key)
+    if unit is None:
+        raise Http404
+    initial = {"name": unit.name, "kind": unit.kind, "parent": unit.parent, "is_active": unit.is_active}
+    form = UnitUpdateForm(request.POST or None, initial=initial, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.unit_update(
+                actor=Actor.from_request(request),
+                unit=unit,
+                name=data["name"],
+                kind=data["kind"],
+                parent=data["parent"],
+                is_active=data["is_active"],
+            )
+        except ValidationError as exc:
+            form_add_validation_errors(form, exc)
+        else:
+            messages.success(request, _("Đã lưu phòng, ban."))
+            return redirect("unit-list")
+    return render(request, "accounts/unit_edit.html", {"form": form, "unit": unit})
 
 
 @login_required
