@@ -45,6 +45,7 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py
+	$(BIN)/python bench/accounts_import.py
 
 clean-var:
 	rm -rf var
