@@ -632,7 +632,16 @@ def import_confirm(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
             # No password yet: the IT officer hands each person a one-time password (reset).
             user.set_unusable_password()
             users.append(user)
-        User.objects.bulk_create(users, batch_size=500)
+        try:
+            with transaction.atomic():
+                User.objects.bulk_create(users, batch_size=500)
+        except IntegrityError as exc:
+            # Someone took one of these names since they were resolved above: nothing is written.
+            raise ApplicationError(
+                _("Một tên tài khoản vừa được cấp cho người khác trong lúc nhập; hãy xác nhận lại."),
+                code="import_name_taken",
+                status=409,
+            ) from exc
         created = list(User.objects.filter(username__in=[u.username for u in users]).order_by("id"))
         audit_record_many(
             actor=actor, action="account.create", targets=created, source=f"import:{locked.uuid}"
