@@ -136,11 +136,16 @@ def propose_names(people: Sequence[Person], existing: Mapping[str, str]) -> dict
     for index in colliders:
         person, part, base = people[index], parts[index], bases[index]
         same_name = per_name[part.folded_full] > 1 or existing.get(base) == part.folded_full
-        if same_name:
-            candidate = with_birth_year(base, person.birth_year)
-        else:
-            candidate = expanded_name(part) or with_birth_year(base, person.birth_year)
-        if candidate is None or candidate in taken or len(candidate) > USERNAME_MAX_LENGTH:
+        # Identical names go straight to the birth year; different ones try the expanded form
+        # first, then the birth year (the expanded form may belong to a namesake already).
+        candidates = [with_birth_year(base, person.birth_year)]
+        if not same_name:
+            candidates.insert(0, expanded_name(part))
+        candidate = next(
+            (c for c in candidates if c is not None and c not in taken and len(c) <= USERNAME_MAX_LENGTH),
+            None,
+        )
+        if candidate is None:
             candidate = next(f"{base}{n}" for n in count(2) if f"{base}{n}" not in taken)
         claim(person, candidate)
     return proposed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from accounts.roles import role_label, roles_for_scope
 from core.audit import Actor, audit_record, audit_record_many
 from core.errors import ApplicationError
 from core.http import client_agent, client_ip
+from core.locks import lock_table_for_writers
 from core.text import legacy_encoding, nfc
 
 logger = logging.getLogger(__name__)
@@ -105,7 +107,7 @@ class AccountData:
     username: str = ""
     birth_year: int | None = None
     unit: OrgUnit | None = None
-    position: Position | None = None
+    position: str = ""  # a title; added to the catalogue inside the creating transaction
     email: str = ""
     phone: str = ""
     roles: list[str] = field(default_factory=list)
@@ -181,7 +183,7 @@ def user_create(*, actor: Actor, data: AccountData) -> tuple[User, str]:
                 folded_name=folded_name_of(full_name),
                 birth_year=data.birth_year,
                 unit=data.unit,
-                position=data.position,
+                position=position_ensure(data.position),
                 email=email,
                 phone=(data.phone or "").strip(),
                 creation_key=request_key,
@@ -255,10 +257,38 @@ def user_unlock(*, actor: Actor, user: User, reason: str = "") -> User:
     return unlocked
 
 
+def _refuse_takeover(actor: Actor, target: User, *, resetting: str) -> None:
+    """An officer who could reset both the password and the authenticator of a privileged person
+    would hold the account alone (R11: using another's account). In the application one reset
+    must be used by its owner before the other is allowed; the shell (trusted) may do both."""
+    from django_otp import user_has_device
+
+    from accounts.security import second_factor_mandatory
+
+    if actor.user is None or actor.user.pk == target.pk or not second_factor_mandatory(target):
+        return
+    if resetting == "password" and target.last_login is not None and not user_has_device(target):
+        raise ApplicationError(
+            _(
+                "%(name)s chưa đăng ký lại thiết bị xác thực; hãy để họ đăng nhập và "
+                "đăng ký trước khi cấp mật khẩu tạm."
+            )
+            % {"name": target.username},
+            code="takeover",
+        )
+    if resetting == "device" and target.must_change_password:
+        raise ApplicationError(
+            _("%(name)s còn mật khẩu tạm chưa đổi; hãy để họ đổi mật khẩu trước khi gỡ thiết bị xác thực.")
+            % {"name": target.username},
+            code="takeover",
+        )
+
+
 def user_reset_password(*, actor: Actor, user: User) -> tuple[User, str]:
     """A one-time password for the officer to hand over; it forces a new one and ends open sessions."""
     with transaction.atomic():
         target = _lock_target(actor, user)
+        _refuse_takeover(actor, target, resetting="password")
         password = _issue_temporary_password(target)
         target.save(
             update_fields=[
@@ -307,7 +337,7 @@ def user_reactivate(*, actor: Actor, user: User) -> User:
 
 
 def user_update(
-    *, actor: Actor, user: User, unit: OrgUnit | None, position: Position | None, email: str, phone: str
+    *, actor: Actor, user: User, unit: OrgUnit | None, position_name: str, email: str, phone: str
 ) -> User:
     """Contact details and placement; the name on record and the account name do not change here."""
     errors: dict[str, list[str]] = {}
@@ -321,6 +351,7 @@ def user_update(
         raise ValidationError(errors)
     with transaction.atomic():
         target = _lock_target(actor, user)
+        position = position_ensure(position_name)
         before = {
             "unit": str(target.unit or ""),
             "position": str(target.position or ""),
@@ -347,6 +378,11 @@ def role_grant(*, actor: Actor, user: User, role: str) -> User:
         target = _lock_target(actor, user)
         if target.role_grants.filter(role=role, revoked_at__isnull=True).exists():
             return target
+        if actor.user is not None and actor.user.pk == target.pk:
+            raise ApplicationError(
+                _("Không thể tự cấp vai trò cho chính mình; hãy nhờ người có thẩm quyền khác."),
+                code="self_grant",
+            )
         RoleGrant.objects.create(user=target, role=role, granted_by=actor.name)
         audit_record(
             actor=actor, action="account.grant_role", target=target, role=role, label=role_label(role)
@@ -383,6 +419,7 @@ def second_factor_reset(*, actor: Actor, user: User) -> User:
 
     with transaction.atomic():
         target = _lock_target(actor, user)
+        _refuse_takeover(actor, target, resetting="device")
         removed = TOTPDevice.objects.filter(user=target).delete()[0]
         removed += StaticDevice.objects.filter(user=target).delete()[0]
         target.security_stamp = secrets.token_hex(16)
@@ -392,6 +429,17 @@ def second_factor_reset(*, actor: Actor, user: User) -> User:
 
 
 # --- the person's own account --------------------------------------------------------------------
+
+
+def temporary_password_used(*, user: User) -> None:
+    """Signed in with a handed-over password: it stays good only for the forced change."""
+    if not user.must_change_password:
+        return
+    soon = timezone.now() + timedelta(minutes=15)
+    User.objects.filter(pk=user.pk, must_change_password=True).filter(
+        models.Q(temporary_password_expires_at__isnull=True)
+        | models.Q(temporary_password_expires_at__gt=soon)
+    ).update(temporary_password_expires_at=soon)
 
 
 def password_change(*, actor: Actor, user: User, old_password: str, new_password: str) -> User:
@@ -415,14 +463,18 @@ def password_change(*, actor: Actor, user: User, old_password: str, new_password
     return target
 
 
-def second_factor_pending_device(*, user: User) -> Any:
-    """The not yet confirmed authenticator being enrolled (made on first need, reused after)."""
+def second_factor_pending_device(*, user: User, device_id: int | None = None) -> Any:
+    """The authenticator this enrolment is setting up. A new enrolment gets a new secret, so a
+    secret seen by someone else on an earlier, abandoned setup page never becomes the device."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
-    return device
+    unconfirmed = TOTPDevice.objects.filter(user=user, confirmed=False)
+    if device_id is not None:
+        device = unconfirmed.filter(pk=device_id).first()
+        if device is not None:
+            return device
+    unconfirmed.delete()
+    return TOTPDevice.objects.create(user=user, name=_("Ứng dụng xác thực"), confirmed=False)
 
 
 def second_factor_confirm(*, actor: Actor, user: User, device: Any, token: str) -> bool:
@@ -484,16 +536,17 @@ def unit_update(
         errors.setdefault("name", []).append(_("Tên phòng, ban không được để trống."))
     if kind not in OrgUnit.Kind.values:
         errors.setdefault("kind", []).append(_("Loại phòng, ban không hợp lệ."))
-    ancestor = parent
-    while ancestor is not None:
-        if ancestor.pk == unit.pk:
-            errors.setdefault("parent", []).append(_("Không thể đặt phòng, ban trực thuộc chính nó."))
-            break
-        ancestor = ancestor.parent
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        # Two concurrent moves could each pass the cycle check and make one together.
+        lock_table_for_writers(OrgUnit)
+        locked = OrgUnit.objects.get(pk=unit.pk)
+        ancestor = OrgUnit.objects.filter(pk=parent.pk).first() if parent is not None else None
+        while ancestor is not None:
+            if ancestor.pk == locked.pk:
+                raise ValidationError({"parent": [_("Không thể đặt phòng, ban trực thuộc chính nó.")]})
+            ancestor = ancestor.parent
         if not is_active and locked.is_active:
             if locked.members.filter(deactivated_at__isnull=True).exists():
                 raise ValidationError({"is_active": [_("Còn người đang làm việc trong phòng, ban này.")]})
@@ -536,13 +589,25 @@ def position_ensure(name: str) -> Position | None:
 
 
 def _resolve_batch_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Check units and e-mails against the database and propose every account name at once (R8)."""
-    units = {unit.folded_name: unit.name for unit in OrgUnit.objects.filter(is_active=True)}
+    """Check units and e-mails against today's database and propose every account name at once (R8).
+
+    The file's own errors (`file_errors`) stay; the database-derived ones are worked out afresh,
+    so a unit created after the preview makes its rows good at confirmation.
+    """
+    units = Counter(OrgUnit.objects.filter(is_active=True).values_list("folded_name", flat=True))
     for row in rows:
         row["username"] = ""
-        if row.get("unit") and folded_name_of(row["unit"]) not in units:
+        row.setdefault("file_errors", list(row.get("errors") or []))
+        row["errors"] = list(row["file_errors"])
+        folded_unit = folded_name_of(row.get("unit") or "")
+        if folded_unit and units[folded_unit] == 0:
             row["errors"].append(
                 _("Phòng, ban “%(unit)s” chưa có trong danh mục; hãy tạo trước hoặc sửa tên.")
+                % {"unit": row["unit"]}
+            )
+        elif folded_unit and units[folded_unit] > 1:
+            row["errors"].append(
+                _("Có nhiều phòng, ban tên “%(unit)s” ở các cấp khác nhau; hãy đổi tên cho phân biệt.")
                 % {"unit": row["unit"]}
             )
     emails = {row["email"] for row in rows if row.get("email")}
@@ -580,11 +645,16 @@ def _resolve_batch_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def import_preview(*, actor: Actor, filename: str, content: bytes) -> ImportBatch:
-    """Read and check a staff file; nothing but the preview itself is stored until confirmation."""
+def import_rows_check(*, actor: Actor, filename: str, content: bytes) -> list[dict[str, Any]]:
+    """Read a staff file and check every row against today's accounts; writes nothing."""
     _require(actor, "accounts.manage_accounts")
     parsed = importing.read_staff_file(filename, content)
-    rows = _resolve_batch_rows([row.as_dict() for row in parsed])
+    return _resolve_batch_rows([row.as_dict() for row in parsed])
+
+
+def import_preview(*, actor: Actor, filename: str, content: bytes) -> ImportBatch:
+    """Read and check a staff file; nothing but the preview itself is stored until confirmation."""
+    rows = import_rows_check(actor=actor, filename=filename, content=content)
     with transaction.atomic():
         batch = ImportBatch.objects.create(filename=nfc(filename)[:255], rows=rows, created_by=actor.name)
         audit_record(
@@ -607,8 +677,7 @@ def import_confirm(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
         if locked.status != ImportBatch.Status.PREVIEW:
             raise ApplicationError(_("Đợt nhập này đã bị huỷ."), code="import_cancelled")
         # Accounts may have been created since the preview: resolve names again against today's table.
-        rows = [{**row, "errors": list(row.get("errors") or [])} for row in locked.rows]
-        rows = _resolve_batch_rows(rows)
+        rows = _resolve_batch_rows([dict(row) for row in locked.rows])
         units = {unit.folded_name: unit for unit in OrgUnit.objects.filter(is_active=True)}
         positions: dict[str, Position | None] = {}
         users = []

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.ipv6 import clean_ipv6_address
 
 from core.http import client_ip
+from core.locks import lock_table_for_writers
 from core.models import AuditEntry
 
 
@@ -60,10 +61,7 @@ def audit_record(*, actor: Actor, action: str, target: Any = None, **detail: Any
     """Append one entry. `target` is a model instance (its type, uuid or pk, and str) or None."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the service's transaction")
-    with connection.cursor() as cursor:
-        # One writer at a time per schema keeps the chain linear; the table name is schema-relative.
-        table = connection.ops.quote_name(AuditEntry._meta.db_table)
-        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    lock_table_for_writers(AuditEntry)  # one writer at a time per schema keeps the chain linear
     last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
     ip = actor.ip
     if ip and ":" in ip:

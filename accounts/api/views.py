@@ -83,7 +83,7 @@ class UserListApi(APIView):
                 username=values["username"],
                 birth_year=values["birth_year"],
                 unit=_unit(values["unit"]),
-                position=services.position_ensure(values["position"]),
+                position=values["position"],
                 email=values["email"],
                 phone=values["phone"],
                 roles=values["roles"],

@@ -59,6 +59,7 @@ def _pending_user(request: HttpRequest) -> tuple[Any, dict[str, Any]] | tuple[No
 def _finish(request: HttpRequest, user: Any, backend: str, device: Any, next_url: str) -> HttpResponse:
     request.session.pop(_PENDING, None)
     auth_login(request, user, backend=backend)
+    services.temporary_password_used(user=user)
     if device is not None:
         otp_login(request, device)
     return HttpResponseRedirect(next_url)
@@ -142,7 +143,10 @@ def login_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     if user_has_device(user):
         return redirect("login-verify")
-    device = services.second_factor_pending_device(user=user)
+    device = services.second_factor_pending_device(user=user, device_id=pending.get("device"))
+    if pending.get("device") != device.pk:
+        pending["device"] = device.pk
+        request.session[_PENDING] = pending
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actor = Actor(user=user, ip=client_ip(request))

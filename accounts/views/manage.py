@@ -73,7 +73,7 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
                     username=data["username"],
                     birth_year=data["birth_year"],
                     unit=data["unit"],
-                    position=services.position_ensure(data["position"]),
+                    position=data["position"],
                     email=data["email"],
                     phone=data["phone"],
                     roles=list(data["roles"]),
@@ -220,7 +220,7 @@ def account_action_view(request: HttpRequest, key: str, action: str) -> HttpResp
                     actor=actor,
                     user=person,
                     unit=data["unit"],
-                    position=services.position_ensure(data["position"]),
+                    position_name=data["position"],
                     email=data["email"],
                     phone=data["phone"],
                 )

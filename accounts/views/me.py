@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,9 +20,11 @@ from accounts import selectors, services
 from accounts.forms import PasswordChangeForm, TokenForm
 from accounts.models import User
 from accounts.security import second_factor_mandatory
-from accounts.views.login import _qr_svg, _secret_of
+from accounts.views.login import _qr_svg, _secret_of, lockout_response
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
+
+_ENROLLING = "tinhso_enrolling_device"
 
 
 @login_required
@@ -47,6 +49,16 @@ def my_logins_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _guessing_locked_out(request: HttpRequest) -> bool:
+    """A wrong current password counts like a wrong login: guessing from an open session locks out."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    username = request.user.get_username()
+    credentials = {"username": username}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return bool(AxesProxyHandler.is_locked(request, credentials))
+
+
 @sensitive_post_parameters()
 @never_cache
 @login_required
@@ -62,6 +74,9 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             form_add_validation_errors(form, exc)
+            if "old_password" in exc.message_dict and _guessing_locked_out(request):
+                logout(request)
+                return lockout_response(request, credentials={"username": request.user.get_username()})
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -83,13 +98,15 @@ def my_second_factor_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Tài khoản đã bật xác thực hai lớp."))
         return redirect("my-account")
     person = cast(User, user)
-    device = services.second_factor_pending_device(user=person)
+    device = services.second_factor_pending_device(user=person, device_id=request.session.get(_ENROLLING))
+    request.session[_ENROLLING] = device.pk
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         if services.second_factor_confirm(
             actor=Actor.from_request(request), user=person, device=device, token=token
         ):
+            request.session.pop(_ENROLLING, None)
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai lớp."))
             return redirect("my-account")

@@ -97,15 +97,19 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}.")
+        if options["dry_run"]:
+            rows = services.import_rows_check(actor=actor, filename=path.name, content=path.read_bytes())
+            for row in rows:
+                if row["errors"]:
+                    errors = cast(list[str], row["errors"])
+                    self.stderr.write(f"line {row['line']}: {row['full_name'] or '-'}: {' '.join(errors)}")
+                else:
+                    self.stdout.write(f"{row['full_name']}\t{row['username']}")
+            return
         batch = services.import_preview(actor=actor, filename=path.name, content=path.read_bytes())
         for row in batch.bad_rows:
             errors = cast(list[str], row["errors"])
             self.stderr.write(f"line {row['line']}: {row['full_name'] or '-'}: {' '.join(errors)}")
-        if options["dry_run"]:
-            for row in batch.good_rows:
-                self.stdout.write(f"{row['full_name']}\t{row['username']}")
-            services.import_cancel(actor=actor, batch=batch)
-            return
         if batch.bad_rows and not options["skip_bad_rows"]:
             services.import_cancel(actor=actor, batch=batch)
             raise CommandError(

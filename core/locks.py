@@ -1,0 +1,17 @@
+"""Table locks that serialise writers within one schema (the table name resolves per schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+
+def lock_table_for_writers(model: Any) -> None:
+    """Inside a transaction: one writer at a time on `model`'s table; readers are not blocked."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("a table lock only lasts inside a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
+        )
