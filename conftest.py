@@ -19,6 +19,19 @@ ALPHA = {"schema": "test_alpha", "name": "Sở Thử nghiệm A", "code": "000.0
 BETA = {"schema": "test_beta", "name": "Sở Thử nghiệm B", "code": "000.00.92.H21", "label": "beta"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_may_truncate_audit(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The audit trail refuses TRUNCATE, but Django empties a test database between transactional
+    tests with TRUNCATE: this test database (only) is marked so its audit trigger lets it through."""
+    from django.db import connection
+    from psycopg import sql
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = sql.Identifier(connection.settings_dict["NAME"]).as_string(cursor.connection)
+        cursor.execute(f"ALTER DATABASE {name} SET tinhso.audit_truncate = 'test-database'")
+        cursor.execute("SET tinhso.audit_truncate = 'test-database'")
+
+
 @pytest.fixture(scope="session")
 def tenant_schemas(django_db_setup: Any, django_db_blocker: Any) -> None:
     from tenants import provisioning
@@ -80,7 +93,7 @@ def _public_schema_after_test() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _empty_tenant_schemas_after_transactional_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """Django's flush empties only the public schema's tables; committed tenant rows would leak into
-    later tests. TRUNCATE (which the append-only triggers allow) empties the test tenants too."""
+    later tests. TRUNCATE empties the test tenants too (see `_test_database_may_truncate_audit`)."""
     yield
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):

@@ -16,10 +16,13 @@ class TinhsoUserAdmin(UserAdmin[User]):
         ("tinhso", {"fields": ("full_name", "birth_year", "unit", "position", "phone")}),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # An account name once used never changes (R8); locks go through the IT officer's pages.
-        fields = ("locked_at", "locked_reason", "deactivated_at", "deactivated_reason")
-        return (*fields, "username") if obj is not None else fields
+    # Read-only: every change to an account goes through accounts.services, which checks,
+    # audits and keeps R8/R10 (never renamed, never deleted); the admin only looks.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -28,7 +31,12 @@ class TinhsoUserAdmin(UserAdmin[User]):
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
     list_display = ("name", "kind", "parent", "is_active")
-    readonly_fields = ("folded_name",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -15,6 +15,12 @@ from accounts.roles import Role, roles_for_scope
 from core.text import nfc
 
 
+def birth_year_of(value: str) -> int | None:
+    """A typed year as a number, or None: only plain ASCII digits, at most four of them."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 4 else None
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(

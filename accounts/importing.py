@@ -459,6 +459,8 @@ class _RowChecker:
         if not row.email:
             return False
         try:
+            if len(row.email) > 254:  # the account's column holds 254
+                raise ValidationError("too long")
             validate_email(row.email)
         except ValidationError:
             row.errors.append(_("Email “%(value)s” không hợp lệ.") % {"value": _quote(row.email)})
@@ -502,13 +504,17 @@ class _RowChecker:
                 )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         # Excel stores every number as a float: 912345678.0 is the text 912345678.
         return str(int(value))
-    return nfc(str(value))
+    # Control characters (NUL above all) cannot be stored and are never meant.
+    return nfc(_CONTROL.sub(" ", str(value)))
 
 
 def _year_of(value: object) -> tuple[int | None, str]:

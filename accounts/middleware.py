@@ -18,6 +18,7 @@ from accounts.security import second_factor_required
 
 _OPEN_PREFIXES = ("/login/", "/logout/", "/i18n/", "/static/", "/healthz", "/media/")
 _LAST_SEEN = "tinhso_last_seen"
+_SIGNED_IN_AT = "tinhso_signed_in_at"
 
 
 class AccountGuardMiddleware:
@@ -33,15 +34,16 @@ class AccountGuardMiddleware:
         if user is None or not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
             return None
         now = int(time.time())
+        signed_in_at = request.session.setdefault(_SIGNED_IN_AT, now)
         last_seen = request.session.get(_LAST_SEEN)
-        if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_SECONDS:
+        # Saving the session pushes its cookie's expiry on; the absolute limit is kept here.
+        too_old = now - int(signed_in_at) > settings.SESSION_COOKIE_AGE
+        if too_old or (last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_SECONDS):
             from accounts.services import login_event_record
 
             login_event_record(request, username=user.get_username(), user=user, kind="expired")
             logout(request)
-            messages.info(
-                request, _("Phiên làm việc đã hết hạn do lâu không thao tác; vui lòng đăng nhập lại.")
-            )
+            messages.info(request, _("Phiên làm việc đã hết hạn; vui lòng đăng nhập lại."))
             return None  # the view now sees an anonymous user and asks for a login
         if last_seen is None or now - int(last_seen) > 60:
             request.session[_LAST_SEEN] = now  # at most one session write a minute

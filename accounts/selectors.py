@@ -26,6 +26,7 @@ def account_list(
             )
         )
     )
+    q = q.replace("\x00", "")
     if q.strip():
         needle = " ".join(fold(q).split())
         users = users.filter(
@@ -59,6 +60,8 @@ def account_get(*, reader: Any, key: str) -> User | None:
     users = accounts_visible_to(reader).select_related("unit", "position")
     if _is_uuid(key):
         return users.filter(uuid=key).first()
+    if "\x00" in key:
+        return None
     return users.filter(username=key.strip().lower()).first()
 
 

@@ -271,6 +271,7 @@ AXES_ENABLE_ADMIN = False
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 OTP_TOTP_ISSUER = "tinhso"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows anyone's TOTP secret
 OTP_TOTP_THROTTLE_FACTOR = 1
 # One-time passwords an IT officer hands over expire after this many hours.
 TEMPORARY_PASSWORD_HOURS = int(os.environ.get("TEMPORARY_PASSWORD_HOURS", "72"))

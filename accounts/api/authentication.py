@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.security import second_factor_required
+from accounts.security import address_blocked, second_factor_required
 
 
 def _check(user: Any, *, verified: bool) -> None:
@@ -33,6 +33,12 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
 
 class VerifiedBasicAuthentication(authentication.BasicAuthentication):
     def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
+        if "\x00" in userid or "\x00" in password:
+            raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không hợp lệ."))
+        if request is not None and address_blocked(getattr(request, "_request", request)):
+            raise exceptions.Throttled(
+                detail=_("Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau.")
+            )
         user, auth = super().authenticate_credentials(userid, password, request)
         _check(user, verified=False)
         return user, auth

@@ -27,6 +27,7 @@ from accounts.api.serializers import (
     UserCreateInputSerializer,
     UserOutputSerializer,
 )
+from accounts.forms import birth_year_of
 from accounts.models import OrgUnit, User
 from accounts.permissions import can, require
 from core.audit import Actor
@@ -102,9 +103,10 @@ class UsernameProposalApi(APIView):
         year = request.query_params.get("birth_year", "").strip()
         if not full_name.strip():
             raise ValidationError({"full_name": [_("Cần họ và tên.")]})
-        if year and not year.isdigit():
+        birth_year = birth_year_of(year)
+        if year and birth_year is None:
             raise ValidationError({"birth_year": [_("Năm sinh phải là số.")]})
-        username = services.user_propose_username(full_name=full_name, birth_year=int(year) if year else None)
+        username = services.user_propose_username(full_name=full_name, birth_year=birth_year)
         return Response({"username": username})
 
 

@@ -240,3 +240,11 @@ def test_validate_username_rejects(value: str) -> None:
 
 def test_validate_username_accepts_fifty_characters() -> None:
     assert validate_username("x" * 50) == "x" * 50
+
+
+def test_namesake_of_the_expanded_name_holder_gets_the_birth_year_before_a_number() -> None:
+    # thuyctp is a different Thuý; phuongthuyct is held by an identical Cao Thị Phương Thuý
+    existing = {"thuyctp": "chau thi phuong thuy", "phuongthuyct": "cao thi phuong thuy"}
+    person = Person(key=1, full_name="Cao Thị Phương Thuý", birth_year=1982)
+
+    assert propose_names([person], existing) == {1: "thuyctp82"}

@@ -51,10 +51,16 @@ def test_superuser_holds_only_its_scope_codes(tenant, make_user):
 
 def test_locked_or_deactivated_person_holds_nothing(tenant, make_user):
     head = make_user(tenant, "nguyentd", roles=("head",))
+    clerk = make_user(tenant, "thuyctp", roles=("clerk",))
     with in_tenant(tenant):
+        assert can(head, "qlvbdh.direct")
+        assert can(clerk, "qlvbdh.register_incoming")
         services.user_lock(actor=Actor(label="test"), user=head, reason="lost")
+        services.user_deactivate(actor=Actor(label="test"), user=clerk, reason="retired")
         head.refresh_from_db()
+        clerk.refresh_from_db()
         assert not can(head, "qlvbdh.direct")
+        assert not can(clerk, "qlvbdh.register_incoming")
 
 
 def test_object_rule_decides_for_an_object(tenant, make_user):

@@ -27,6 +27,7 @@ from accounts.forms import (
     RoleForm,
     UnitCreateForm,
     UnitUpdateForm,
+    birth_year_of,
 )
 from accounts.models import User
 from accounts.permissions import can, in_province_scope, require
@@ -112,9 +113,7 @@ def account_propose_view(request: HttpRequest) -> HttpResponse:
     proposal, error = "", ""
     if full_name.strip():
         try:
-            proposal = services.user_propose_username(
-                full_name=full_name, birth_year=int(year) if year.isdigit() else None
-            )
+            proposal = services.user_propose_username(full_name=full_name, birth_year=birth_year_of(year))
         except ApplicationError as exc:
             error = exc.message
     return render(request, "accounts/_username_proposal.html", {"proposal": proposal, "error": error})
