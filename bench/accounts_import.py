@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
-import signal
 import statistics
 import sys
 import time
@@ -30,16 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.provisioning import (  # noqa: E402  (the path above makes the project importable)
-    _exit_on_sigterm,
-    admin_url_for,
-    database_create,
-    database_drop,
-    django_connections_close,
-    private_redis,
-    server_label,
-    url_with_database,
-)
+from bench.provisioning import run_in_throwaway_database  # noqa: E402  (importable via the path above)
 
 FAMILY = [
     "Nguyễn",
@@ -161,29 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.rows) < 1 or args.one_by_one < 1:
         parser.error("sizes must be at least 1")
 
-    os.chdir(ROOT)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-
-    from config import embedded
-
-    configured_url = os.environ.get("DATABASE_URL") or embedded.postgres_url("postgres")
-    admin_url = admin_url_for(configured_url)
-    bench_database = f"tinhso_bench_{os.getpid()}"
-    database_create(admin_url, bench_database)
-    try:
-        with private_redis() as redis_url:
-            os.environ["DATABASE_URL"] = url_with_database(configured_url, bench_database)
-            os.environ["REDIS_URL"] = redis_url
-            try:
-                run(args.rows, args.one_by_one, server_label(configured_url))
-            finally:
-                django_connections_close()
-    finally:
-        database_drop(admin_url, bench_database)
-        print(f"dropped the bench database {bench_database}")
+    run_in_throwaway_database(lambda server: run(args.rows, args.one_by_one, server))
     return 0
 
 

@@ -426,10 +426,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.tenants < 1:
         parser.error("--tenants must be at least 1")
 
+    run_in_throwaway_database(lambda server: run(args.tenants, server))
+    return 0
+
+
+def run_in_throwaway_database(measure: Callable[[str], None]) -> None:
+    """Call `measure(server label)` with Django pointed at a new database and a private Redis;
+    both are removed afterwards, on error and on Ctrl-C or SIGTERM too."""
     os.chdir(ROOT)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no log line per tenant between the results
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no log line per item between the results
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
     from config import embedded
@@ -443,13 +450,12 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["DATABASE_URL"] = url_with_database(configured_url, bench_database)
             os.environ["REDIS_URL"] = redis_url
             try:
-                run(args.tenants, server_label(configured_url))
+                measure(server_label(configured_url))
             finally:
                 django_connections_close()
     finally:
         database_drop(admin_url, bench_database)
         print(f"dropped the bench database {bench_database}")
-    return 0
 
 
 if __name__ == "__main__":
