@@ -14,6 +14,7 @@ urlpatterns = [
     *manage_urlpatterns,
     path("", qlvbdh_views.workspace_home, name="home"),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("qlvbdh.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # The admin signs in through the same two-step login as everything else.

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from qlvbdh import catalogue
+from qlvbdh.models import Document, Register
+
+
+class RegisterSerializer(serializers.ModelSerializer[Register]):
+    class Meta:
+        model = Register
+        fields = ["uuid", "year", "direction", "name", "document_types", "last_number"]
+
+
+class RegisterInputSerializer(serializers.Serializer[dict[str, Any]]):
+    year = serializers.IntegerField()
+    direction = serializers.CharField(max_length=16)
+    name = serializers.CharField(max_length=150)
+    document_types = serializers.ListField(
+        child=serializers.CharField(max_length=4), required=False, default=list
+    )
+
+
+class DocumentSerializer(serializers.ModelSerializer[Document]):
+    register = serializers.SerializerMethodField()
+    arrival_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "uuid",
+            "direction",
+            "status",
+            "register",
+            "arrival_number",
+            "registered_at",
+            "number",
+            "notation",
+            "issuer_name",
+            "issuer_code",
+            "document_type",
+            "summary",
+            "signer_name",
+            "signing_authority",
+            "issued_on",
+            "received_at",
+            "urgency",
+            "page_count",
+            "copy_count",
+            "recipients",
+            "due_date",
+            "delivery_mode",
+            "source",
+        ]
+
+    def get_register(self, document: Document) -> str | None:
+        return str(document.register.uuid) if document.register_id and document.register else None
+
+    def get_arrival_number(self, document: Document) -> str | None:
+        return catalogue.format_number(document.register_number) if document.register_number else None
+
+
+class IncomingInputSerializer(serializers.Serializer[dict[str, Any]]):
+    issuer_name = serializers.CharField(max_length=400)
+    document_type = serializers.CharField(max_length=4)
+    summary = serializers.CharField(max_length=1000)
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    notation = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    issuer_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    signer_name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    signing_authority = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
+    issued_on = serializers.DateField(required=False, allow_null=True, default=None)
+    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    urgency = serializers.CharField(max_length=16, required=False, default=catalogue.Urgency.NORMAL)
+    secrecy = serializers.CharField(max_length=16, required=False, default=catalogue.Secrecy.NONE)
+    page_count = serializers.IntegerField(required=False, allow_null=True, default=None)
+    copy_count = serializers.IntegerField(required=False, allow_null=True, default=None)
+    recipients = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    delivery_mode = serializers.CharField(max_length=16, required=False, default=catalogue.DeliveryMode.PAPER)
+    # How it arrived (the model's `source`; DRF fields have their own `source` attribute).
+    received_via = serializers.CharField(max_length=16, required=False, default=catalogue.Source.PAPER)
+    accept_duplicate = serializers.BooleanField(required=False, default=False)
