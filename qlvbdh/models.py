@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +89,17 @@ class Document(models.Model):
     source = models.CharField(_("nguồn"), max_length=16, choices=Source.choices, default=Source.PAPER)
     # Folded (no diacritics, lower case) metadata for diacritic-insensitive search.
     search_text = models.TextField(blank=True, editable=False)
+    submitted_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trình"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    direction_note = models.TextField(_("ý kiến chỉ đạo"), blank=True)
+    directed_by = models.CharField(max_length=150, blank=True)
+    directed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -109,3 +121,87 @@ class Document(models.Model):
     def __str__(self) -> str:
         label = f"{self.number}/{self.notation}" if self.number else self.notation
         return f"{label} {self.summary[:60]}".strip()
+
+
+class Assignment(models.Model):
+    """A unit or a person asked to act on a document: lead (chủ trì), cooperating (phối hợp) or
+    for information (để biết), with a deadline. A re-assignment links back to the one it came from."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Chủ trì")
+        COOPERATE = "cooperate", _("Phối hợp")
+        INFORM = "inform", _("Để biết")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Đang xử lý")
+        REASSIGNED = "reassigned", _("Đã chuyển")
+        DONE = "done", _("Đã xong")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("vai trò"), max_length=16, choices=Role.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+    deadline = models.DateField(_("hạn xử lý"), null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    assigned_by = models.CharField(max_length=150)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    report = models.TextField(_("báo cáo kết quả"), blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("giao xử lý")
+        verbose_name_plural = _("giao xử lý")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assignee__isnull=False, unit__isnull=True)
+                | Q(assignee__isnull=True, unit__isnull=False),
+                name="qlvbdh_assignment_one_assignee",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.assignee or self.unit}"
+
+
+class DocumentEvent(models.Model):
+    """The document's timeline: every step and every view, in order (the audit trail has the proof)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.CharField(max_length=150)
+    kind = models.CharField(max_length=32)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.kind}"
+
+
+class ReadReceipt(models.Model):
+    """Who opened a document, first and last time."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="read_receipts")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    first_read_at = models.DateTimeField(auto_now_add=True)
+    last_read_at = models.DateTimeField(auto_now=True)
+    times = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "reader"], name="qlvbdh_read_once_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader_id} read {self.document_id}"
