@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from qlvbdh import catalogue
-from qlvbdh.models import Document, Register
+from qlvbdh.models import Assignment, Document, Register
 
 
 class RegisterSerializer(serializers.ModelSerializer[Register]):
@@ -83,3 +83,72 @@ class IncomingInputSerializer(serializers.Serializer[dict[str, Any]]):
     # How it arrived (the model's `source`; DRF fields have their own `source` attribute).
     received_via = serializers.CharField(max_length=16, required=False, default=catalogue.Source.PAPER)
     accept_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
+    document = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "uuid",
+            "document",
+            "role",
+            "assignee",
+            "unit",
+            "deadline",
+            "status",
+            "note",
+            "report",
+            "overdue",
+        ]
+
+    def get_document(self, assignment: Assignment) -> dict[str, Any]:
+        document = assignment.document
+        return {"uuid": str(document.uuid), "summary": document.summary, "status": document.status}
+
+    def get_assignee(self, assignment: Assignment) -> str | None:
+        return assignment.assignee.get_username() if assignment.assignee_id and assignment.assignee else None
+
+    def get_unit(self, assignment: Assignment) -> str | None:
+        return str(assignment.unit.uuid) if assignment.unit_id and assignment.unit else None
+
+    def get_overdue(self, assignment: Assignment) -> bool:
+        return bool(getattr(assignment, "overdue", 1) == 0)
+
+
+class SubmitInputSerializer(serializers.Serializer[dict[str, Any]]):
+    head = serializers.CharField(max_length=150)
+
+
+class AssignmentInputSerializer(serializers.Serializer[dict[str, Any]]):
+    role = serializers.CharField(max_length=16)
+    assignee = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    unit = serializers.UUIDField(required=False, allow_null=True, default=None)
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DirectInputSerializer(serializers.Serializer[dict[str, Any]]):
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    assignments = AssignmentInputSerializer(many=True)
+
+
+class ReassignInputSerializer(serializers.Serializer[dict[str, Any]]):
+    to = serializers.CharField(max_length=150)
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReportInputSerializer(serializers.Serializer[dict[str, Any]]):
+    report = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class EventSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    kind = serializers.CharField()
+    detail = serializers.JSONField()

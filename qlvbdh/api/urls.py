@@ -7,4 +7,11 @@ urlpatterns = [
     path("documents/", views.DocumentListApi.as_view(), name="api-document-list"),
     path("documents/incoming/", views.IncomingRegisterApi.as_view(), name="api-document-incoming"),
     path("documents/<str:key>/", views.DocumentDetailApi.as_view(), name="api-document-detail"),
+    path("documents/<str:key>/submit/", views.DocumentSubmitApi.as_view(), name="api-document-submit"),
+    path("documents/<str:key>/direct/", views.DocumentDirectApi.as_view(), name="api-document-direct"),
+    path("documents/<str:key>/timeline/", views.DocumentTimelineApi.as_view(), name="api-document-timeline"),
+    path("tasks/", views.MyTasksApi.as_view(), name="api-my-tasks"),
+    path("tasks/<str:key>/reassign/", views.AssignmentReassignApi.as_view(), name="api-task-reassign"),
+    path("tasks/<str:key>/report/", views.AssignmentReportApi.as_view(), name="api-task-report"),
+    path("tasks/<str:key>/close/", views.AssignmentCloseApi.as_view(), name="api-task-close"),
 ]

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import OrgUnit, User
 from accounts.permissions import require
 from core.audit import Actor
 from qlvbdh import selectors, services
 from qlvbdh.api.serializers import (
+    AssignmentSerializer,
+    DirectInputSerializer,
     DocumentSerializer,
+    EventSerializer,
     IncomingInputSerializer,
+    ReassignInputSerializer,
     RegisterInputSerializer,
     RegisterSerializer,
+    ReportInputSerializer,
+    SubmitInputSerializer,
 )
+from qlvbdh.models import Assignment, Document
 
 
 def _actor(request: Request) -> Actor:
@@ -79,4 +89,125 @@ class DocumentDetailApi(APIView):
         document = selectors.document_get(reader=request.user, key=key)
         if document is None:
             raise Http404
+        services.document_mark_read(actor=_actor(request), document=document)
         return Response(DocumentSerializer(document).data)
+
+
+def _document(request: Request, key: str) -> Document:
+    document = selectors.document_get(reader=request.user, key=key)
+    if document is None:
+        raise Http404
+    return document
+
+
+def _person(username: str, field: str) -> User:
+    person = User.objects.filter(username=username.strip().lower(), is_active=True).first()
+    if person is None:
+        raise ValidationError({field: [_("Không tìm thấy tài khoản %(name)s.") % {"name": username}]})
+    return person
+
+
+class DocumentSubmitApi(APIView):
+    @extend_schema(request=SubmitInputSerializer, responses=DocumentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, "qlvbdh.register_incoming")
+        data = SubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.document_submit(
+            actor=_actor(request),
+            document=_document(request, key),
+            head=_person(data.validated_data["head"], "head"),
+        )
+        return Response(DocumentSerializer(document).data)
+
+
+class DocumentDirectApi(APIView):
+    @extend_schema(request=DirectInputSerializer, responses=DocumentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, "qlvbdh.direct")
+        data = DirectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        specs = []
+        for row in data.validated_data["assignments"]:
+            unit = None
+            if row["unit"] is not None:
+                unit = OrgUnit.objects.filter(uuid=row["unit"], is_active=True).first()
+                if unit is None:
+                    raise ValidationError({"assignments": [_("Không tìm thấy phòng, ban này.")]})
+            person = _person(row["assignee"], "assignments") if row["assignee"] else None
+            specs.append(
+                services.AssignmentSpec(
+                    role=row["role"], assignee=person, unit=unit, deadline=row["deadline"], note=row["note"]
+                )
+            )
+        document = services.document_direct(
+            actor=_actor(request),
+            document=_document(request, key),
+            note=data.validated_data["note"],
+            assignments=specs,
+        )
+        return Response(DocumentSerializer(document).data)
+
+
+class DocumentTimelineApi(APIView):
+    @extend_schema(responses=EventSerializer(many=True))
+    def get(self, request: Request, key: str) -> Response:
+        require(request.user, "qlvbdh.view_documents")
+        events = selectors.document_timeline(document=_document(request, key))
+        return Response(EventSerializer(events, many=True).data)
+
+
+class MyTasksApi(APIView):
+    """My tasks and my unit's, overdue first."""
+
+    @extend_schema(responses=AssignmentSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tasks = selectors.my_tasks(user=request.user, include_done=request.query_params.get("done") == "1")
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(tasks, request, view=self)
+        return paginator.get_paginated_response(AssignmentSerializer(page, many=True).data)
+
+
+def _task(request: Request, key: str) -> Assignment:
+    task = selectors.assignment_get(user=request.user, key=key)
+    if task is None:
+        raise Http404
+    return task
+
+
+class AssignmentReassignApi(APIView):
+    @extend_schema(request=ReassignInputSerializer, responses=AssignmentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        data = ReassignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        task = services.assignment_reassign(
+            actor=_actor(request),
+            assignment=_task(request, key),
+            to=_person(values["to"], "to"),
+            deadline=values["deadline"],
+            note=values["note"],
+        )
+        return Response(AssignmentSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class AssignmentReportApi(APIView):
+    @extend_schema(request=ReportInputSerializer, responses=AssignmentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        data = ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.assignment_report(
+            actor=_actor(request), assignment=_task(request, key), report=data.validated_data["report"]
+        )
+        return Response(AssignmentSerializer(task).data)
+
+
+class AssignmentCloseApi(APIView):
+    @extend_schema(request=ReportInputSerializer, responses=AssignmentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        data = ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.assignment_close(
+            actor=_actor(request), assignment=_task(request, key), report=data.validated_data["report"]
+        )
+        return Response(AssignmentSerializer(task).data)
