@@ -42,3 +42,22 @@ def test_tampering_behind_the_trigger_is_detected(tenant):
             cursor.execute("UPDATE core_auditentry SET actor = 'someone else' WHERE id = %s", [entries[1].pk])
             cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only")
         assert audit_verify() == entries[1].pk
+
+
+def test_verify_command_reports_a_row_altered_by_hand(tenant, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with in_tenant(tenant):
+        entries = _three_entries()
+    call_command("audit", "verify", "--tenant", tenant.schema_name)
+    assert f"{tenant.schema_name}\tok 3" in capsys.readouterr().out
+
+    with in_tenant(tenant), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_append_only")
+        cursor.execute("UPDATE core_auditentry SET detail = '{}' WHERE id = %s", [entries[2].pk])
+        cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_append_only")
+
+    with pytest.raises(CommandError, match="1 audit chain"):
+        call_command("audit", "verify", "--tenant", tenant.schema_name)
+    assert f"BROKEN at entry {entries[2].pk}" in capsys.readouterr().out
