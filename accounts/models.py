@@ -244,3 +244,24 @@ class ImportBatch(models.Model):
 
 def folded_name_of(value: str) -> str:
     return " ".join(fold(nfc(value)).split())
+
+
+class Notification(models.Model):
+    """A message for one person in the workspace (a deadline reminder, a document to read)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    message = models.CharField(_("nội dung"), max_length=500)
+    link = models.CharField(max_length=300, blank=True)
+    # Makes a repeated send (a retried task, the next hourly run) a no-op.
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.message[:60]}"

@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.spare_pool_refill",
         "schedule": 300.0,
     },
+    "qlvbdh-deadline-reminders": {
+        "task": "qlvbdh.reminders.deadline_reminders_all_tenants",
+        "schedule": 3600.0,  # hourly; each task and day is reminded once
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -5,6 +5,7 @@ from accounts.api import views
 urlpatterns = [
     path("me/", views.MeApi.as_view(), name="api-me"),
     path("me/logins/", views.MyLoginsApi.as_view(), name="api-my-logins"),
+    path("me/notifications/", views.MyNotificationsApi.as_view(), name="api-my-notifications"),
     path("users/", views.UserListApi.as_view(), name="api-user-list"),
     path("users/propose-username/", views.UsernameProposalApi.as_view(), name="api-user-propose"),
     path("users/import/", views.ImportApi.as_view(), name="api-user-import"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -269,3 +270,34 @@ class MyLoginsApi(APIView):
     def get(self, request: Request) -> Response:
         events = selectors.login_events_of(user=request.user)[:200]
         return Response(LoginEventSerializer(events, many=True).data)
+
+
+class MyNotificationsApi(APIView):
+    """GET: my notifications, unread first. POST {"ids": [...]}: mark them read."""
+
+    def get(self, request: Request) -> Response:
+        from accounts.models import Notification
+
+        notifications = Notification.objects.filter(user=cast(User, request.user)).order_by(
+            F("read_at").desc(nulls_first=True), "-created_at"
+        )[:200]
+        return Response(
+            [
+                {
+                    "id": n.pk,
+                    "kind": n.kind,
+                    "message": n.message,
+                    "link": n.link,
+                    "created_at": n.created_at,
+                    "read": n.read_at is not None,
+                }
+                for n in notifications
+            ]
+        )
+
+    def post(self, request: Request) -> Response:
+        ids = request.data.get("ids") if hasattr(request.data, "get") else None
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise ValidationError({"ids": [_("Cần danh sách số hiệu thông báo.")]})
+        marked = services.notification_mark_read(user=cast(User, request.user), ids=ids)
+        return Response({"marked": marked})
