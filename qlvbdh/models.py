@@ -28,6 +28,8 @@ class Register(models.Model):
     name = models.CharField(_("tên sổ"), max_length=150)
     # Type codes this register numbers; empty: every type not claimed by another register.
     document_types = models.JSONField(_("loại văn bản"), default=list, blank=True)
+    # Outgoing registers: the agency's abbreviation in every notation (123/QĐ-UBND).
+    agency_abbreviation = models.CharField(_("ký hiệu cơ quan"), max_length=20, blank=True)
     last_number = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -55,6 +57,8 @@ class Document(models.Model):
         ASSIGNED = "assigned", _("Đã giao xử lý")
         DONE = "done", _("Đã xử lý xong")
         DRAFT = "draft", _("Dự thảo")
+        APPROVED = "approved", _("Đã duyệt")
+        SIGNED = "signed", _("Đã ký")
         ISSUED = "issued", _("Đã ban hành")
         REVOKED = "revoked", _("Đã thu hồi")
 
@@ -98,6 +102,21 @@ class Document(models.Model):
         related_name="+",
     )
     direction_note = models.TextField(_("ý kiến chỉ đạo"), blank=True)
+    # outgoing
+    drafting_unit = models.CharField(_("ký hiệu đơn vị soạn thảo"), max_length=20, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
+    signed_by = models.CharField(max_length=150, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("thay thế văn bản"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    revoked_reason = models.CharField(_("lý do thu hồi"), max_length=500, blank=True)
     directed_by = models.CharField(max_length=150, blank=True)
     directed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=150)
@@ -205,3 +224,33 @@ class ReadReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reader_id} read {self.document_id}"
+
+
+class Distribution(models.Model):
+    """Where an issued document goes: a unit of the agency, or another organisation by its code.
+    External rows wait for the inter-agency hub (`status` pending) until it takes them."""
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", _("Đã chuyển")
+        PENDING = "pending", _("Chờ gửi qua trục")
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="distribution")
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    org_code = models.CharField(_("mã định danh"), max_length=20, blank=True)
+    org_name = models.CharField(_("tên cơ quan"), max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, org_code="") | Q(unit__isnull=True) & ~Q(org_code=""),
+                name="qlvbdh_distribution_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.unit or self.org_name or self.org_code)

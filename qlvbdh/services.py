@@ -23,7 +23,7 @@ from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, legacy_encoding, nfc
 from qlvbdh import catalogue
-from qlvbdh.models import Assignment, Document, DocumentEvent, ReadReceipt, Register
+from qlvbdh.models import Assignment, Distribution, Document, DocumentEvent, ReadReceipt, Register
 from tenants.orgcode import normalize_org_code
 
 
@@ -40,7 +40,13 @@ def _today() -> date:
 
 
 def register_create(
-    *, actor: Actor, year: int, direction: str, name: str, document_types: list[str] | None = None
+    *,
+    actor: Actor,
+    year: int,
+    direction: str,
+    name: str,
+    document_types: list[str] | None = None,
+    agency_abbreviation: str = "",
 ) -> Register:
     _require(actor, "qlvbdh.manage_registers")
     errors: dict[str, list[str]] = {}
@@ -72,7 +78,11 @@ def register_create(
     try:
         with transaction.atomic():
             register = Register.objects.create(
-                year=year, direction=direction, name=name, document_types=types
+                year=year,
+                direction=direction,
+                name=name,
+                document_types=types,
+                agency_abbreviation=nfc(agency_abbreviation or "")[:20],
             )
             audit_record(actor=actor, action="register.create", target=register, year=year, types=types)
     except IntegrityError as exc:
@@ -115,7 +125,10 @@ def _registers_roll_over(*, direction: str, year: int) -> list[Register]:
             year=year,
             direction=direction,
             name=template.name,
-            defaults={"document_types": template.document_types},
+            defaults={
+                "document_types": template.document_types,
+                "agency_abbreviation": template.agency_abbreviation,
+            },
         )
         made.append(register)
     return made
@@ -525,3 +538,248 @@ def document_mark_read(*, actor: Actor, document: Document) -> None:
             )
         _event(document, actor, "viewed")
         audit_record(actor=actor, action="document.view", target=document)
+
+
+# --- outgoing: draft -> approve -> sign -> issue; revocation and replacement ----------------------
+
+
+@dataclass
+class OutgoingData:
+    document_type: str
+    summary: str
+    recipients: str = ""
+    signer_name: str = ""
+    signing_authority: str = ""
+    drafting_unit: str = ""
+    urgency: str = catalogue.Urgency.NORMAL
+    secrecy: str = catalogue.Secrecy.NONE
+    page_count: int | None = None
+    copy_count: int | None = None
+    delivery_mode: str = catalogue.DeliveryMode.ELECTRONIC
+    replaces: Document | None = None
+
+
+@dataclass
+class Recipient:
+    unit: OrgUnit | None = None
+    org_code: str = ""
+    org_name: str = ""
+
+
+def outgoing_draft_create(*, actor: Actor, data: OutgoingData) -> Document:
+    """An official drafts an outgoing document (optionally replacing an issued one)."""
+    _require(actor, "qlvbdh.draft")
+    values, errors = _clean_incoming(
+        IncomingData(
+            issuer_name="-",  # the agency itself; filled at issue
+            document_type=data.document_type,
+            summary=data.summary,
+            signer_name=data.signer_name,
+            signing_authority=data.signing_authority,
+            recipients=data.recipients,
+            urgency=data.urgency,
+            secrecy=data.secrecy,
+            page_count=data.page_count,
+            copy_count=data.copy_count,
+            delivery_mode=data.delivery_mode,
+        )
+    )
+    unit = nfc(data.drafting_unit or "")
+    if len(unit) > 20 or (unit and not unit.replace("-", "").isalnum()):
+        errors["drafting_unit"] = [_("Ký hiệu đơn vị soạn thảo chỉ gồm chữ và số (tối đa 20).")]
+    if data.replaces is not None and data.replaces.status != Document.Status.ISSUED:
+        errors["replaces"] = [_("Chỉ thay thế được văn bản đã ban hành.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        document = Document.objects.create(
+            direction=Document.Direction.OUTGOING,
+            status=Document.Status.DRAFT,
+            document_type=data.document_type,
+            urgency=data.urgency,
+            page_count=data.page_count,
+            copy_count=data.copy_count,
+            delivery_mode=data.delivery_mode,
+            drafting_unit=unit,
+            signing_authority=data.signing_authority,
+            replaces=data.replaces,
+            search_text=_search_text(values, data.document_type),
+            created_by=actor.name,
+            **{key: values[key] for key in ("summary", "signer_name", "recipients")},
+            issuer_name="",
+        )
+        _event(document, actor, "drafted")
+        audit_record(actor=actor, action="document.draft", target=document)
+    return document
+
+
+def _outgoing_step(
+    *, actor: Actor, document: Document, code: str, before: str, after: str, kind: str
+) -> Document:
+    _require(actor, code)
+    with transaction.atomic():
+        locked = _lock_document(document)
+        if locked.direction != Document.Direction.OUTGOING:
+            raise ApplicationError(_("Đây không phải văn bản đi."), code="not_outgoing")
+        if locked.status == after:
+            return locked  # a retry
+        if locked.status != before:
+            raise ApplicationError(
+                _("Văn bản đang ở trạng thái “%(status)s”.") % {"status": locked.get_status_display()},
+                code="invalid_state",
+                status=409,
+            )
+        locked.status = after
+        fields = ["status"]
+        if kind == "approved":
+            locked.approved_by = actor.name
+            fields.append("approved_by")
+        if kind == "signed":
+            locked.signed_by, locked.signed_at = actor.name, timezone.now()
+            if not locked.signer_name and actor.user is not None:
+                locked.signer_name = actor.user.get_full_name()
+            fields += ["signed_by", "signed_at", "signer_name"]
+        locked.save(update_fields=fields)
+        _event(locked, actor, kind)
+        audit_record(actor=actor, action=f"document.{kind}", target=locked)
+    return locked
+
+
+def outgoing_approve(*, actor: Actor, document: Document) -> Document:
+    """The head or a deputy approves the draft's content."""
+    return _outgoing_step(
+        actor=actor,
+        document=document,
+        code="qlvbdh.direct",
+        before="draft",
+        after="approved",
+        kind="approved",
+    )
+
+
+def outgoing_sign(*, actor: Actor, document: Document) -> Document:
+    """The head signs (the PDF signature itself comes with the attachment)."""
+    return _outgoing_step(
+        actor=actor, document=document, code="qlvbdh.sign", before="approved", after="signed", kind="signed"
+    )
+
+
+def notation_for(*, document_type: str, agency: str, drafting_unit: str) -> str:
+    """`{type}-{agency}[-{unit}]`; an official letter (công văn) has no type: `{agency}-{unit}`."""
+    parts = [] if document_type in catalogue.TYPES_WITHOUT_ABBREVIATION else [document_type]
+    parts.append(agency)
+    if drafting_unit:
+        parts.append(drafting_unit)
+    return "-".join(part for part in parts if part)
+
+
+def outgoing_issue(
+    *, actor: Actor, document: Document, recipients: list[Recipient], today: date | None = None
+) -> Document:
+    """The clerk issues a signed document: number and notation from the year's outgoing register,
+    distribution to units and to other organisations (those wait for the inter-agency hub)."""
+    _require(actor, "qlvbdh.issue_outgoing")
+    errors: dict[str, list[str]] = {}
+    cleaned: list[Recipient] = []
+    for recipient in recipients:
+        if recipient.unit is not None:
+            cleaned.append(recipient)
+            continue
+        try:
+            code = normalize_org_code(recipient.org_code)
+        except ValidationError as exc:
+            errors.setdefault("recipients", []).extend(exc.messages)
+            continue
+        cleaned.append(Recipient(org_code=code, org_name=nfc(recipient.org_name)[:200]))
+    if not cleaned:
+        errors.setdefault("recipients", []).append(_("Cần ít nhất một nơi nhận."))
+    if errors:
+        raise ValidationError(errors)
+    issued_on = today or _today()
+    with transaction.atomic():
+        locked = _lock_document(document)
+        if locked.status == Document.Status.ISSUED:
+            return locked  # a retry
+        if locked.status != Document.Status.SIGNED:
+            raise ApplicationError(_("Chỉ ban hành được văn bản đã ký."), code="invalid_state", status=409)
+        register = register_for(
+            direction=Register.Direction.OUTGOING, year=issued_on.year, document_type=locked.document_type
+        )
+        number = register_next_number(register=register)
+        locked.register, locked.register_number = register, number
+        locked.number = catalogue.format_number(number)
+        locked.notation = notation_for(
+            document_type=locked.document_type,
+            agency=register.agency_abbreviation,
+            drafting_unit=locked.drafting_unit,
+        )
+        locked.issued_on = issued_on
+        locked.registered_at = timezone.now()
+        locked.status = Document.Status.ISSUED
+        locked.search_text = f"{locked.search_text} {fold(locked.number + ' ' + locked.notation)}"
+        locked.save()
+        Distribution.objects.bulk_create(
+            [
+                Distribution(
+                    document=locked,
+                    unit=recipient.unit,
+                    org_code=recipient.org_code,
+                    org_name=recipient.org_name,
+                    status=Distribution.Status.DELIVERED if recipient.unit else Distribution.Status.PENDING,
+                )
+                for recipient in cleaned
+            ]
+        )
+        if locked.replaces_id is not None:
+            _replaced(actor, locked)
+        _event(locked, actor, "issued", number=f"{locked.number}/{locked.notation}")
+        audit_record(
+            actor=actor, action="document.issue", target=locked, number=f"{locked.number}/{locked.notation}"
+        )
+        transaction.on_commit(lambda: outgoing_hand_off(document_id=locked.pk))
+    return locked
+
+
+def outgoing_hand_off(*, document_id: int) -> None:
+    """The seam to the inter-agency hub: the hub issue replaces this with its outbox relay.
+    Until then external distribution rows stay pending and nothing leaves the agency."""
+
+
+def _replaced(actor: Actor, new: Document) -> None:
+    old = _lock_document(new.replaces)  # type: ignore[arg-type]
+    if old.status == Document.Status.REVOKED:
+        return
+    old.status = Document.Status.REVOKED
+    old.revoked_at = timezone.now()
+    old.revoked_reason = _("Được thay thế bởi văn bản %(n)s/%(notation)s.") % {
+        "n": new.number,
+        "notation": new.notation,
+    }
+    old.save(update_fields=["status", "revoked_at", "revoked_reason"])
+    _event(old, actor, "replaced", by=str(new.uuid))
+    audit_record(actor=actor, action="document.replaced", target=old, by=str(new.uuid))
+
+
+def document_revoke(*, actor: Actor, document: Document, reason: str) -> Document:
+    """An issued outgoing document is revoked by its head, or an incoming one is marked revoked by
+    its sender (the clerk records it): frozen, marked, kept — never deleted."""
+    reason = nfc(reason or "")
+    if not reason:
+        raise ValidationError({"reason": [_("Cần ghi lý do thu hồi.")]})
+    code = "qlvbdh.sign" if document.direction == Document.Direction.OUTGOING else "qlvbdh.register_incoming"
+    _require(actor, code)
+    with transaction.atomic():
+        locked = _lock_document(document)
+        if locked.status == Document.Status.REVOKED:
+            return locked
+        if locked.direction == Document.Direction.OUTGOING and locked.status != Document.Status.ISSUED:
+            raise ApplicationError(
+                _("Chỉ thu hồi được văn bản đã ban hành."), code="invalid_state", status=409
+            )
+        locked.status = Document.Status.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revoked_reason = reason[:500]
+        locked.save(update_fields=["status", "revoked_at", "revoked_reason"])
+        _event(locked, actor, "revoked", reason=reason)
+        audit_record(actor=actor, action="document.revoke", target=locked, reason=reason)
+    return locked

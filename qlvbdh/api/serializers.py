@@ -11,7 +11,7 @@ from qlvbdh.models import Assignment, Document, Register
 class RegisterSerializer(serializers.ModelSerializer[Register]):
     class Meta:
         model = Register
-        fields = ["uuid", "year", "direction", "name", "document_types", "last_number"]
+        fields = ["uuid", "year", "direction", "name", "document_types", "agency_abbreviation", "last_number"]
 
 
 class RegisterInputSerializer(serializers.Serializer[dict[str, Any]]):
@@ -21,9 +21,11 @@ class RegisterInputSerializer(serializers.Serializer[dict[str, Any]]):
     document_types = serializers.ListField(
         child=serializers.CharField(max_length=4), required=False, default=list
     )
+    agency_abbreviation = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class DocumentSerializer(serializers.ModelSerializer[Document]):
+    replaces = serializers.SerializerMethodField()
     register = serializers.SerializerMethodField()
     arrival_number = serializers.SerializerMethodField()
 
@@ -53,7 +55,17 @@ class DocumentSerializer(serializers.ModelSerializer[Document]):
             "due_date",
             "delivery_mode",
             "source",
+            "drafting_unit",
+            "approved_by",
+            "signed_by",
+            "signed_at",
+            "replaces",
+            "revoked_at",
+            "revoked_reason",
         ]
+
+    def get_replaces(self, document: Document) -> str | None:
+        return str(document.replaces.uuid) if document.replaces_id and document.replaces else None
 
     def get_register(self, document: Document) -> str | None:
         return str(document.register.uuid) if document.register_id and document.register else None
@@ -152,3 +164,34 @@ class EventSerializer(serializers.Serializer[Any]):
     actor = serializers.CharField()
     kind = serializers.CharField()
     detail = serializers.JSONField()
+
+
+class OutgoingInputSerializer(serializers.Serializer[dict[str, Any]]):
+    document_type = serializers.CharField(max_length=4)
+    summary = serializers.CharField(max_length=1000)
+    recipients = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    signer_name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    signing_authority = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
+    drafting_unit = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    urgency = serializers.CharField(max_length=16, required=False, default=catalogue.Urgency.NORMAL)
+    secrecy = serializers.CharField(max_length=16, required=False, default=catalogue.Secrecy.NONE)
+    page_count = serializers.IntegerField(required=False, allow_null=True, default=None)
+    copy_count = serializers.IntegerField(required=False, allow_null=True, default=None)
+    delivery_mode = serializers.CharField(
+        max_length=16, required=False, default=catalogue.DeliveryMode.ELECTRONIC
+    )
+    replaces = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class RecipientInputSerializer(serializers.Serializer[dict[str, Any]]):
+    unit = serializers.UUIDField(required=False, allow_null=True, default=None)
+    org_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    org_name = serializers.CharField(max_length=400, required=False, allow_blank=True, default="")
+
+
+class IssueInputSerializer(serializers.Serializer[dict[str, Any]]):
+    recipients = RecipientInputSerializer(many=True)
+
+
+class RevokeInputSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

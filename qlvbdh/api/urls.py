@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from qlvbdh.api import views
 
@@ -6,6 +6,11 @@ urlpatterns = [
     path("registers/", views.RegisterListApi.as_view(), name="api-register-list"),
     path("documents/", views.DocumentListApi.as_view(), name="api-document-list"),
     path("documents/incoming/", views.IncomingRegisterApi.as_view(), name="api-document-incoming"),
+    path("documents/outgoing/", views.OutgoingDraftApi.as_view(), name="api-document-outgoing"),
+    path("documents/<str:key>/approve/", views.outgoing_step_api("approve"), name="api-document-approve"),
+    path("documents/<str:key>/sign/", views.outgoing_step_api("sign"), name="api-document-sign"),
+    path("documents/<str:key>/issue/", views.OutgoingIssueApi.as_view(), name="api-document-issue"),
+    path("documents/<str:key>/revoke/", views.DocumentRevokeApi.as_view(), name="api-document-revoke"),
     path("documents/<str:key>/", views.DocumentDetailApi.as_view(), name="api-document-detail"),
     path("documents/<str:key>/submit/", views.DocumentSubmitApi.as_view(), name="api-document-submit"),
     path("documents/<str:key>/direct/", views.DocumentDirectApi.as_view(), name="api-document-direct"),
@@ -14,4 +19,5 @@ urlpatterns = [
     path("tasks/<str:key>/reassign/", views.AssignmentReassignApi.as_view(), name="api-task-reassign"),
     path("tasks/<str:key>/report/", views.AssignmentReportApi.as_view(), name="api-task-report"),
     path("tasks/<str:key>/close/", views.AssignmentCloseApi.as_view(), name="api-task-close"),
+    path("", include("qlvbdh.api.print_urls")),
 ]

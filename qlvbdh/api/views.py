@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -22,10 +24,13 @@ from qlvbdh.api.serializers import (
     DocumentSerializer,
     EventSerializer,
     IncomingInputSerializer,
+    IssueInputSerializer,
+    OutgoingInputSerializer,
     ReassignInputSerializer,
     RegisterInputSerializer,
     RegisterSerializer,
     ReportInputSerializer,
+    RevokeInputSerializer,
     SubmitInputSerializer,
 )
 from qlvbdh.models import Assignment, Document
@@ -211,3 +216,68 @@ class AssignmentCloseApi(APIView):
             actor=_actor(request), assignment=_task(request, key), report=data.validated_data["report"]
         )
         return Response(AssignmentSerializer(task).data)
+
+
+class OutgoingDraftApi(APIView):
+    @extend_schema(request=OutgoingInputSerializer, responses={201: DocumentSerializer})
+    def post(self, request: Request) -> Response:
+        require(request.user, "qlvbdh.draft")
+        data = OutgoingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        replaces_key = values.pop("replaces")
+        replaces = (
+            selectors.document_get(reader=request.user, key=str(replaces_key)) if replaces_key else None
+        )
+        if replaces_key and replaces is None:
+            raise ValidationError({"replaces": [_("Không tìm thấy văn bản được thay thế.")]})
+        document = services.outgoing_draft_create(
+            actor=_actor(request), data=services.OutgoingData(**values, replaces=replaces)
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class _OutgoingStepApi(APIView):
+    step = ""
+
+    @extend_schema(request=None, responses=DocumentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        service = services.outgoing_approve if self.step == "approve" else services.outgoing_sign
+        document = service(actor=_actor(request), document=_document(request, key))
+        return Response(DocumentSerializer(document).data)
+
+
+def outgoing_step_api(step: str) -> Any:
+    return _OutgoingStepApi.as_view(step=step)
+
+
+class OutgoingIssueApi(APIView):
+    @extend_schema(request=IssueInputSerializer, responses=DocumentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        require(request.user, "qlvbdh.issue_outgoing")
+        data = IssueInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recipients = []
+        for row in data.validated_data["recipients"]:
+            if row["unit"] is not None:
+                unit = OrgUnit.objects.filter(uuid=row["unit"], is_active=True).first()
+                if unit is None:
+                    raise ValidationError({"recipients": [_("Không tìm thấy phòng, ban này.")]})
+                recipients.append(services.Recipient(unit=unit))
+            else:
+                recipients.append(services.Recipient(org_code=row["org_code"], org_name=row["org_name"]))
+        document = services.outgoing_issue(
+            actor=_actor(request), document=_document(request, key), recipients=recipients
+        )
+        return Response(DocumentSerializer(document).data)
+
+
+class DocumentRevokeApi(APIView):
+    @extend_schema(request=RevokeInputSerializer, responses=DocumentSerializer)
+    def post(self, request: Request, key: str) -> Response:
+        data = RevokeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.document_revoke(
+            actor=_actor(request), document=_document(request, key), reason=data.validated_data["reason"]
+        )
+        return Response(DocumentSerializer(document).data)
