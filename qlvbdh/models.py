@@ -254,3 +254,6 @@ class Distribution(models.Model):
 
     def __str__(self) -> str:
         return str(self.unit or self.org_name or self.org_code)
+
+
+from qlvbdh.attachment_models import Attachment  # noqa: E402, F401  (registers the model)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("tasks/<str:key>/report/", views.AssignmentReportApi.as_view(), name="api-task-report"),
     path("tasks/<str:key>/close/", views.AssignmentCloseApi.as_view(), name="api-task-close"),
     path("", include("qlvbdh.api.print_urls")),
+    path("", include("qlvbdh.api.attachment_urls")),
 ]

@@ -1,0 +1,455 @@
+"""Attachments of a document: add a file (a new version when the name repeats), read its text and
+signatures, list them, and record each download (R11: every view is on record).
+
+Files go to the default storage, which is tenant-scoped (`tenants/<schema>/...`). What a file
+is comes from its bytes (puremagic, then the ZIP directory for Office formats), never from its
+name or the browser's Content-Type; the name's extension must agree with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import unicodedata
+import uuid
+import zipfile
+import zlib
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import docx
+import puremagic
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Max, QuerySet, TextField, Value
+from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
+from accounts.permissions import can
+from core.audit import Actor, audit_record
+from core.errors import ApplicationError
+from core.text import fold, nfc
+from qlvbdh.attachment_models import Attachment
+from qlvbdh.models import Document, DocumentEvent
+from qlvbdh.selectors import document_list
+from qlvbdh.signatures import configured_trust_roots, pdf_signatures
+
+logger = logging.getLogger(__name__)
+
+ATTACHMENT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024
+TEXT_MAX_CHARS = 1_000_000  # kept per attachment, and appended to the document's search text
+_HEAD_BYTES = 8192  # what the type is sniffed from
+_DOCX_UNPACKED_MAX = 100 * 1024 * 1024  # a DOCX inflating beyond this is not read (ZIP bomb)
+_SYSTEM = Actor(label="system")
+
+
+@dataclass(frozen=True)
+class FileKind:
+    label: str
+    content_type: str
+    extensions: frozenset[str]
+
+
+KINDS: dict[str, FileKind] = {
+    "pdf": FileKind("PDF", "application/pdf", frozenset({".pdf"})),
+    "docx": FileKind(
+        "Word (DOCX)",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        frozenset({".docx"}),
+    ),
+    "xlsx": FileKind(
+        "Excel (XLSX)",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        frozenset({".xlsx"}),
+    ),
+    "odt": FileKind("OpenDocument (ODT)", "application/vnd.oasis.opendocument.text", frozenset({".odt"})),
+    "doc": FileKind("Word 97-2003 (DOC)", "application/msword", frozenset({".doc"})),
+    "jpeg": FileKind("JPEG", "image/jpeg", frozenset({".jpg", ".jpeg", ".jpe", ".jfif"})),
+    "png": FileKind("PNG", "image/png", frozenset({".png"})),
+    "tiff": FileKind("TIFF", "image/tiff", frozenset({".tif", ".tiff"})),
+}
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_ZIP_MAGIC = b"PK\x03\x04"
+_DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES_DEFAULT))
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+
+def attachment_can_add(user: Any) -> bool:
+    """Clerks (who register) and anyone processing documents may attach files."""
+    return can(user, "qlvbdh.register_incoming") or can(user, "qlvbdh.process")
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def attachment_list(*, reader: Any, document: Document) -> QuerySet[Attachment]:
+    """Every version of every file of a document the reader may see, newest version first per name."""
+    if not can(reader, "qlvbdh.view_documents"):
+        return Attachment.objects.none()
+    return Attachment.objects.filter(document=document).order_by("original_name", "-version")
+
+
+def attachment_get(*, reader: Any, key: str) -> Attachment | None:
+    """One attachment, only through a document the reader may see (else None: a 404)."""
+    try:
+        wanted = uuid.UUID(key)
+    except ValueError:
+        return None
+    visible = document_list(reader=reader).order_by().values("pk")
+    return Attachment.objects.select_related("document").filter(uuid=wanted, document__in=visible).first()
+
+
+def attachment_open(*, attachment: Attachment) -> File[Any]:
+    """The stored file, open for reading; FileNotFoundError when storage has lost it."""
+    name = attachment.file.name
+    if not name:
+        raise FileNotFoundError(str(attachment.uuid))
+    return attachment.file.storage.open(name, "rb")
+
+
+# --- add -----------------------------------------------------------------------------------------
+
+
+def _clean_name(raw: str | None) -> str:
+    # Browsers on Windows may send a path; only the last part is the name.
+    name = nfc((raw or "").replace("\\", "/").rsplit("/", 1)[-1])
+    if not name or any(unicodedata.category(char) == "Cc" for char in name):
+        raise ApplicationError(_("Tên tệp không hợp lệ."), code="invalid_name")
+    if len(name) > 255:
+        raise ApplicationError(_("Tên tệp dài quá 255 ký tự."), code="invalid_name")
+    stem, extension = os.path.splitext(name)
+    if not stem or not extension:
+        raise ApplicationError(_("Tên tệp phải có phần mở rộng, ví dụ .pdf hoặc .docx."), code="invalid_name")
+    return name
+
+
+def _zip_kind(upload: File[Any]) -> str | None:
+    """DOCX, XLSX and ODT are all ZIP files; the directory says which (nothing is unpacked)."""
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if (
+                "mimetype" in names
+                and archive.getinfo("mimetype").file_size < 256
+                and archive.read("mimetype").strip() == _ODT_MIMETYPE
+            ):
+                return "odt"
+            if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1 << 20:
+                types = archive.read("[Content_Types].xml")
+                if _DOCX_MAIN in types:
+                    return "docx"
+                if _XLSX_MAIN in types:
+                    return "xlsx"
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        zlib.error,
+        ValueError,
+    ):
+        return None  # a damaged or encrypted archive is no document we accept
+    finally:
+        upload.seek(0)
+    return None
+
+
+def sniff_kind(head: bytes, upload: File[Any]) -> tuple[str | None, str]:
+    """(kind, what it looks like) from the first bytes; kind None when not an accepted type."""
+    try:
+        candidates = puremagic.magic_string(head)
+    except (puremagic.PureError, ValueError):
+        return None, ""
+    if not candidates:
+        return None, ""
+    best = max(candidate.confidence for candidate in candidates)
+    top = [candidate for candidate in candidates if candidate.confidence == best]
+    extensions = {candidate.extension.lower() for candidate in top}
+    looks_like = top[0].name or top[0].extension
+    if ".pdf" in extensions:
+        return "pdf", looks_like
+    if ".png" in extensions:
+        return "png", looks_like
+    if extensions & KINDS["jpeg"].extensions:
+        return "jpeg", looks_like
+    if extensions & KINDS["tiff"].extensions:
+        return "tiff", looks_like
+    if ".doc" in extensions and head.startswith(_OLE_MAGIC):
+        return "doc", looks_like
+    if head.startswith(_ZIP_MAGIC):
+        return _zip_kind(upload), looks_like
+    return None, looks_like
+
+
+def _measure(upload: File[Any], limit: int) -> tuple[str, int, bytes]:
+    """SHA-256, size and first bytes in one streaming pass (the file is never held whole)."""
+    hasher = hashlib.sha256()
+    size = 0
+    head = b""
+    for chunk in upload.chunks():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        hasher.update(chunk)
+        if len(head) < _HEAD_BYTES:
+            head += chunk[: _HEAD_BYTES - len(head)]
+    upload.seek(0)
+    return hasher.hexdigest(), size, head
+
+
+def _too_large(limit: int) -> ApplicationError:
+    return ApplicationError(
+        _("Tệp lớn quá giới hạn %(limit)s MB.") % {"limit": f"{limit / (1024 * 1024):g}"},
+        code="file_too_large",
+        status=413,
+    )
+
+
+def _allowed_labels() -> str:
+    return ", ".join(kind.label for kind in KINDS.values())
+
+
+def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> Attachment:
+    """Store a file on the document. The same name again is the next version; older ones stay.
+
+    Everything is checked before anything is stored; the file is written inside the transaction
+    and removed again if the transaction fails, so a refusal leaves neither row nor object.
+    """
+    if actor.user is not None and not attachment_can_add(actor.user):
+        raise PermissionDenied
+    name = _clean_name(upload.name)
+    limit = max_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise _too_large(limit)
+    sha256, size, head = _measure(upload, limit)
+    if size == 0:
+        raise ApplicationError(_("Tệp rỗng, không có nội dung."), code="empty_file")
+    kind_code, looks_like = sniff_kind(head, upload)
+    if kind_code is None:
+        raise ApplicationError(
+            _("Loại tệp này không được phép đính kèm; chỉ nhận: %(kinds)s.") % {"kinds": _allowed_labels()},
+            code="file_type_not_allowed",
+        )
+    kind = KINDS[kind_code]
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in kind.extensions:
+        raise ApplicationError(
+            _(
+                "Tên tệp có đuôi %(ext)s nhưng nội dung là %(kind)s; hãy kiểm tra lại tệp hoặc đặt tên "
+                "đúng loại (%(expected)s)."
+            )
+            % {"ext": extension, "kind": kind.label, "expected": ", ".join(sorted(kind.extensions))},
+            code="file_type_mismatch",
+            extra={"detected": kind.content_type, "looks_like": looks_like},
+        )
+
+    stored: FieldFile | None = None
+    try:
+        with transaction.atomic():
+            # The document's row serialises uploads to it, so two uploads of a name get 1 and 2.
+            locked = Document.objects.select_for_update().get(pk=document.pk)
+            if locked.status == Document.Status.REVOKED:
+                raise ApplicationError(
+                    _("Văn bản đã bị thu hồi, không đính kèm thêm tệp được."),
+                    code="document_revoked",
+                    status=409,
+                )
+            latest = Attachment.objects.filter(document=locked, original_name=name).aggregate(
+                latest=Max("version")
+            )["latest"]
+            attachment = Attachment(
+                document=locked,
+                original_name=name,
+                version=(latest or 0) + 1,
+                size=size,
+                sha256=sha256,
+                content_type=kind.content_type,
+                uploaded_by=actor.name,
+            )
+            attachment.file.save(name, upload, save=False)
+            stored = attachment.file
+            attachment.save(force_insert=True)
+            DocumentEvent.objects.create(
+                document=locked,
+                actor=actor.name,
+                kind="attachment_added",
+                detail={"attachment": str(attachment.uuid), "name": name, "version": attachment.version},
+            )
+            audit_record(
+                actor=actor,
+                action="attachment.add",
+                target=attachment,
+                document=str(locked.uuid),
+                name=name,
+                sha256=sha256,
+                size=size,
+                version=attachment.version,
+                content_type=kind.content_type,
+            )
+            # Robust: a broker outage must not turn a stored upload into an error for the clerk.
+            transaction.on_commit(partial(_enqueue_analysis, str(attachment.uuid)), robust=True)
+    except BaseException:
+        if stored is not None:
+            _discard(stored)
+        raise
+    return attachment
+
+
+def _enqueue_analysis(attachment_id: str) -> None:
+    from qlvbdh.tasks import attachment_analyse_task  # tasks import this module
+
+    attachment_analyse_task.delay(attachment_id)
+
+
+def _discard(stored: FieldFile) -> None:
+    """Remove an object written by a transaction that then failed (never a committed attachment)."""
+    try:
+        if stored.name:
+            stored.storage.delete(stored.name)
+    except Exception:  # the original error matters more than a failed clean-up
+        logger.exception("could not remove %s after a failed upload", stored.name)
+
+
+# --- analysis: text and signatures ---------------------------------------------------------------
+
+
+def _clean_text(text: str) -> str:
+    # PostgreSQL text holds no NUL; other control characters are noise from the extractor.
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")
+    return text[:TEXT_MAX_CHARS]
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted and not reader.decrypt(""):
+        return ""  # needs a password: nothing to index
+    parts: list[str] = []
+    total = 0
+    for page in reader.pages:
+        text = page.extract_text() or ""
+        parts.append(text)
+        total += len(text)
+        if total >= TEXT_MAX_CHARS:
+            break
+    return "\n".join(parts)
+
+
+def _docx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > _DOCX_UNPACKED_MAX:
+            logger.warning("DOCX unpacks beyond %s bytes; text not extracted", _DOCX_UNPACKED_MAX)
+            return ""
+    document = docx.Document(io.BytesIO(data))
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(part for part in parts if part)
+
+
+def extract_text(data: bytes, content_type: str) -> str:
+    """Text of a PDF or DOCX, capped; "" for other types and for files that cannot be read."""
+    readers = {KINDS["pdf"].content_type: _pdf_text, KINDS["docx"].content_type: _docx_text}
+    reader = readers.get(content_type)
+    if reader is None:
+        return ""
+    try:
+        return _clean_text(reader(data))
+    except Exception as exc:  # a damaged file is stored all the same; it just adds no text
+        logger.warning("text extraction failed (%s): %s", content_type, exc)
+        return ""
+
+
+def attachment_analyse(*, attachment_id: uuid.UUID | str) -> Attachment | None:
+    """Extract the text (appended, folded, to the document's search text) and verify PDF
+    signatures. Idempotent: once done, a second run returns without changing anything."""
+    attachment = Attachment.objects.filter(uuid=attachment_id).first()
+    if attachment is None or attachment.analysed_at is not None:
+        return attachment
+    try:
+        with attachment_open(attachment=attachment) as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        logger.error("attachment %s: stored file %s is missing", attachment.uuid, attachment.file.name)
+        return attachment
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        # R11: the stored bytes are not the uploaded ones; nothing is read from them.
+        logger.error("attachment %s: stored file does not match its SHA-256", attachment.uuid)
+        return attachment
+    # The slow part runs outside any transaction and lock.
+    text = extract_text(data, attachment.content_type)
+    signatures = (
+        pdf_signatures(data, configured_trust_roots()) if attachment.content_type == "application/pdf" else []
+    )
+
+    with transaction.atomic():
+        locked = Attachment.objects.select_for_update().select_related("document").get(pk=attachment.pk)
+        if locked.analysed_at is not None:
+            return locked  # a concurrent delivery finished first
+        locked.extracted_text = text
+        locked.signatures = signatures
+        locked.analysed_at = timezone.now()
+        locked.save(update_fields=["extracted_text", "signatures", "analysed_at"])
+        folded = " ".join(fold(text).split())
+        if folded:
+            Document.objects.filter(pk=locked.document_id).update(
+                search_text=Concat(F("search_text"), Value(" " + folded), output_field=TextField())
+            )
+        detail: dict[str, Any] = {
+            "attachment": str(locked.uuid),
+            "name": locked.original_name,
+            "version": locked.version,
+            "characters": len(text),
+            "signatures": [signature["summary"] for signature in signatures],
+        }
+        DocumentEvent.objects.create(
+            document=locked.document, actor=_SYSTEM.name, kind="attachment_analysed", detail=detail
+        )
+        audit_record(actor=_SYSTEM, action="attachment.analyse", target=locked, **detail)
+    return locked
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+
+def attachment_download_record(*, actor: Actor, attachment: Attachment) -> None:
+    """R11: every download is on the document's timeline and in the audit trail."""
+    if actor.user is not None and not can(actor.user, "qlvbdh.view_documents"):
+        raise PermissionDenied
+    with transaction.atomic():
+        DocumentEvent.objects.create(
+            document_id=attachment.document_id,
+            actor=actor.name,
+            kind="attachment_downloaded",
+            detail={
+                "attachment": str(attachment.uuid),
+                "name": attachment.original_name,
+                "version": attachment.version,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="attachment.download",
+            target=attachment,
+            sha256=attachment.sha256,
+            version=attachment.version,
+        )
