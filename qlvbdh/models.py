@@ -256,4 +256,56 @@ class Distribution(models.Model):
         return str(self.unit or self.org_name or self.org_code)
 
 
+class Dossier(models.Model):
+    """A work dossier (hồ sơ) of the yearly catalogue. Documents belong to it by link, never copied,
+    and one document may be in several dossiers."""
+
+    class Retention(models.TextChoices):
+        PERMANENT = "permanent", _("Vĩnh viễn")
+        Y70 = "70", _("70 năm")
+        Y50 = "50", _("50 năm")
+        Y30 = "30", _("30 năm")
+        Y20 = "20", _("20 năm")
+        Y10 = "10", _("10 năm")
+        OTHER = "other", _("Khác")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    code = models.CharField(_("số và ký hiệu hồ sơ"), max_length=50)
+    title = models.CharField(_("tiêu đề hồ sơ"), max_length=500)
+    retention = models.CharField(_("thời hạn bảo quản"), max_length=16, choices=Retention.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người lập hồ sơ"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    opened_on = models.DateField(_("ngày mở"))
+    closed_on = models.DateField(_("ngày đóng"), null=True, blank=True)
+    documents = models.ManyToManyField(Document, through="DossierDocument", related_name="dossiers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "code"]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        constraints = [models.UniqueConstraint(fields=["year", "code"], name="qlvbdh_dossier_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title[:60]}"
+
+
+class DossierDocument(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="links")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="dossier_links")
+    added_by = models.CharField(max_length=150)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dossier", "document"], name="qlvbdh_dossier_once")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}:{self.document_id}"
+
+
 from qlvbdh.attachment_models import Attachment  # noqa: E402, F401  (registers the model)

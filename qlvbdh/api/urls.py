@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from qlvbdh.api import views
+from qlvbdh.api import dossier_views, views
 
 urlpatterns = [
     path("registers/", views.RegisterListApi.as_view(), name="api-register-list"),
@@ -15,6 +15,15 @@ urlpatterns = [
     path("documents/<str:key>/submit/", views.DocumentSubmitApi.as_view(), name="api-document-submit"),
     path("documents/<str:key>/direct/", views.DocumentDirectApi.as_view(), name="api-document-direct"),
     path("documents/<str:key>/timeline/", views.DocumentTimelineApi.as_view(), name="api-document-timeline"),
+    path("dossiers/", dossier_views.DossierListApi.as_view(), name="api-dossier-list"),
+    path(
+        "dossiers/<str:key>/documents/",
+        dossier_views.DossierDocumentsApi.as_view(),
+        name="api-dossier-documents",
+    ),
+    path("dossiers/<str:key>/close/", dossier_views.DossierCloseApi.as_view(), name="api-dossier-close"),
+    path("dossiers/<str:key>/export.pdf", dossier_views.DossierPdfApi.as_view(), name="api-dossier-pdf"),
+    path("dossiers/<str:key>/export.xml", dossier_views.DossierXmlApi.as_view(), name="api-dossier-xml"),
     path("tasks/", views.MyTasksApi.as_view(), name="api-my-tasks"),
     path("tasks/<str:key>/reassign/", views.AssignmentReassignApi.as_view(), name="api-task-reassign"),
     path("tasks/<str:key>/report/", views.AssignmentReportApi.as_view(), name="api-task-report"),
