@@ -308,4 +308,22 @@ class DossierDocument(models.Model):
         return f"{self.dossier_id}:{self.document_id}"
 
 
+class SavedSearch(models.Model):
+    """A person's named search (its filters), to run again from the document list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("tên"), max_length=100)
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="qlvbdh_saved_search_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 from qlvbdh.attachment_models import Attachment  # noqa: E402, F401  (registers the model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
@@ -19,16 +20,47 @@ def register_list(*, reader: Any, year: int | None = None) -> QuerySet[Register]
     return registers.filter(year=year) if year else registers
 
 
-def document_list(*, reader: Any, direction: str = "", q: str = "") -> QuerySet[Document]:
+SEARCH_FILTERS = ("direction", "q", "type", "status", "urgency", "start", "end", "unit")
+
+
+def document_list(
+    *,
+    reader: Any,
+    direction: str = "",
+    q: str = "",
+    type: str = "",
+    status: str = "",
+    urgency: str = "",
+    start: date | None = None,
+    end: date | None = None,
+    unit: str = "",
+) -> QuerySet[Document]:
+    """Documents the reader may see, filtered; `q` matches metadata and attachment text without
+    diacritics or case (all words, in any order)."""
     if not can(reader, "qlvbdh.view_documents"):
         return Document.objects.none()
-    documents = Document.objects.select_related("register")
+    documents = Document.objects.select_related("register").defer("search_text")
     if direction:
         documents = documents.filter(direction=direction)
-    needle = " ".join(fold(q.replace("\x00", "")).split())
-    if needle:
-        documents = documents.filter(search_text__contains=needle)
+    for word in fold(q.replace("\x00", "")).split()[:10]:
+        documents = documents.filter(search_text__contains=word)
+    if type:
+        documents = documents.filter(document_type=type)
+    if status:
+        documents = documents.filter(status=status)
+    if urgency:
+        documents = documents.filter(urgency=urgency)
+    if start is not None:
+        documents = documents.filter(registered_at__gte=_local_midnight(start))
+    if end is not None:
+        documents = documents.filter(registered_at__lt=_local_midnight(end + timedelta(days=1)))
+    if unit and _is_uuid(unit):
+        documents = documents.filter(assignments__unit__uuid=unit).distinct()
     return documents.order_by("-registered_at", "-id")
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def document_get(*, reader: Any, key: str) -> Document | None:

@@ -5,6 +5,7 @@ from qlvbdh.api import dossier_views, views
 urlpatterns = [
     path("registers/", views.RegisterListApi.as_view(), name="api-register-list"),
     path("documents/", views.DocumentListApi.as_view(), name="api-document-list"),
+    path("searches/", views.SavedSearchApi.as_view(), name="api-saved-searches"),
     path("documents/incoming/", views.IncomingRegisterApi.as_view(), name="api-document-incoming"),
     path("documents/outgoing/", views.OutgoingDraftApi.as_view(), name="api-document-outgoing"),
     path("documents/<str:key>/approve/", views.outgoing_step_api("approve"), name="api-document-approve"),

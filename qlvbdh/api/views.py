@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ from qlvbdh.api.serializers import (
     RevokeInputSerializer,
     SubmitInputSerializer,
 )
-from qlvbdh.models import Assignment, Document
+from qlvbdh.models import Assignment, Document, SavedSearch
 
 
 def _actor(request: Request) -> Actor:
@@ -58,18 +59,64 @@ class RegisterListApi(APIView):
         return Response(RegisterSerializer(register).data, status=status.HTTP_201_CREATED)
 
 
+def _search_filters(params: Any) -> dict[str, Any]:
+    """The list's filters from a query string (or a saved search); a bad date is a 400."""
+    filters: dict[str, Any] = {}
+    for name in selectors.SEARCH_FILTERS:
+        value = str(params.get(name, "") or "").strip()
+        if not value:
+            continue
+        if name in ("start", "end"):
+            try:
+                filters[name] = date.fromisoformat(value)
+            except ValueError as exc:
+                raise ValidationError({name: [_("Ngày phải có dạng YYYY-MM-DD.")]}) from exc
+        else:
+            filters[name] = value[:200]
+    return filters
+
+
 class DocumentListApi(APIView):
+    """Documents, filtered by q (no diacritics needed), type, status, urgency, start, end, unit,
+    direction; or by a saved search (`saved=<id>`)."""
+
     @extend_schema(responses=DocumentSerializer(many=True))
     def get(self, request: Request) -> Response:
         require(request.user, "qlvbdh.view_documents")
-        documents = selectors.document_list(
-            reader=request.user,
-            direction=request.query_params.get("direction", ""),
-            q=request.query_params.get("q", ""),
-        )
+        params: Any = request.query_params
+        saved = params.get("saved", "")
+        if saved:
+            mine = SavedSearch.objects.filter(user=cast(User, request.user))
+            search = mine.filter(pk=saved if saved.isdigit() else 0).first()
+            if search is None:
+                raise Http404
+            params = search.params
+        documents = selectors.document_list(reader=request.user, **_search_filters(params))
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(documents, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True).data)
+
+
+class SavedSearchApi(APIView):
+    """GET: my saved searches. POST {"name", "params"}: save (or replace) one."""
+
+    def get(self, request: Request) -> Response:
+        searches = SavedSearch.objects.filter(user=cast(User, request.user))
+        return Response([{"id": s.pk, "name": s.name, "params": s.params} for s in searches])
+
+    def post(self, request: Request) -> Response:
+        require(request.user, "qlvbdh.view_documents")
+        name = str(request.data.get("name", "")).strip()[:100] if hasattr(request.data, "get") else ""
+        params = request.data.get("params") if hasattr(request.data, "get") else None
+        if not name or not isinstance(params, dict):
+            raise ValidationError({"name": [_("Cần tên và bộ lọc của tìm kiếm.")]})
+        cleaned = {key: str(value) for key, value in _search_filters(params).items()}
+        search, _created = SavedSearch.objects.update_or_create(
+            user=cast(User, request.user), name=name, defaults={"params": cleaned}
+        )
+        return Response(
+            {"id": search.pk, "name": search.name, "params": search.params}, status=status.HTTP_201_CREATED
+        )
 
 
 class IncomingRegisterApi(APIView):

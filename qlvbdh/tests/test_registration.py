@@ -211,3 +211,38 @@ def test_document_list_query_count_does_not_grow_and_search_ignores_diacritics(
     assert listing.json()["count"] == 15
     assert found["count"] == 15
     assert clerk.get("/api/v1/documents/", {"q": "không có gì"}).json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_search_filters_and_saved_searches(tenant, clerk):
+    clerk.post(
+        "/api/v1/documents/incoming/",
+        _incoming(document_type="QĐ", number="1"),
+        content_type="application/json",
+    )
+    clerk.post(
+        "/api/v1/documents/incoming/",
+        _incoming(number="2", summary="Về việc đầu tư công năm 2027", urgency="urgent"),
+        content_type="application/json",
+    )
+    today = timezone.localdate().isoformat()
+
+    by_type = clerk.get("/api/v1/documents/", {"type": "QĐ"}).json()
+    by_words = clerk.get(
+        "/api/v1/documents/", {"q": "CONG dau tu"}
+    ).json()  # any order, no diacritics, any case
+    by_period = clerk.get("/api/v1/documents/", {"start": today, "end": today, "urgency": "urgent"}).json()
+    bad_date = clerk.get("/api/v1/documents/", {"start": "31/12/2026"})
+    saved = clerk.post(
+        "/api/v1/searches/",
+        {"name": "Khẩn", "params": {"urgency": "urgent"}},
+        content_type="application/json",
+    ).json()
+    rerun = clerk.get("/api/v1/documents/", {"saved": saved["id"]}).json()
+
+    assert by_type["count"] == 1
+    assert by_words["count"] == 1
+    assert by_period["count"] == 1
+    assert bad_date.status_code == 400
+    assert rerun["count"] == 1
+    assert clerk.get("/api/v1/documents/", {"saved": 999999}).status_code == 404
