@@ -15,9 +15,27 @@ from tenants.models import Tenant
 
 PROVINCE = {"name": "UBND tỉnh Gia Lai", "org_code": "000.00.00.H21"}
 DEMO_TENANTS: list[dict[str, Any]] = [
-    {"name": "Sở Thông tin và Truyền thông", "kind": "department", "org_code": "000.00.15.H21", "hosts": {}},
-    {"name": "UBND xã Mang Yang", "kind": "commune", "org_code": "000.01.33.H21", "hosts": {}},
-    {"name": "Trường THPT Đạ Tông", "kind": "school", "org_code": "000.05.15.H21", "hosts": {}},
+    {
+        "name": "Sở Thông tin và Truyền thông",
+        "kind": "department",
+        "org_code": "000.00.15.H21",
+        "hosts": {},
+        "abbr": "STTTT",
+    },
+    {
+        "name": "UBND xã Mang Yang",
+        "kind": "commune",
+        "org_code": "000.01.33.H21",
+        "hosts": {},
+        "abbr": "UBND",
+    },
+    {
+        "name": "Trường THPT Đạ Tông",
+        "kind": "school",
+        "org_code": "000.05.15.H21",
+        "hosts": {},
+        "abbr": "THPTĐT",
+    },
 ]
 
 
@@ -48,6 +66,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"created {tenant.name}")
             with in_tenant(tenant):
                 demo.tenant_people_ensure(password=password)
+                self._registers_ensure(actor, spec["abbr"])
             for domain in tenant.domains.order_by("purpose"):
                 login = logins if domain.purpose == "workspace" else "(public)"
                 lines.append((f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", login))
@@ -60,3 +79,18 @@ class Command(BaseCommand):
         )
         for label, url, login in lines:
             self.stdout.write(f"  {url:<48} {label}\n  {'':<48} login: {login}")
+
+    @staticmethod
+    def _registers_ensure(actor: services.Actor, abbreviation: str) -> None:
+        """This year's incoming and outgoing registers, so the demo numbers and notates at once."""
+        from django.utils import timezone
+
+        from qlvbdh.models import Register
+        from qlvbdh.services import register_create
+
+        year = timezone.localdate().year
+        for direction, name in (("incoming", "Sổ văn bản đến"), ("outgoing", "Sổ văn bản đi")):
+            if not Register.objects.filter(year=year, direction=direction).exists():
+                register_create(
+                    actor=actor, year=year, direction=direction, name=name, agency_abbreviation=abbreviation
+                )
