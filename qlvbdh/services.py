@@ -557,6 +557,7 @@ class OutgoingData:
     copy_count: int | None = None
     delivery_mode: str = catalogue.DeliveryMode.ELECTRONIC
     replaces: Document | None = None
+    internal: bool = False  # an internal document: the same steps, distributed to units only
 
 
 @dataclass
@@ -593,7 +594,7 @@ def outgoing_draft_create(*, actor: Actor, data: OutgoingData) -> Document:
         raise ValidationError(errors)
     with transaction.atomic():
         document = Document.objects.create(
-            direction=Document.Direction.OUTGOING,
+            direction=Document.Direction.INTERNAL if data.internal else Document.Direction.OUTGOING,
             status=Document.Status.DRAFT,
             document_type=data.document_type,
             urgency=data.urgency,
@@ -619,7 +620,7 @@ def _outgoing_step(
     _require(actor, code)
     with transaction.atomic():
         locked = _lock_document(document)
-        if locked.direction != Document.Direction.OUTGOING:
+        if locked.direction not in (Document.Direction.OUTGOING, Document.Direction.INTERNAL):
             raise ApplicationError(_("Đây không phải văn bản đi."), code="not_outgoing")
         if locked.status == after:
             return locked  # a retry
@@ -702,6 +703,8 @@ def outgoing_issue(
             return locked  # a retry
         if locked.status != Document.Status.SIGNED:
             raise ApplicationError(_("Chỉ ban hành được văn bản đã ký."), code="invalid_state", status=409)
+        if locked.direction == Document.Direction.INTERNAL and any(r.unit is None for r in cleaned):
+            raise ValidationError({"recipients": [_("Văn bản nội bộ chỉ gửi các phòng, ban của cơ quan.")]})
         register = register_for(
             direction=Register.Direction.OUTGOING, year=issued_on.year, document_type=locked.document_type
         )
@@ -766,13 +769,14 @@ def document_revoke(*, actor: Actor, document: Document, reason: str) -> Documen
     reason = nfc(reason or "")
     if not reason:
         raise ValidationError({"reason": [_("Cần ghi lý do thu hồi.")]})
-    code = "qlvbdh.sign" if document.direction == Document.Direction.OUTGOING else "qlvbdh.register_incoming"
+    issued_here = document.direction in (Document.Direction.OUTGOING, Document.Direction.INTERNAL)
+    code = "qlvbdh.sign" if issued_here else "qlvbdh.register_incoming"
     _require(actor, code)
     with transaction.atomic():
         locked = _lock_document(document)
         if locked.status == Document.Status.REVOKED:
             return locked
-        if locked.direction == Document.Direction.OUTGOING and locked.status != Document.Status.ISSUED:
+        if issued_here and locked.status != Document.Status.ISSUED:
             raise ApplicationError(
                 _("Chỉ thu hồi được văn bản đã ban hành."), code="invalid_state", status=409
             )

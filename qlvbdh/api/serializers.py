@@ -181,6 +181,7 @@ class OutgoingInputSerializer(serializers.Serializer[dict[str, Any]]):
         max_length=16, required=False, default=catalogue.DeliveryMode.ELECTRONIC
     )
     replaces = serializers.UUIDField(required=False, allow_null=True, default=None)
+    internal = serializers.BooleanField(required=False, default=False)
 
 
 class RecipientInputSerializer(serializers.Serializer[dict[str, Any]]):

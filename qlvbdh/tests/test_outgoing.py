@@ -176,3 +176,20 @@ def test_the_clerk_marks_an_incoming_document_revoked_by_its_sender(tenant, offi
         content_type="application/json",
     )
     assert response.json()["status"] == "revoked"
+
+
+def test_an_internal_document_goes_to_units_only(tenant, office):
+    key = _draft(office["official"], internal=True, summary="Thông báo lịch họp giao ban tháng")["uuid"]
+    _approve_and_sign(office, key)
+
+    outside = _issue(office, key)
+    inside = office["clerk"].post(
+        f"/api/v1/documents/{key}/issue/",
+        {"recipients": [{"unit": str(office["unit"].uuid)}]},
+        content_type="application/json",
+    )
+
+    assert outside.status_code == 400
+    assert inside.status_code == 200
+    assert inside.json()["direction"] == "internal"
+    assert inside.json()["number"] == "01"
