@@ -16,6 +16,8 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("home", _("Trang chủ"), None),
     ("document-list", _("Văn bản"), "qlvbdh.view_documents"),
     ("my-tasks", _("Việc của tôi"), "qlvbdh.process"),
+    ("register-list", _("Sổ văn bản"), "qlvbdh.view_documents"),
+    ("dossier-list", _("Hồ sơ"), "qlvbdh.view_documents"),
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),
     ("account-list", _("Tài khoản"), "accounts.view_accounts"),

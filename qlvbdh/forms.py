@@ -95,3 +95,75 @@ class TaskForm(forms.Form):
 
 
 ROLE_LABELS = dict(Assignment.Role.choices)
+
+
+class OutgoingForm(forms.Form):
+    document_type = forms.ChoiceField(label=_("Loại văn bản"), choices=())
+    summary = forms.CharField(label=_("Trích yếu"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    drafting_unit = forms.CharField(label=_("Ký hiệu đơn vị soạn thảo"), max_length=40, required=False)
+    signing_authority = forms.ChoiceField(
+        label=_("Thẩm quyền ký"),
+        choices=[("", "—")] + [(a, a) for a in catalogue.SIGNING_AUTHORITIES],
+        required=False,
+    )
+    recipients = forms.CharField(label=_("Nơi nhận"), max_length=300, required=False)
+    urgency = forms.ChoiceField(label=_("Độ khẩn"), choices=catalogue.Urgency.choices)
+    secrecy = forms.ChoiceField(label=_("Độ mật"), choices=catalogue.Secrecy.choices)
+    internal = forms.BooleanField(label=_("Văn bản nội bộ"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document_type"].choices = catalogue.document_type_choices()  # type: ignore[attr-defined]
+
+
+class IssueForm(forms.Form):
+    units = forms.ModelMultipleChoiceField(
+        label=_("Gửi các phòng, ban"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    org_codes = forms.CharField(
+        label=_("Gửi cơ quan khác (mỗi dòng: mã định danh; tên)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = OrgUnit.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Tệp đính kèm"))
+
+
+class RegisterForm(forms.Form):
+    direction = forms.ChoiceField(label=_("Loại sổ"), choices=())
+    name = forms.CharField(label=_("Tên sổ"), max_length=150)
+    document_types = forms.MultipleChoiceField(
+        label=_("Chỉ cho các loại (để trống: mọi loại)"),
+        choices=(),
+        required=False,
+        widget=forms.SelectMultiple,
+    )
+    agency_abbreviation = forms.CharField(label=_("Ký hiệu cơ quan (sổ đi)"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from qlvbdh.models import Register
+
+        super().__init__(*args, **kwargs)
+        self.fields["direction"].choices = Register.Direction.choices  # type: ignore[attr-defined]
+        self.fields["document_types"].choices = catalogue.document_type_choices()  # type: ignore[attr-defined]
+
+
+class DossierForm(forms.Form):
+    code = forms.CharField(label=_("Số và ký hiệu hồ sơ"), max_length=100)
+    title = forms.CharField(label=_("Tiêu đề hồ sơ"), max_length=1000)
+    retention = forms.ChoiceField(label=_("Thời hạn bảo quản"), choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from qlvbdh.models import Dossier
+
+        super().__init__(*args, **kwargs)
+        self.fields["retention"].choices = Dossier.Retention.choices  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@ direction, my tasks. Thin: permission, form, one service call, redirect or the f
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,8 +20,18 @@ from accounts.models import User
 from accounts.permissions import can, require
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
-from qlvbdh import selectors, services
-from qlvbdh.forms import DirectionForm, IncomingForm, SubmitForm, TaskForm
+from qlvbdh import attachments, dossiers, selectors, services
+from qlvbdh.forms import (
+    AttachmentForm,
+    DirectionForm,
+    DossierForm,
+    IncomingForm,
+    IssueForm,
+    OutgoingForm,
+    RegisterForm,
+    SubmitForm,
+    TaskForm,
+)
 from qlvbdh.models import Document
 
 
@@ -43,6 +55,7 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
             "q": q,
             "direction": direction,
             "can_register": can(request.user, "qlvbdh.register_incoming"),
+            "can_draft": can(request.user, "qlvbdh.draft"),
         },
     )
 
@@ -105,8 +118,33 @@ def document_detail_view(request: HttpRequest, key: str) -> HttpResponse:
             "submit_form": SubmitForm(heads=_heads()) if can_submit else None,
             "can_direct": can(request.user, "qlvbdh.direct")
             and document.status in ("registered", "submitted"),
+            **_document_actions(request, document),
         },
     )
+
+
+def _document_actions(request: HttpRequest, document: Document) -> dict[str, Any]:
+    """What the reader may do next on this page, by role and state."""
+    user = request.user
+    issued_here = document.direction in ("outgoing", "internal")
+    may_revoke = (issued_here and document.status == "issued" and can(user, "qlvbdh.sign")) or (
+        document.direction == "incoming"
+        and document.status != "revoked"
+        and can(user, "qlvbdh.register_incoming")
+    )
+    return {
+        "can_approve": can(user, "qlvbdh.direct") and document.status == "draft",
+        "can_sign": can(user, "qlvbdh.sign") and document.status == "approved",
+        "issue_form": IssueForm()
+        if can(user, "qlvbdh.issue_outgoing") and document.status == "signed"
+        else None,
+        "can_revoke": may_revoke,
+        "attachments": attachments.attachment_list(reader=user, document=document),
+        "attachment_form": AttachmentForm() if attachments.attachment_can_add(user) else None,
+        "dossiers": dossiers.dossier_list(reader=user).filter(closed_on__isnull=True)
+        if can(user, "qlvbdh.process")
+        else [],
+    }
 
 
 @require_POST
@@ -183,3 +221,139 @@ def task_action_view(request: HttpRequest, key: str, action: str) -> HttpRespons
     else:
         messages.success(request, _("Đã cập nhật việc."))
     return redirect("my-tasks")
+
+
+def _message_from(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ApplicationError):
+        messages.error(request, exc.message)
+    elif isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+
+
+@login_required
+def outgoing_create_view(request: HttpRequest) -> HttpResponse:
+    require(request.user, "qlvbdh.draft")
+    form = OutgoingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.outgoing_draft_create(
+                actor=Actor.from_request(request), data=services.OutgoingData(**form.cleaned_data)
+            )
+        except ValidationError as exc:
+            form_add_validation_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Đã lưu dự thảo."))
+            return redirect("document-detail", key=str(document.uuid))
+    return render(request, "qlvbdh/outgoing_form.html", {"form": form})
+
+
+@require_POST
+@login_required
+def document_step_view(request: HttpRequest, key: str, step: str) -> HttpResponse:
+    """approve / sign / issue / revoke / attach / file (into a dossier) from the document page."""
+    document = _document_or_404(request, key)
+    actor = Actor.from_request(request)
+    try:
+        if step == "approve":
+            services.outgoing_approve(actor=actor, document=document)
+        elif step == "sign":
+            services.outgoing_sign(actor=actor, document=document)
+        elif step == "revoke":
+            services.document_revoke(actor=actor, document=document, reason=request.POST.get("reason", ""))
+        elif step == "issue":
+            form = IssueForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Nơi nhận chưa hợp lệ."))
+            recipients = [services.Recipient(unit=unit) for unit in form.cleaned_data["units"]]
+            for line in form.cleaned_data["org_codes"].splitlines():
+                code, _sep, name = line.partition(";")
+                if code.strip():
+                    recipients.append(services.Recipient(org_code=code.strip(), org_name=name.strip()))
+            services.outgoing_issue(actor=actor, document=document, recipients=recipients)
+        elif step == "attach":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError(_("Chưa chọn tệp."))
+            attachments.attachment_add(actor=actor, document=document, upload=upload)
+        elif step == "file":
+            chosen = request.POST.get("dossier", "")
+            found = dossiers.dossier_list(reader=request.user)
+            dossier = found.filter(uuid=chosen).first() if _is_uuid(chosen) else None
+            if dossier is None:
+                raise ValidationError(_("Chưa chọn hồ sơ."))
+            dossiers.dossier_add_document(actor=actor, dossier=dossier, document=document)
+        else:
+            raise Http404
+    except (ApplicationError, ValidationError) as exc:
+        _message_from(request, exc)
+    else:
+        messages.success(request, _("Đã cập nhật văn bản."))
+    return redirect("document-detail", key=str(document.uuid))
+
+
+@login_required
+def register_list_view(request: HttpRequest) -> HttpResponse:
+    require(request.user, "qlvbdh.view_documents")
+    year = timezone.localdate().year
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, "qlvbdh.manage_registers")
+        if form.is_valid():
+            try:
+                services.register_create(actor=Actor.from_request(request), year=year, **form.cleaned_data)
+            except ValidationError as exc:
+                form_add_validation_errors(form, exc)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Đã tạo sổ."))
+                return redirect("register-list")
+    return render(
+        request,
+        "qlvbdh/register_list.html",
+        {
+            "registers": selectors.register_list(reader=request.user, year=year),
+            "form": form,
+            "today": timezone.localdate(),
+            "can_manage": can(request.user, "qlvbdh.manage_registers"),
+        },
+    )
+
+
+@login_required
+def dossier_list_view(request: HttpRequest) -> HttpResponse:
+    require(request.user, "qlvbdh.view_documents")
+    form = DossierForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, "qlvbdh.process")
+        if form.is_valid():
+            try:
+                dossiers.dossier_create(
+                    actor=Actor.from_request(request),
+                    owner=request.user,
+                    year=timezone.localdate().year,
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                form_add_validation_errors(form, exc)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Đã tạo hồ sơ."))
+                return redirect("dossier-list")
+    found = dossiers.dossier_list(reader=request.user).prefetch_related("documents")
+    return render(
+        request,
+        "qlvbdh/dossier_list.html",
+        {"dossiers": found, "form": form, "can_create": can(request.user, "qlvbdh.process")},
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
