@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -135,7 +136,11 @@ class Document(models.Model):
                 name="qlvbdh_document_number_from_1",
             ),
         ]
-        indexes = [models.Index(fields=["number", "notation", "issuer_code"], name="qlvbdh_doc_identity")]
+        indexes = [
+            models.Index(fields=["number", "notation", "issuer_code"], name="qlvbdh_doc_identity"),
+            # Trigrams serve `search_text LIKE '%word%'`: search stays an index scan at a million rows.
+            GinIndex(fields=["search_text"], name="qlvbdh_doc_search_trgm", opclasses=["gin_trgm_ops"]),
+        ]
 
     def __str__(self) -> str:
         label = f"{self.number}/{self.notation}" if self.number else self.notation
