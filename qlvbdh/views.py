@@ -198,9 +198,8 @@ def document_direct_view(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def my_tasks_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.process")
-    return render(
-        request, "qlvbdh/my_tasks.html", {"tasks": selectors.my_tasks(user=request.user), "form": TaskForm()}
-    )
+    page = Paginator(selectors.my_tasks(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "qlvbdh/my_tasks.html", {"tasks": page, "page": page, "form": TaskForm()})
 
 
 @require_POST
