@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,3 +20,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, ApplicationError):
         return Response({"detail": exc.message, "code": exc.code, **exc.extra}, status=exc.status)
     return drf_exception_handler(exc, context)
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset with caps: a huge number is a big page, never a database error."""
+
+    max_limit = 500
+
+    def get_offset(self, request: Any) -> int:
+        return min(super().get_offset(request), 10**9)

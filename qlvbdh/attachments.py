@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Max, QuerySet, TextField, Value
+from django.db.models import F, Max, Q, QuerySet, TextField, Value
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -90,9 +90,24 @@ def max_bytes() -> int:
 # --- permissions ---------------------------------------------------------------------------------
 
 
-def attachment_can_add(user: Any) -> bool:
-    """Clerks (who register) and anyone processing documents may attach files."""
-    return can(user, "qlvbdh.register_incoming") or can(user, "qlvbdh.process")
+def attachment_can_add(user: Any, document: Document | None = None) -> bool:
+    """Who may attach to this document (R11: no one forges a file onto another's document):
+    the clerk; the drafter or a head while an outgoing document is not yet issued; and anyone
+    holding an open task on it. Issued and revoked documents are frozen."""
+    if not (can(user, "qlvbdh.register_incoming") or can(user, "qlvbdh.process")):
+        return False
+    if document is None or can(user, "qlvbdh.register_incoming"):
+        return True  # a frozen (issued, revoked) document is refused with its reason by attachment_add
+    if can(user, "qlvbdh.register_incoming"):
+        return True
+    if document.status in (Document.Status.DRAFT, Document.Status.APPROVED, Document.Status.SIGNED):
+        return document.created_by == user.get_username() or can(user, "qlvbdh.sign")
+    from qlvbdh.models import Assignment
+
+    mine = Q(assignee=user)
+    if getattr(user, "unit_id", None):
+        mine |= Q(unit_id=user.unit_id)
+    return Assignment.objects.filter(mine, document=document, status=Assignment.Status.OPEN).exists()
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -233,7 +248,7 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
     Everything is checked before anything is stored; the file is written inside the transaction
     and removed again if the transaction fails, so a refusal leaves neither row nor object.
     """
-    if actor.user is not None and not attachment_can_add(actor.user):
+    if actor.user is not None and not attachment_can_add(actor.user, document):
         raise PermissionDenied
     name = _clean_name(upload.name)
     limit = max_bytes()
@@ -266,9 +281,9 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
         with transaction.atomic():
             # The document's row serialises uploads to it, so two uploads of a name get 1 and 2.
             locked = Document.objects.select_for_update().get(pk=document.pk)
-            if locked.status == Document.Status.REVOKED:
+            if locked.status in (Document.Status.REVOKED, Document.Status.ISSUED):
                 raise ApplicationError(
-                    _("Văn bản đã bị thu hồi, không đính kèm thêm tệp được."),
+                    _("Văn bản đã ban hành hoặc đã thu hồi, không đính kèm thêm tệp được."),
                     code="document_revoked",
                     status=409,
                 )

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -71,9 +71,16 @@ def dossier_create(
     return dossier
 
 
+def _require_keeper(actor: Actor, dossier: Dossier) -> None:
+    """A dossier is kept by the person who opened it; a head may act on any."""
+    _require(actor, "qlvbdh.process")
+    if actor.user is not None and dossier.owner_id != actor.user.pk and not can(actor.user, "qlvbdh.direct"):
+        raise PermissionDenied
+
+
 def dossier_add_document(*, actor: Actor, dossier: Dossier, document: Document) -> Dossier:
     """Link, never copy; linking again changes nothing. A closed dossier takes nothing more."""
-    _require(actor, "qlvbdh.process")
+    _require_keeper(actor, dossier)
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.closed_on is not None:
@@ -89,7 +96,7 @@ def dossier_add_document(*, actor: Actor, dossier: Dossier, document: Document) 
 
 
 def dossier_close(*, actor: Actor, dossier: Dossier) -> Dossier:
-    _require(actor, "qlvbdh.process")
+    _require_keeper(actor, dossier)
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.closed_on is None:

@@ -109,6 +109,8 @@ class OutgoingForm(forms.Form):
     recipients = forms.CharField(label=_("Nơi nhận"), max_length=300, required=False)
     urgency = forms.ChoiceField(label=_("Độ khẩn"), choices=catalogue.Urgency.choices)
     secrecy = forms.ChoiceField(label=_("Độ mật"), choices=catalogue.Secrecy.choices)
+    delivery_mode = forms.ChoiceField(label=_("Hình thức"), choices=catalogue.DeliveryMode.choices)
+    copy_count = forms.IntegerField(label=_("Số bản"), required=False, min_value=1, max_value=9999)
     internal = forms.BooleanField(label=_("Văn bản nội bộ"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -68,6 +68,20 @@ def register_create(
         for other in Register.objects.filter(year=year, direction=direction)
         for code in other.document_types
     }
+    numbered = set(
+        Document.objects.filter(register__year=year, register__direction=direction, document_type__in=types)
+        .values_list("document_type", flat=True)
+        .distinct()
+    )
+    if numbered:
+        errors.setdefault("document_types", []).append(
+            _("Loại %(codes)s đã được đánh số trong sổ chung năm nay; sổ riêng sẽ làm trùng số.")
+            % {"codes": ", ".join(sorted(numbered))}
+        )
+    if direction == Register.Direction.OUTGOING and not nfc(agency_abbreviation or ""):
+        errors.setdefault("agency_abbreviation", []).append(
+            _("Sổ văn bản đi cần ký hiệu cơ quan (ví dụ UBND).")
+        )
     if set(types) & claimed:
         errors.setdefault("document_types", []).append(
             _("Loại văn bản %(codes)s đã có sổ riêng trong năm.")
@@ -229,6 +243,14 @@ def _clean_incoming(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[
     ):
         if getattr(data, field) not in choices:
             errors[field] = [_("Giá trị không hợp lệ.")]
+    latest = _today().year + 5
+    for field, moment in (
+        ("issued_on", data.issued_on),
+        ("received_at", data.received_at),
+        ("due_date", data.due_date),
+    ):
+        if moment is not None and not 1945 <= moment.year <= latest:
+            errors[field] = [_("Ngày không hợp lệ.")]
     for field in ("page_count", "copy_count"):
         count = getattr(data, field)
         if count is not None and not 0 < count < 100000:
@@ -414,6 +436,17 @@ def document_direct(
             raise ApplicationError(
                 _("Văn bản đã được chỉ đạo hoặc không còn chờ chỉ đạo."), code="already_directed", status=409
             )
+        submitted_to = locked.submitted_to_id
+        if (
+            locked.status == Document.Status.SUBMITTED
+            and actor.user is not None
+            and submitted_to != actor.user.pk
+        ):
+            raise ApplicationError(
+                _("Văn bản được trình cho người khác; chỉ người đó cho ý kiến chỉ đạo."),
+                code="not_yours",
+                status=403,
+            )
         locked.direction_note = note
         locked.directed_by = actor.name
         locked.directed_at = timezone.now()
@@ -462,6 +495,8 @@ def _lock_assignment(actor: Actor, assignment: Assignment) -> Assignment:
     locked = Assignment.objects.select_for_update().select_related("document").get(pk=assignment.pk)
     if locked.status != Assignment.Status.OPEN:
         raise ApplicationError(_("Việc này đã được chuyển hoặc đã xong."), code="not_open", status=409)
+    if locked.document.status == Document.Status.REVOKED:
+        raise ApplicationError(_("Văn bản đã bị thu hồi."), code="document_revoked", status=409)
     return locked
 
 
@@ -518,7 +553,7 @@ def assignment_close(*, actor: Actor, assignment: Assignment, report: str = "") 
         locked.save(update_fields=["status", "done_at", "report"])
         document = _lock_document(locked.document)
         _event(document, actor, "closed", role=locked.role, report=locked.report)
-        if locked.role == Assignment.Role.LEAD:
+        if locked.role == Assignment.Role.LEAD and document.status == Document.Status.ASSIGNED:
             document.status = Document.Status.DONE
             document.save(update_fields=["status"])
             _event(document, actor, "done")
@@ -708,6 +743,20 @@ def outgoing_issue(
         register = register_for(
             direction=Register.Direction.OUTGOING, year=issued_on.year, document_type=locked.document_type
         )
+        notation = notation_for(
+            document_type=locked.document_type,
+            agency=register.agency_abbreviation,
+            drafting_unit=locked.drafting_unit,
+        )
+        if not register.agency_abbreviation:
+            raise ApplicationError(
+                _("Sổ %(name)s chưa có ký hiệu cơ quan; hãy bổ sung trước khi ban hành.")
+                % {"name": register.name},
+                code="no_abbreviation",
+                status=409,
+            )
+        if len(notation) > catalogue.NOTATION_MAX:
+            raise ValidationError({"drafting_unit": [_("Ký hiệu văn bản dài quá 30 ký tự.")]})
         number = register_next_number(register=register)
         locked.register, locked.register_number = register, number
         locked.number = catalogue.format_number(number)
@@ -766,7 +815,7 @@ def _replaced(actor: Actor, new: Document) -> None:
 def document_revoke(*, actor: Actor, document: Document, reason: str) -> Document:
     """An issued outgoing document is revoked by its head, or an incoming one is marked revoked by
     its sender (the clerk records it): frozen, marked, kept — never deleted."""
-    reason = nfc(reason or "")
+    reason = nfc((reason or "").replace("\x00", ""))
     if not reason:
         raise ValidationError({"reason": [_("Cần ghi lý do thu hồi.")]})
     issued_here = document.direction in (Document.Direction.OUTGOING, Document.Direction.INTERNAL)

@@ -45,6 +45,8 @@ def workspace_home(request: HttpRequest) -> HttpResponse:
 def document_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.view_documents")
     q, direction = request.GET.get("q", ""), request.GET.get("direction", "")
+    if direction not in Document.Direction.values:
+        direction = ""
     documents = selectors.document_list(reader=request.user, direction=direction, q=q)
     page = Paginator(documents, 50).get_page(request.GET.get("page"))
     return render(
@@ -140,7 +142,7 @@ def _document_actions(request: HttpRequest, document: Document) -> dict[str, Any
         else None,
         "can_revoke": may_revoke,
         "attachments": attachments.attachment_list(reader=user, document=document),
-        "attachment_form": AttachmentForm() if attachments.attachment_can_add(user) else None,
+        "attachment_form": AttachmentForm() if attachments.attachment_can_add(user, document) else None,
         "dossiers": dossiers.dossier_list(reader=user).filter(closed_on__isnull=True)
         if can(user, "qlvbdh.process")
         else [],
@@ -169,6 +171,8 @@ def document_submit_view(request: HttpRequest, key: str) -> HttpResponse:
 def document_direct_view(request: HttpRequest, key: str) -> HttpResponse:
     require(request.user, "qlvbdh.direct")
     document = _document_or_404(request, key)
+    if request.method == "GET":
+        services.document_mark_read(actor=Actor.from_request(request), document=document)
     form = DirectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +30,7 @@ from accounts.api.serializers import (
 from accounts.forms import birth_year_of
 from accounts.models import OrgUnit, User
 from accounts.permissions import can, require
+from core.api import Pagination
 from core.audit import Actor
 
 
@@ -68,7 +68,7 @@ class UserListApi(APIView):
             role=request.query_params.get("role", ""),
             unit=request.query_params.get("unit", ""),
         )
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(users, request, view=self)
         return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
 

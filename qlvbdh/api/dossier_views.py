@@ -78,7 +78,8 @@ class DossierListApi(APIView):
         require(request.user, "qlvbdh.view_documents")
         year = request.query_params.get("year", "")
         found = dossiers.dossier_list(
-            reader=request.user, year=int(year) if year.isdigit() and len(year) == 4 else None
+            reader=request.user,
+            year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
         )
         return Response(DossierSerializer(found, many=True).data)
 

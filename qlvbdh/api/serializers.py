@@ -8,6 +8,16 @@ from qlvbdh import catalogue
 from qlvbdh.models import Assignment, Document, Register
 
 
+class SafeDateTimeField(serializers.DateTimeField):
+    """A date-time whose year falls outside what the database and time zones hold is invalid, not a 500."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm")
+
+
 class RegisterSerializer(serializers.ModelSerializer[Register]):
     class Meta:
         model = Register
@@ -84,7 +94,7 @@ class IncomingInputSerializer(serializers.Serializer[dict[str, Any]]):
     signer_name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     signing_authority = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
     issued_on = serializers.DateField(required=False, allow_null=True, default=None)
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = SafeDateTimeField(required=False, allow_null=True, default=None)
     urgency = serializers.CharField(max_length=16, required=False, default=catalogue.Urgency.NORMAL)
     secrecy = serializers.CharField(max_length=16, required=False, default=catalogue.Secrecy.NONE)
     page_count = serializers.IntegerField(required=False, allow_null=True, default=None)

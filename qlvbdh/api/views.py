@@ -10,15 +10,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import OrgUnit, User
 from accounts.permissions import require
+from core.api import Pagination
 from core.audit import Actor
-from qlvbdh import selectors, services
+from qlvbdh import catalogue, selectors, services
 from qlvbdh.api.serializers import (
     AssignmentSerializer,
     DirectInputSerializer,
@@ -46,7 +46,8 @@ class RegisterListApi(APIView):
     def get(self, request: Request) -> Response:
         year = request.query_params.get("year", "")
         registers = selectors.register_list(
-            reader=request.user, year=int(year) if year.isdigit() and len(year) == 4 else None
+            reader=request.user,
+            year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
         )
         return Response(RegisterSerializer(registers, many=True).data)
 
@@ -59,6 +60,14 @@ class RegisterListApi(APIView):
         return Response(RegisterSerializer(register).data, status=status.HTTP_201_CREATED)
 
 
+_CHOICES = {
+    "direction": set(Document.Direction.values),
+    "status": set(Document.Status.values),
+    "urgency": set(catalogue.Urgency.values),
+    "type": set(catalogue.DOCUMENT_TYPES),
+}
+
+
 def _search_filters(params: Any) -> dict[str, Any]:
     """The list's filters from a query string (or a saved search); a bad date is a 400."""
     filters: dict[str, Any] = {}
@@ -66,11 +75,17 @@ def _search_filters(params: Any) -> dict[str, Any]:
         value = str(params.get(name, "") or "").strip()
         if not value:
             continue
+        if "\x00" in value:
+            raise ValidationError({name: [_("Giá trị không hợp lệ.")]})
         if name in ("start", "end"):
             try:
                 filters[name] = date.fromisoformat(value)
             except ValueError as exc:
                 raise ValidationError({name: [_("Ngày phải có dạng YYYY-MM-DD.")]}) from exc
+            if not 1945 <= filters[name].year <= 9998:
+                raise ValidationError({name: [_("Ngày không hợp lệ.")]})
+        elif name in _CHOICES and value not in _CHOICES[name]:
+            raise ValidationError({name: [_("Giá trị không hợp lệ.")]})
         else:
             filters[name] = value[:200]
     return filters
@@ -87,12 +102,14 @@ class DocumentListApi(APIView):
         saved = params.get("saved", "")
         if saved:
             mine = SavedSearch.objects.filter(user=cast(User, request.user))
-            search = mine.filter(pk=saved if saved.isdigit() else 0).first()
+            search = mine.filter(
+                pk=saved if saved.isascii() and saved.isdigit() and len(saved) < 12 else 0
+            ).first()
             if search is None:
                 raise Http404
             params = search.params
         documents = selectors.document_list(reader=request.user, **_search_filters(params))
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(documents, request, view=self)
         return paginator.get_paginated_response(DocumentSerializer(page, many=True).data)
 
@@ -106,7 +123,11 @@ class SavedSearchApi(APIView):
 
     def post(self, request: Request) -> Response:
         require(request.user, "qlvbdh.view_documents")
-        name = str(request.data.get("name", "")).strip()[:100] if hasattr(request.data, "get") else ""
+        name = (
+            str(request.data.get("name", "")).replace("\x00", "").strip()[:100]
+            if hasattr(request.data, "get")
+            else ""
+        )
         params = request.data.get("params") if hasattr(request.data, "get") else None
         if not name or not isinstance(params, dict):
             raise ValidationError({"name": [_("Cần tên và bộ lọc của tìm kiếm.")]})
@@ -205,7 +226,9 @@ class DocumentTimelineApi(APIView):
     @extend_schema(responses=EventSerializer(many=True))
     def get(self, request: Request, key: str) -> Response:
         require(request.user, "qlvbdh.view_documents")
-        events = selectors.document_timeline(document=_document(request, key))
+        document = _document(request, key)
+        services.document_mark_read(actor=_actor(request), document=document)
+        events = selectors.document_timeline(document=document)
         return Response(EventSerializer(events, many=True).data)
 
 
@@ -215,7 +238,7 @@ class MyTasksApi(APIView):
     @extend_schema(responses=AssignmentSerializer(many=True))
     def get(self, request: Request) -> Response:
         tasks = selectors.my_tasks(user=request.user, include_done=request.query_params.get("done") == "1")
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(tasks, request, view=self)
         return paginator.get_paginated_response(AssignmentSerializer(page, many=True).data)
 

@@ -510,6 +510,19 @@ def test_reading_needs_view_documents_and_adding_needs_register_or_process(
     assert post_file(it_officer, document, "b.pdf", pdf_with_text("y")).status_code == 403
     assert official.get(f"/api/v1/documents/{document.uuid}/attachments/").status_code == 200
     assert official.get(f"/api/v1/attachments/{uuid}/download/").status_code == 200
+    # an official attaches only to a document they hold a task on (R11: nobody adds to others' files)
+    assert post_file(official, document, "c.pdf", pdf_with_text("z")).status_code == 403
+    with in_tenant(tenant):
+        from accounts.models import User
+        from qlvbdh import services as qlvbdh_services
+
+        person = User.objects.get(username="official")
+        qlvbdh_services.document_direct(
+            actor=Actor(label="t"),
+            document=document,
+            note="",
+            assignments=[qlvbdh_services.AssignmentSpec(role="lead", assignee=person)],
+        )
     assert post_file(official, document, "c.pdf", pdf_with_text("z")).status_code == 201
 
 

@@ -47,7 +47,14 @@ def test_outgoing_through_the_pages(tenant, office):
 
     created = official.post(
         "/documents/outgoing/new/",
-        {"document_type": "TB", "summary": "Thông báo lịch trực Tết", "urgency": "normal", "secrecy": "none"},
+        {
+            "document_type": "TB",
+            "summary": "Thông báo lịch trực Tết",
+            "urgency": "normal",
+            "secrecy": "none",
+            "delivery_mode": "electronic",
+            "copy_count": "5",
+        },
     )
     assert created.status_code == 302
     key = created["Location"].rstrip("/").split("/")[-1]
@@ -109,11 +116,17 @@ def test_registers_page_reads_for_everyone_and_creates_for_clerks_only(tenant, o
 def test_a_step_out_of_order_shows_a_message_not_an_error(tenant, office):
     created = office["official"].post(
         "/documents/outgoing/new/",
-        {"document_type": "TB", "summary": "Thông báo", "urgency": "normal", "secrecy": "none"},
+        {
+            "document_type": "TB",
+            "summary": "Thông báo",
+            "urgency": "normal",
+            "secrecy": "none",
+            "delivery_mode": "paper",
+        },
     )
     key = created["Location"].rstrip("/").split("/")[-1]
 
     response = office["head"].post(f"/documents/{key}/step/sign/", follow=True)
 
     assert response.status_code == 200
-    assert "Dự thảo" in response.content.decode()
+    assert "Văn bản đang ở trạng thái" in response.content.decode()

@@ -312,7 +312,7 @@ def test_rows_are_read_in_one_query(tenant, march, django_assert_num_queries):
 def test_outgoing_register_has_the_outgoing_columns(tenant):
     with in_tenant(tenant):
         register = services.register_create(
-            actor=ACTOR, year=_year(), direction="outgoing", name="Sổ văn bản đi"
+            actor=ACTOR, year=_year(), direction="outgoing", name="Sổ văn bản đi", agency_abbreviation="UBND"
         )
         Document.objects.create(
             direction=Document.Direction.OUTGOING,

@@ -7,11 +7,11 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Pagination
 from tenants import selectors, services
 from tenants.api.serializers import (
     HostProposalInputSerializer,
@@ -51,7 +51,7 @@ class TenantListCreateApi(APIView):
         qs = selectors.tenant_list(
             status=request.query_params.get("status"), kind=request.query_params.get("kind")
         )
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(TenantOutputSerializer(page, many=True).data)
 
