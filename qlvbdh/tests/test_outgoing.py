@@ -14,6 +14,10 @@ from core.tenancy import in_tenant
 from qlvbdh import services
 from qlvbdh.models import Distribution, Document
 
+# Every test here runs with the default storage on a real S3-compatible server on loopback.
+from qlvbdh.tests.test_attachments import post_file, s3, s3_endpoint, stored_keys  # noqa: F401
+from qlvbdh.tests.test_signatures import pdf_with_text
+
 pytestmark = pytest.mark.django_db
 
 
@@ -72,9 +76,14 @@ def _approve_and_sign(office, key: str) -> None:
     assert office["head"].post(f"/api/v1/documents/{key}/sign/").status_code == 200
 
 
-def test_draft_to_issue_numbers_and_notates_per_decree_30(tenant, office, monkeypatch):
+def test_draft_to_issue_numbers_and_notates_per_decree_30(tenant, office, monkeypatch, s3):  # noqa: F811
     monkeypatch.setattr(services, "_today", lambda: date(2026, 6, 1))
     letter = _draft(office["official"])
+    draft_file = post_file(
+        office["official"], Document(uuid=letter["uuid"]), "du-thao.pdf", pdf_with_text("Dự thảo")
+    )
+    assert draft_file.status_code == 201, draft_file.content
+    assert any(key.startswith(f"tenants/{tenant.schema_name}/") for key in stored_keys(s3))
     decision = _draft(office["official"], document_type="QĐ", drafting_unit="")
 
     # nothing is issued before approval and signature, and only the clerk issues

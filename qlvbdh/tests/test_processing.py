@@ -17,6 +17,10 @@ from core.tenancy import in_tenant
 from qlvbdh import services
 from qlvbdh.models import Assignment, Document, ReadReceipt
 
+# Every test here runs with the default storage on a real S3-compatible server on loopback.
+from qlvbdh.tests.test_attachments import post_file, s3, s3_endpoint, stored_keys  # noqa: F401
+from qlvbdh.tests.test_signatures import pdf_with_text
+
 pytestmark = pytest.mark.django_db
 
 
@@ -56,13 +60,15 @@ def office(tenant, make_user, sign_in):
     }
 
 
-def test_incoming_flow_from_registration_to_close(tenant, office):
+def test_incoming_flow_from_registration_to_close(tenant, office, s3):  # noqa: F811
     clerk, head, minh, an, lan = (office[k] for k in ("clerk", "head", "minh", "an", "lan"))
     deadline = (timezone.localdate() + timedelta(days=5)).isoformat()
 
     # the clerk registers and submits to the head
     document = clerk.post("/api/v1/documents/incoming/", _incoming(), content_type="application/json").json()
     key = document["uuid"]
+    scan = post_file(clerk, Document(uuid=key), "ban-quet.pdf", pdf_with_text("Kế hoạch"))
+    assert scan.status_code == 201, scan.content
     submitted = clerk.post(
         f"/api/v1/documents/{key}/submit/", {"head": "nguyentd"}, content_type="application/json"
     )
@@ -117,6 +123,9 @@ def test_incoming_flow_from_registration_to_close(tenant, office):
     assert closed.json()["status"] == "done"
     lan_task = lan.get("/api/v1/tasks/").json()["results"][0]
     assert lan_task["role"] == "cooperate"
+
+    # the scan lives on S3 under the tenant's prefix
+    assert any(key.startswith(f"tenants/{tenant.schema_name}/") for key in stored_keys(s3))
 
     # the head opens the document: a read receipt, a timeline entry and an audit entry
     page = head.get(f"/api/v1/documents/{key}/").json()
