@@ -199,6 +199,27 @@ class Assignment(models.Model):
         return f"{self.get_role_display()}: {self.assignee or self.unit}"
 
 
+EVENT_LABELS = {
+    "registered": _("Vào sổ"),
+    "submitted": _("Trình"),
+    "directed": _("Chỉ đạo, giao xử lý"),
+    "reassigned": _("Chuyển xử lý"),
+    "reported": _("Báo cáo tiến độ"),
+    "closed": _("Hoàn thành việc"),
+    "done": _("Xử lý xong"),
+    "viewed": _("Xem văn bản"),
+    "drafted": _("Dự thảo"),
+    "approved": _("Duyệt"),
+    "signed": _("Ký"),
+    "issued": _("Ban hành"),
+    "revoked": _("Thu hồi"),
+    "replaced": _("Bị thay thế"),
+    "attachment_added": _("Đính kèm tệp"),
+    "attachment_analysed": _("Kiểm tra tệp, chữ ký số"),
+    "attachment_downloaded": _("Tải tệp"),
+}
+
+
 class DocumentEvent(models.Model):
     """The document's timeline: every step and every view, in order (the audit trail has the proof)."""
 
@@ -213,6 +234,10 @@ class DocumentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class ReadReceipt(models.Model):

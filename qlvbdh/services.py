@@ -345,6 +345,7 @@ def incoming_document_register(
         )
         document.full_clean()
         document.save()
+        _event(document, actor, "registered", arrival_number=document.register_number)
         audit_record(
             actor=actor,
             action="document.register_incoming",
