@@ -96,6 +96,18 @@ def _screenshot(page: Any, path: Path) -> None:
         log.warning("no screenshot", exc_info=True)
 
 
+def sign_in_page(page: Any, username: str, *, enrol: bool = False) -> None:
+    """The login page, then for a privileged person the first enrolment of an authenticator."""
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    if enrol:
+        secret = page.locator("#totp-secret").inner_text()
+        page.fill("#id_token", _totp_code(secret))
+        page.get_by_role("button", name="Xác nhận và bật").click()
+
+
 def test_it_officer_signs_in_creates_an_account_and_locks_it(
     chromium: str, live_server: Any, province: Any, tenant: Any, host_of: Any, settings: Any, tmp_path: Path
 ) -> None:
@@ -115,14 +127,7 @@ def test_it_officer_signs_in_creates_an_account_and_locks_it(
         context, page = _new_page(browser, base)
         try:
             # Password, then the first enrolment of an authenticator: the IT officer is privileged.
-            page.goto("/login/")
-            page.fill("#id_username", "admin")
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            expect(page).to_have_url(f"{base}/login/setup/")
-            secret = page.locator("#totp-secret").inner_text()
-            page.fill("#id_token", _totp_code(secret))
-            page.get_by_role("button", name="Xác nhận và bật").click()
+            sign_in_page(page, "admin", enrol=True)
             expect(page).to_have_url(f"{base}/")
             expect(page.locator("header .user-menu summary")).to_have_text("Quản trị Hệ thống")
 

@@ -15,7 +15,7 @@ from tests.test_browser import (
     _chromium_path,
     _new_page,
     _screenshot,
-    _totp_code,
+    sign_in_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,10 +48,7 @@ def test_clerk_registers_and_head_assigns(
         context, page = _new_page(browser, base)
         try:
             # the clerk (no second factor) registers the document and submits it to the head
-            page.goto("/login/")
-            page.fill("#id_username", "thuyctp")
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
+            sign_in_page(page, "thuyctp")
             page.goto("/documents/incoming/new/")
             page.fill("#id_issuer_name", "Sở Nội vụ tỉnh Gia Lai")
             page.fill("#id_issuer_code", "000.00.14.H21")
@@ -74,13 +71,7 @@ def test_clerk_registers_and_head_assigns(
         context, page = _new_page(browser, base)
         try:
             # the head signs in with the second factor, opens it and assigns the lead
-            page.goto("/login/")
-            page.fill("#id_username", "nguyentd")
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            secret = page.locator("#totp-secret").inner_text()
-            page.fill("#id_token", _totp_code(secret))
-            page.get_by_role("button", name="Xác nhận và bật").click()
+            sign_in_page(page, "nguyentd", enrol=True)
             expect(page).to_have_url(f"{base}/")
             page.goto(document_url)
             page.locator("#direct-link").click()
