@@ -115,3 +115,9 @@ def accounts_visible_to(user: Any) -> QuerySet[Any]:
     if not can(user, "accounts.view_accounts"):
         return User.objects.none()
     return User.objects.all()
+
+
+def require_actor(actor: Any, code: str, obj: Any = None) -> None:
+    """`require` for a service's actor; an actor without a user is the trusted command line."""
+    if actor.user is not None:
+        require(actor.user, code, obj)

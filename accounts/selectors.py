@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
 from accounts.permissions import accounts_visible_to, can
+from core.ids import is_uuid
 from core.models import AuditEntry
 from core.text import fold
 
@@ -41,24 +42,14 @@ def account_list(
     if role:
         users = users.filter(role_grants__role=role, role_grants__revoked_at__isnull=True)
     if unit:
-        users = users.filter(unit__uuid=unit) if _is_uuid(unit) else users.none()
+        users = users.filter(unit__uuid=unit) if is_uuid(unit) else users.none()
     return users.order_by("folded_name", "username").distinct()
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def account_get(*, reader: Any, key: str) -> User | None:
     """By UUID or account name, among what the reader may see; None means 404."""
     users = accounts_visible_to(reader).select_related("unit", "position")
-    if _is_uuid(key):
+    if is_uuid(key):
         return users.filter(uuid=key).first()
     if "\x00" in key:
         return None
@@ -82,7 +73,7 @@ def unit_list(*, reader: Any) -> QuerySet[OrgUnit]:
 
 
 def unit_get(*, reader: Any, key: str) -> OrgUnit | None:
-    if not _is_uuid(key):
+    if not is_uuid(key):
         return None
     return unit_list(reader=reader).filter(uuid=key).first()
 
@@ -105,7 +96,7 @@ def unit_tree(*, reader: Any) -> list[tuple[int, OrgUnit]]:
 
 
 def import_batch_get(*, reader: Any, key: str) -> ImportBatch | None:
-    if not can(reader, "accounts.manage_accounts") or not _is_uuid(key):
+    if not can(reader, "accounts.manage_accounts") or not is_uuid(key):
         return None
     return ImportBatch.objects.filter(uuid=key).first()
 

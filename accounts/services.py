@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts import importing, naming
 from accounts.models import ImportBatch, LoginEvent, OrgUnit, Position, RoleGrant, User, folded_name_of
-from accounts.permissions import can, forget_roles, in_province_scope, require
+from accounts.permissions import can, forget_roles, in_province_scope, require_actor
 from accounts.roles import role_label, roles_for_scope
 from core.audit import Actor, audit_record, audit_record_many
 from core.errors import ApplicationError
@@ -33,11 +33,6 @@ from core.text import legacy_encoding, nfc
 logger = logging.getLogger(__name__)
 
 _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
-
-
-def _require(actor: Actor, code: str, obj: Any = None) -> None:
-    if actor.user is not None:  # None: the command line, trusted shell access
-        require(actor.user, code, obj)
 
 
 def temporary_password() -> str:
@@ -139,7 +134,7 @@ def _validate_roles(roles: Iterable[str], errors: dict[str, list[str]]) -> list[
 
 def user_create(*, actor: Actor, data: AccountData) -> tuple[User, str]:
     """Create an account with a one-time password to hand over; the person must change it at first login."""
-    _require(actor, "accounts.manage_accounts")
+    require_actor(actor, "accounts.manage_accounts")
     request_key = (data.request_key or "").strip()[:64] or None
     if request_key:
         _refuse_repeat(request_key)
@@ -215,7 +210,7 @@ def _refuse_repeat(request_key: str) -> None:
 
 
 def _lock_target(actor: Actor, user: User) -> User:
-    _require(actor, "accounts.manage_accounts", user)
+    require_actor(actor, "accounts.manage_accounts", user)
     return User.objects.select_for_update().get(pk=user.pk)
 
 
@@ -504,7 +499,7 @@ def login_event_record(
 
 
 def unit_create(*, actor: Actor, name: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
-    _require(actor, "accounts.manage_units")
+    require_actor(actor, "accounts.manage_units")
     errors: dict[str, list[str]] = {}
     name = _clean_text(name, _("Tên đơn vị"), errors, "name")
     if not name:
@@ -529,7 +524,7 @@ def unit_update(
     *, actor: Actor, unit: OrgUnit, name: str, kind: str, parent: OrgUnit | None, is_active: bool
 ) -> OrgUnit:
     """Rename, move or close a unit. A unit never moves under itself; a closed unit has nobody left in it."""
-    _require(actor, "accounts.manage_units")
+    require_actor(actor, "accounts.manage_units")
     errors: dict[str, list[str]] = {}
     name = _clean_text(name, _("Tên phòng, ban"), errors, "name")
     if not name:
@@ -647,7 +642,7 @@ def _resolve_batch_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def import_rows_check(*, actor: Actor, filename: str, content: bytes) -> list[dict[str, Any]]:
     """Read a staff file and check every row against today's accounts; writes nothing."""
-    _require(actor, "accounts.manage_accounts")
+    require_actor(actor, "accounts.manage_accounts")
     parsed = importing.read_staff_file(filename, content)
     return _resolve_batch_rows([row.as_dict() for row in parsed])
 
@@ -669,7 +664,7 @@ def import_preview(*, actor: Actor, filename: str, content: bytes) -> ImportBatc
 
 def import_confirm(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     """Create one account per good row, in one transaction. Confirming again changes nothing."""
-    _require(actor, "accounts.manage_accounts")
+    require_actor(actor, "accounts.manage_accounts")
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status == ImportBatch.Status.CONFIRMED:
@@ -725,7 +720,7 @@ def import_confirm(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
 
 
 def import_cancel(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
-    _require(actor, "accounts.manage_accounts")
+    require_actor(actor, "accounts.manage_accounts")
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != ImportBatch.Status.PREVIEW:

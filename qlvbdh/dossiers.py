@@ -14,18 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from accounts.permissions import can, require
+from accounts.permissions import can, require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import legacy_encoding, nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Dossier, DossierDocument
 from qlvbdh.printing import FONT_DIR, FONT_FAMILY
-
-
-def _require(actor: Actor, code: str) -> None:
-    if actor.user is not None:
-        require(actor.user, code)
 
 
 def dossier_create(
@@ -38,7 +33,7 @@ def dossier_create(
     owner: Any,
     opened_on: date | None = None,
 ) -> Dossier:
-    _require(actor, "qlvbdh.process")
+    require_actor(actor, "qlvbdh.process")
     errors: dict[str, list[str]] = {}
     code, title = nfc(code or ""), nfc(title or "")
     if not code:
@@ -73,7 +68,7 @@ def dossier_create(
 
 def _require_keeper(actor: Actor, dossier: Dossier) -> None:
     """A dossier is kept by the person who opened it; a head may act on any."""
-    _require(actor, "qlvbdh.process")
+    require_actor(actor, "qlvbdh.process")
     if actor.user is not None and dossier.owner_id != actor.user.pk and not can(actor.user, "qlvbdh.direct"):
         raise PermissionDenied
 
@@ -197,7 +192,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
 
 
 def dossier_export(*, actor: Actor, dossier: Dossier, kind: str) -> bytes:
-    _require(actor, "qlvbdh.view_documents")
+    require_actor(actor, "qlvbdh.view_documents")
     data = dossier_pdf(dossier) if kind == "pdf" else dossier_xml(dossier)
     with transaction.atomic():
         audit_record(actor=actor, action=f"dossier.export_{kind}", target=dossier)

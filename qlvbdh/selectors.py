@@ -9,6 +9,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.permissions import can
+from core.ids import is_uuid
 from core.text import fold
 from qlvbdh.models import Assignment, Document, DocumentEvent, Register
 
@@ -54,7 +55,7 @@ def document_list(
         documents = documents.filter(registered_at__gte=_local_midnight(start))
     if end is not None:
         documents = documents.filter(registered_at__lt=_local_midnight(end + timedelta(days=1)))
-    if unit and _is_uuid(unit):
+    if unit and is_uuid(unit):
         documents = documents.filter(assignments__unit__uuid=unit).distinct()
     return documents.order_by("-registered_at", "-id")
 
@@ -64,7 +65,7 @@ def _local_midnight(day: date) -> datetime:
 
 
 def document_get(*, reader: Any, key: str) -> Document | None:
-    if not _is_uuid(key):
+    if not is_uuid(key):
         return None
     return document_list(reader=reader).filter(uuid=key).first()
 
@@ -86,20 +87,10 @@ def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
 
 
 def assignment_get(*, user: Any, key: str) -> Assignment | None:
-    if not _is_uuid(key):
+    if not is_uuid(key):
         return None
     return my_tasks(user=user, include_done=True).filter(uuid=key).first()
 
 
 def document_timeline(*, document: Document) -> QuerySet[DocumentEvent]:
     return document.events.order_by("at", "id")
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

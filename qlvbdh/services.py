@@ -18,18 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit
-from accounts.permissions import can, object_rule, require
+from accounts.permissions import can, object_rule, require, require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, legacy_encoding, nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Assignment, Distribution, Document, DocumentEvent, ReadReceipt, Register
 from tenants.orgcode import normalize_org_code
-
-
-def _require(actor: Actor, code: str) -> None:
-    if actor.user is not None:  # None: the command line, trusted shell access
-        require(actor.user, code)
 
 
 def _today() -> date:
@@ -48,7 +43,7 @@ def register_create(
     document_types: list[str] | None = None,
     agency_abbreviation: str = "",
 ) -> Register:
-    _require(actor, "qlvbdh.manage_registers")
+    require_actor(actor, "qlvbdh.manage_registers")
     errors: dict[str, list[str]] = {}
     name = nfc(name or "")
     if not name:
@@ -293,7 +288,7 @@ def incoming_document_register(
     A possible duplicate (same number + notation + issuer) is refused with the existing ones
     named, unless the clerk confirms it is a different document (`accept_duplicate`).
     """
-    _require(actor, "qlvbdh.register_incoming")
+    require_actor(actor, "qlvbdh.register_incoming")
     values, errors = _clean_incoming(data)
     if errors:
         raise ValidationError(errors)
@@ -369,7 +364,7 @@ def _lock_document(document: Document) -> Document:
 
 def document_submit(*, actor: Actor, document: Document, head: Any) -> Document:
     """The clerk passes a registered document to the head (or a deputy) for direction."""
-    _require(actor, "qlvbdh.register_incoming")
+    require_actor(actor, "qlvbdh.register_incoming")
     if not can(head, "qlvbdh.direct"):
         raise ValidationError({"head": [_("Người nhận phải có quyền cho ý kiến chỉ đạo (thủ trưởng, phó).")]})
     with transaction.atomic():
@@ -403,7 +398,7 @@ def document_direct(
     *, actor: Actor, document: Document, note: str, assignments: list[AssignmentSpec]
 ) -> Document:
     """The head writes a direction and assigns one lead, and any cooperating or informed units or people."""
-    _require(actor, "qlvbdh.direct")
+    require_actor(actor, "qlvbdh.direct")
     errors: dict[str, list[str]] = {}
     note = nfc(note or "")
     if legacy_encoding(note):
@@ -605,7 +600,7 @@ class Recipient:
 
 def outgoing_draft_create(*, actor: Actor, data: OutgoingData) -> Document:
     """An official drafts an outgoing document (optionally replacing an issued one)."""
-    _require(actor, "qlvbdh.draft")
+    require_actor(actor, "qlvbdh.draft")
     values, errors = _clean_incoming(
         IncomingData(
             issuer_name="-",  # the agency itself; filled at issue
@@ -653,7 +648,7 @@ def outgoing_draft_create(*, actor: Actor, data: OutgoingData) -> Document:
 def _outgoing_step(
     *, actor: Actor, document: Document, code: str, before: str, after: str, kind: str
 ) -> Document:
-    _require(actor, code)
+    require_actor(actor, code)
     with transaction.atomic():
         locked = _lock_document(document)
         if locked.direction not in (Document.Direction.OUTGOING, Document.Direction.INTERNAL):
@@ -715,7 +710,7 @@ def outgoing_issue(
 ) -> Document:
     """The clerk issues a signed document: number and notation from the year's outgoing register,
     distribution to units and to other organisations (those wait for the inter-agency hub)."""
-    _require(actor, "qlvbdh.issue_outgoing")
+    require_actor(actor, "qlvbdh.issue_outgoing")
     errors: dict[str, list[str]] = {}
     cleaned: list[Recipient] = []
     for recipient in recipients:
@@ -821,7 +816,7 @@ def document_revoke(*, actor: Actor, document: Document, reason: str) -> Documen
         raise ValidationError({"reason": [_("Cần ghi lý do thu hồi.")]})
     issued_here = document.direction in (Document.Direction.OUTGOING, Document.Direction.INTERNAL)
     code = "qlvbdh.sign" if issued_here else "qlvbdh.register_incoming"
-    _require(actor, code)
+    require_actor(actor, code)
     with transaction.atomic():
         locked = _lock_document(document)
         if locked.status == Document.Status.REVOKED:

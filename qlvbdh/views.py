@@ -3,7 +3,6 @@ direction, my tasks. Thin: permission, form, one service call, redirect or the f
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from accounts.models import User
 from accounts.permissions import can, require
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
+from core.ids import is_uuid
 from qlvbdh import attachments, dossiers, selectors, services
 from qlvbdh.forms import (
     AttachmentForm,
@@ -283,7 +283,7 @@ def document_step_view(request: HttpRequest, key: str, step: str) -> HttpRespons
         elif step == "file":
             chosen = request.POST.get("dossier", "")
             found = dossiers.dossier_list(reader=request.user)
-            dossier = found.filter(uuid=chosen).first() if _is_uuid(chosen) else None
+            dossier = found.filter(uuid=chosen).first() if is_uuid(chosen) else None
             if dossier is None:
                 raise ValidationError(_("Chưa chọn hồ sơ."))
             dossiers.dossier_add_document(actor=actor, dossier=dossier, document=document)
@@ -352,11 +352,3 @@ def dossier_list_view(request: HttpRequest) -> HttpResponse:
         "qlvbdh/dossier_list.html",
         {"dossiers": found, "form": form, "can_create": can(request.user, "qlvbdh.process")},
     )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import require
 from core.audit import Actor
+from core.ids import is_uuid
 from qlvbdh import dossiers, selectors
 from qlvbdh.models import Dossier
 
@@ -49,20 +50,10 @@ def _actor(request: Request) -> Actor:
 
 
 def _dossier(request: Request, key: str) -> Dossier:
-    dossier = dossiers.dossier_list(reader=request.user).filter(uuid=key).first() if _uuid(key) else None
+    dossier = dossiers.dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
     if dossier is None:
         raise Http404
     return dossier
-
-
-def _uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class DossierListApi(APIView):
