@@ -27,8 +27,8 @@ urlpatterns = [
     path("dossiers/<str:key>/export.xml", dossier_views.DossierXmlApi.as_view(), name="api-dossier-xml"),
     path("tasks/", views.MyTasksApi.as_view(), name="api-my-tasks"),
     path("tasks/<str:key>/reassign/", views.AssignmentReassignApi.as_view(), name="api-task-reassign"),
-    path("tasks/<str:key>/report/", views.AssignmentReportApi.as_view(), name="api-task-report"),
-    path("tasks/<str:key>/close/", views.AssignmentCloseApi.as_view(), name="api-task-close"),
+    path("tasks/<str:key>/report/", views.AssignmentStepApi.as_view(step="report"), name="api-task-report"),
+    path("tasks/<str:key>/close/", views.AssignmentStepApi.as_view(step="close"), name="api-task-close"),
     path("", include("qlvbdh.api.print_urls")),
     path("", include("qlvbdh.api.attachment_urls")),
 ]

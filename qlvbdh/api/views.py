@@ -266,23 +266,17 @@ class AssignmentReassignApi(APIView):
         return Response(AssignmentSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
-class AssignmentReportApi(APIView):
+class AssignmentStepApi(APIView):
+    """POST report/ or close/ on a task the person holds (body: {"report": "..."})."""
+
+    step = ""
+
     @extend_schema(request=ReportInputSerializer, responses=AssignmentSerializer)
     def post(self, request: Request, key: str) -> Response:
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        task = services.assignment_report(
-            actor=_actor(request), assignment=_task(request, key), report=data.validated_data["report"]
-        )
-        return Response(AssignmentSerializer(task).data)
-
-
-class AssignmentCloseApi(APIView):
-    @extend_schema(request=ReportInputSerializer, responses=AssignmentSerializer)
-    def post(self, request: Request, key: str) -> Response:
-        data = ReportInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        task = services.assignment_close(
+        service = services.assignment_close if self.step == "close" else services.assignment_report
+        task = service(
             actor=_actor(request), assignment=_task(request, key), report=data.validated_data["report"]
         )
         return Response(AssignmentSerializer(task).data)
