@@ -17,6 +17,7 @@ from core.tenancy import activate_public, in_public, in_tenant
 
 ALPHA = {"schema": "test_alpha", "name": "Sở Thử nghiệm A", "code": "000.00.91.H21", "label": "alpha"}
 BETA = {"schema": "test_beta", "name": "Sở Thử nghiệm B", "code": "000.00.92.H21", "label": "beta"}
+GAMMA = {"schema": "test_gamma", "name": "UBND xã Thử nghiệm C", "code": "000.21.93.H21", "label": "gamma"}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,7 +38,7 @@ def tenant_schemas(django_db_setup: Any, django_db_blocker: Any) -> None:
     from tenants import provisioning
 
     with django_db_blocker.unblock():
-        for spec in (ALPHA, BETA):
+        for spec in (ALPHA, BETA, GAMMA):
             if not provisioning.schema_exists(spec["schema"]):
                 provisioning.schema_create_migrated(spec["schema"])
 
@@ -76,6 +77,11 @@ def other_tenant(db: Any, tenant_schemas: None) -> Any:
     return _ensure_tenant(BETA)
 
 
+@pytest.fixture
+def third_tenant(db: Any, tenant_schemas: None) -> Any:
+    return _ensure_tenant(GAMMA)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Counters kept in the cache (failed logins per address) must not leak from test to test."""
@@ -101,7 +107,7 @@ def _empty_tenant_schemas_after_transactional_test(request: pytest.FixtureReques
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for spec in (ALPHA, BETA):
+        for spec in (ALPHA, BETA, GAMMA):
             cursor.execute(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
                 "WHERE schemaname = %s AND tablename NOT IN ('django_migrations', 'django_content_type', "

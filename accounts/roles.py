@@ -79,7 +79,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OPERATOR: frozenset(
         (_ACCOUNTS_ADMIN - {"accounts.view_units", "accounts.manage_units"})  # the province has no units here
         | {"tenants.view", "tenants.manage", "oversight.view_statistics", "oversight.export_statistics"}
-        | {"backups.run", "backups.restore", "interagency.watch"}
+        | {"backups.run", "backups.restore", "interagency.watch", "interagency.manage"}
     ),
     Role.INSPECTOR: frozenset({"tenants.view", "oversight.view_statistics", "oversight.export_statistics"}),
 }

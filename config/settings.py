@@ -156,7 +156,10 @@ LOGOUT_REDIRECT_URL = "login"
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DATABASE_ROUTERS = [
+    "interagency.routers.InteragencyPlacementRouter",
+    "django_tenants.routers.TenantSyncRouter",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: cache and Celery ---------------------------------------------------------------------
@@ -201,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
     "qlvbdh-deadline-reminders": {
         "task": "qlvbdh.reminders.deadline_reminders_all_tenants",
         "schedule": 3600.0,  # hourly; each task and day is reminded once
+    },
+    "interagency-hub-sweep": {
+        "task": "interagency.tasks.hub_sweep_task",
+        "schedule": 30.0,  # retries fall due, and outboxes left by a lost message are relayed
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -284,6 +291,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows anyone's TOTP secr
 OTP_TOTP_THROTTLE_FACTOR = 1
 # One-time passwords an IT officer hands over expire after this many hours.
 TEMPORARY_PASSWORD_HOURS = int(os.environ.get("TEMPORARY_PASSWORD_HOURS", "72"))
+# Encrypts the hub's signing keys at rest; empty: derived from SECRET_KEY (rotating it loses them).
+HUB_KEY_SECRET = os.environ.get("HUB_KEY_SECRET", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY"):
