@@ -188,7 +188,8 @@ class StatusPacket:
 
 
 Packet = DocumentPacket | StatusPacket
-SignHook = Callable[[etree._Element], None]
+# Returns the signed root (signxml builds a new tree), or None when it signed the root in place.
+SignHook = Callable[[etree._Element], etree._Element | None]
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -790,8 +791,9 @@ def _write_attachments(root: etree._Element, envelope: etree._Element, packet: D
 def build(packet: Packet, *, sign: SignHook | None = None) -> bytes:
     """Write ``packet`` as canonical edXML (UTF-8, edXML namespace); raise ``EdxmlError`` if invalid.
 
-    ``sign`` is the signing hook: it gets the finished root element and inserts the enveloped
-    XML-DSig ``Signature`` into ``edXMLHeader`` (signing itself comes with the relay).
+    ``sign`` is the signing hook (e.g. ``interagency.signing.sign_packet`` with a key bound): it gets
+    the finished root element and returns the root carrying the enveloped XML-DSig ``Signature`` in
+    ``edXMLHeader``, or ``None`` if it changed the given root in place.
     """
     root = etree.Element(_q("edXML"), nsmap={"edXML": NS})
     envelope = _add(root, "edXMLEnvelope")
@@ -821,5 +823,7 @@ def build(packet: Packet, *, sign: SignHook | None = None) -> bytes:
             [f"M.{name}: giá trị không ở dạng chuẩn, đọc lại sẽ khác (not canonical)" for name in differing]
         )
     if sign is not None:
-        sign(root)
+        signed = sign(root)
+        if signed is not None:
+            root = signed
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -12,6 +12,7 @@ retries it. Deliveries about one document to one recipient go strictly in order.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from core.tenancy import in_public, in_schema
 from interagency import edxml
 from interagency.models import FederationPeer, HubAttempt, HubDelivery, HubPacket
 from tenants.orgcode import normalize_org_code
+
+logger = logging.getLogger(__name__)
 
 
 class PacketRefused(ApplicationError):
@@ -201,8 +204,11 @@ def packet_accept(
 def _deliver_soon() -> None:
     from interagency.tasks import hub_deliver_task
 
-    with in_public():
-        hub_deliver_task.delay()
+    try:
+        with in_public():
+            hub_deliver_task.delay()
+    except Exception:
+        logger.warning("hub: could not queue a delivery run; the sweep will", exc_info=True)
 
 
 def _due(now: datetime) -> Any:

@@ -16,6 +16,7 @@ incoming document's processing by themselves.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,7 @@ from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
 
 SYSTEM = Actor(label="hub")
+logger = logging.getLogger(__name__)
 _PRIORITY: dict[str, int] = {
     catalogue.Urgency.NORMAL: 0,
     catalogue.Urgency.URGENT: 1,
@@ -82,7 +84,10 @@ def _relay_on_commit() -> None:
     def enqueue() -> None:
         from interagency.tasks import outbox_relay_task
 
-        outbox_relay_task.delay(schema_name=schema)
+        try:
+            outbox_relay_task.delay(schema_name=schema)
+        except Exception:
+            logger.warning("hub: could not queue the relay of %s; the sweep will", schema, exc_info=True)
 
     transaction.on_commit(enqueue)
 
@@ -699,3 +704,24 @@ def exchange_status_for(*, reader: Any, document: Document) -> list[dict[str, An
 
 def outbox_waiting_count() -> int:
     return OutboxEntry.objects.filter(relayed_at__isnull=True).count()
+
+
+# --- reads for the clerk's pages and the API ---------------------------------------------------
+
+
+def inbox_item_queue(*, reader: Any, state: str = "") -> Any:
+    """The inbox as the clerk works it: arrived items first (newest first), then the decided ones."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    items = inbox_item_list(reader=reader)
+    if state:
+        items = items.filter(state=state)
+    waiting = Case(
+        When(state=InboxItem.State.ARRIVED, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return items.annotate(waiting=waiting).order_by("waiting", "-arrived_at", "-id")
+
+
+def inbox_arrived_count(*, reader: Any) -> int:
+    """How many documents wait for the clerk (the navigation's badge)."""
+    return int(inbox_item_list(reader=reader).filter(state=InboxItem.State.ARRIVED).count())
