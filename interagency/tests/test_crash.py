@@ -94,9 +94,8 @@ def test_worker_killed_mid_delivery_loses_nothing_and_duplicates_nothing(provinc
         try:
             _wait(lambda: bool(_backends_waiting_on_lock(admin)), "the worker to block inside its delivery")
             (backend,) = _backends_waiting_on_lock(admin)
-            (query,) = admin.execute(
-                "SELECT query FROM pg_stat_activity WHERE pid = %s", [backend]
-            ).fetchone()
+            row = admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [backend]).fetchone()
+            query = row[0] if row else ""
             # Blocked on the 01 it writes after B's inbox row: that row exists, uncommitted.
             assert query.startswith('INSERT INTO "interagency_outboxentry"'), query
             os.killpg(worker.pid, signal.SIGKILL)
@@ -117,7 +116,7 @@ def test_worker_killed_mid_delivery_loses_nothing_and_duplicates_nothing(provinc
     assert HubAttempt.objects.count() == 0
 
     restarted = _worker()
-    out, err = restarted.communicate(timeout=120)
+    _out, err = restarted.communicate(timeout=120)
     assert restarted.returncode == 0, err.decode()
     delivery.refresh_from_db()
     assert delivery.state == "delivered"
