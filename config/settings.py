@@ -293,6 +293,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 TEMPORARY_PASSWORD_HOURS = int(os.environ.get("TEMPORARY_PASSWORD_HOURS", "72"))
 # Encrypts the hub's signing keys at rest; empty: derived from SECRET_KEY (rotating it loses them).
 HUB_KEY_SECRET = os.environ.get("HUB_KEY_SECRET", "")
+# Delivery tries before a hub delivery is dead (an operator retries it), and the first back-off.
+HUB_MAX_ATTEMPTS = int(os.environ.get("HUB_MAX_ATTEMPTS", "8"))
+HUB_RETRY_BASE_SECONDS = float(os.environ.get("HUB_RETRY_BASE_SECONDS", "30"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY"):

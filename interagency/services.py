@@ -25,6 +25,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -276,11 +277,18 @@ def outbox_relay(*, limit: int = 50) -> int:
 
     agency = current_agency()
     relayed = 0
+    failed: set[int] = set()
+    # Packets about one document leave in the order they were written, whatever relays run at once.
+    earlier_waiting = OutboxEntry.objects.filter(
+        exchange_id=OuterRef("exchange_id"), relayed_at__isnull=True, id__lt=OuterRef("id")
+    )
     for _round in range(limit):
         with transaction.atomic():
             entry = (
                 OutboxEntry.objects.select_for_update(skip_locked=True)
                 .filter(relayed_at__isnull=True)
+                .exclude(pk__in=failed)
+                .exclude(Exists(earlier_waiting))
                 .order_by("id")
                 .first()
             )
@@ -300,11 +308,14 @@ def outbox_relay(*, limit: int = 50) -> int:
                             expected_sender=agency.org_code,
                         )
             except (edxml.EdxmlError, hub.PacketRefused, FileNotFoundError, OSError) as exc:
-                # Not retried in this round: it would fail the same way. Kept waiting and visible.
+                # Not retried in this round: it would fail the same way. Kept waiting and visible;
+                # the agency's other documents still go.
                 OutboxEntry.objects.filter(pk=entry.pk).update(
                     attempts=entry.attempts + 1, last_error=str(exc)[:2000]
                 )
-                break
+                logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, exc)
+                failed.add(entry.pk)
+                continue
             entry.relayed_at = timezone.now()
             entry.attempts += 1
             entry.last_error = ""

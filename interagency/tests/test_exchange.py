@@ -354,3 +354,21 @@ def test_a_packet_is_read_back_from_the_outbox_as_the_standard_says(agencies):
     assert [r.organ_id for r in packet.recipients] == [b.org_code, c.org_code]
     assert packet.attachments[0].name == "cong-van.pdf"
     assert packet.trace[0][0] == a.org_code
+
+
+def test_a_document_that_cannot_be_relayed_waits_visibly_without_holding_back_the_others(agencies):
+    (a, a_people), (b, _people) = agencies["a"], agencies["b"]
+    broken = issue_to(a, a_people, [b], summary="Văn bản mất tệp đính kèm")
+    with in_tenant(a):
+        attachment = broken.attachments.get()
+        attachment.file.storage.delete(attachment.file.name)  # the file is lost from storage
+    fine = issue_to(a, a_people, [b], summary="Văn bản bình thường")
+    hub.work()
+    with in_tenant(a):
+        waiting = OutboxEntry.objects.get(document=broken)
+        assert waiting.relayed_at is None
+        assert waiting.attempts >= 1
+        assert waiting.last_error
+        assert OutboxEntry.objects.get(document=fine).relayed_at is not None
+    with in_tenant(b):
+        assert list(InboxItem.objects.values_list("summary", flat=True)) == ["Văn bản bình thường"]

@@ -71,6 +71,10 @@ class Command(BaseCommand):
                 login = logins if domain.purpose == "workspace" else "(public)"
                 lines.append((f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", login))
 
+        # The hub's directory lists every agency, so they can send documents to each other at once.
+        from interagency.directory import directory_sync_tenants
+
+        directory_sync_tenants(actor=actor)
         self.stdout.write(self.style.SUCCESS(f"Demo province {province.name} is ready."))
         self.stdout.write(f"Every account below has the password: {password}")
         self.stdout.write(
