@@ -28,7 +28,7 @@ from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.tenancy import in_public, in_schema
 from interagency import edxml
-from interagency.models import FederationPeer, HubAttempt, HubDelivery, HubPacket
+from interagency.models import FederationPeer, HubAttempt, HubDelivery, HubPacket, Organisation
 from tenants.orgcode import normalize_org_code
 
 logger = logging.getLogger(__name__)
@@ -78,13 +78,19 @@ def _route(code: str) -> _Route:
         return _Route(code, HubDelivery.Target.TENANT, _("Mã định danh %s không có trong danh bạ.") % code)
     if organisation.kind == organisation.Kind.TENANT:
         return _Route(organisation.org_code, HubDelivery.Target.TENANT)
-    if not FederationPeer.objects.filter(base_url=organisation.hub_url, is_active=True).exists():
+    if not FederationPeer.objects.filter(base_url__in=_url_forms(organisation.hub_url), is_active=True).exists():
         return _Route(
             organisation.org_code,
             HubDelivery.Target.PEER,
             _("Chưa cấu hình kết nối tới trục %s.") % organisation.hub_url,
         )
     return _Route(organisation.org_code, HubDelivery.Target.PEER)
+
+
+def _url_forms(url: str) -> list[str]:
+    """A directory's hub_url matches a peer's base URL with or without a trailing slash."""
+    bare = url.rstrip("/")
+    return [bare, f"{bare}/"]
 
 
 def _recipients(packet: edxml.Packet) -> list[str]:
@@ -215,10 +221,16 @@ def _due(now: datetime) -> Any:
     earlier_open = HubDelivery.objects.filter(
         document_id=OuterRef("document_id"), recipient_code=OuterRef("recipient_code"), id__lt=OuterRef("id")
     ).exclude(state=HubDelivery.State.DELIVERED)
+    # A pull-mode peer fetches and acks these itself (interagency.federation): never pushed, no tries.
+    held_for_pull = Organisation.objects.filter(
+        kind=Organisation.Kind.EXTERNAL,
+        hub_url__in=FederationPeer.objects.filter(mode=FederationPeer.Mode.PULL).values("base_url"),
+    ).values("org_code")
     return (
         HubDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(state=HubDelivery.State.PENDING, next_attempt_at__lte=now)
         .exclude(Exists(earlier_open))
+        .exclude(target=HubDelivery.Target.PEER, recipient_code__in=held_for_pull)
         .order_by("next_attempt_at", "id")
     )
 
@@ -245,7 +257,7 @@ def _deliver_to_peer(delivery: HubDelivery, packet: HubPacket) -> str:
 
     organisation = directory_lookup(delivery.recipient_code)
     peer = (
-        FederationPeer.objects.filter(base_url=organisation.hub_url, is_active=True).first()
+        FederationPeer.objects.filter(base_url__in=_url_forms(organisation.hub_url), is_active=True).first()
         if organisation is not None
         else None
     )

@@ -305,8 +305,14 @@ class FederationPeer(models.Model):
     Organisations in the directory whose `hub_url` equals `base_url` are reached through it.
     """
 
+    class Mode(models.TextChoices):
+        PUSH = "push", _("Gửi đi (push)")
+        PULL = "pull", _("Chờ trục kia lấy về (pull)")
+
     system_id = models.CharField(_("mã hệ thống"), max_length=64, unique=True)
     name = models.CharField(_("tên"), max_length=200)
+    # push: the hub posts packets to the peer; pull: they wait until the peer lists, fetches and acks them.
+    mode = models.CharField(_("cách chuyển"), max_length=8, choices=Mode.choices, default=Mode.PUSH)
     secret_digest = models.CharField(max_length=64)
     base_url = models.URLField(_("địa chỉ trục"), max_length=500)
     remote_system_id = models.CharField(max_length=64)
