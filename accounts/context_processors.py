@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can, user_roles
@@ -16,14 +17,24 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("home", _("Trang chủ"), None),
     ("document-list", _("Văn bản"), "qlvbdh.view_documents"),
     ("my-tasks", _("Việc của tôi"), "qlvbdh.process"),
+    ("hub-inbox", _("Văn bản đến qua trục"), "qlvbdh.register_incoming"),
     ("register-list", _("Sổ văn bản"), "qlvbdh.view_documents"),
     ("dossier-list", _("Hồ sơ"), "qlvbdh.view_documents"),
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),
+    ("hub-home", _("Trục liên thông"), "interagency.watch"),
     ("account-list", _("Tài khoản"), "accounts.view_accounts"),
     ("unit-list", _("Phòng, ban"), "accounts.view_units"),
     ("audit-list", _("Nhật ký"), "accounts.view_audit"),
 ]
+# A count shown beside an entry: a reader function `(*, reader) -> int`, by dotted path so that
+# accounts imports no domain app.
+NAVIGATION_COUNTS: dict[str, str] = {"hub-inbox": "interagency.services.inbox_arrived_count"}
+
+
+def _count(name: str, user: Any) -> int:
+    path = NAVIGATION_COUNTS.get(name)
+    return int(import_string(path)(reader=user)) if path else 0
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -43,6 +54,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
                 "url": url,
                 "label": label,
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                "count": _count(name, user),
             }
         )
     return {"nav_items": items, "my_roles": [role_label(role) for role in sorted(user_roles(user))]}
