@@ -78,7 +78,9 @@ def _route(code: str) -> _Route:
         return _Route(code, HubDelivery.Target.TENANT, _("Mã định danh %s không có trong danh bạ.") % code)
     if organisation.kind == organisation.Kind.TENANT:
         return _Route(organisation.org_code, HubDelivery.Target.TENANT)
-    if not FederationPeer.objects.filter(base_url__in=_url_forms(organisation.hub_url), is_active=True).exists():
+    if not FederationPeer.objects.filter(
+        base_url__in=_url_forms(organisation.hub_url), is_active=True
+    ).exists():
         return _Route(
             organisation.org_code,
             HubDelivery.Target.PEER,

@@ -361,7 +361,7 @@ def test_a_document_that_cannot_be_relayed_waits_visibly_without_holding_back_th
     broken = issue_to(a, a_people, [b], summary="Văn bản mất tệp đính kèm")
     with in_tenant(a):
         attachment = broken.attachments.get()
-        attachment.file.storage.delete(attachment.file.name)  # the file is lost from storage
+        attachment.file.storage.delete(str(attachment.file.name))  # the file is lost from storage
     fine = issue_to(a, a_people, [b], summary="Văn bản bình thường")
     hub.work()
     with in_tenant(a):
