@@ -42,15 +42,6 @@ def _chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture
-def chromium() -> str:
-    executable = _chromium_path()
-    if executable is None:
-        pytest.skip("chromium is not installed (apt-get install chromium): browser tests skipped")
-    pytest.importorskip("playwright.sync_api")
-    return executable
-
-
 @contextmanager
 def _browser(executable: str, base_domain: str) -> Iterator[Any]:
     """Chromium under Playwright's sync API.

@@ -12,22 +12,12 @@ from tests.test_browser import (
     PASSWORD,
     TIMEOUT_MS,
     _browser,
-    _chromium_path,
     _new_page,
     _screenshot,
     sign_in_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def chromium() -> str:
-    executable = _chromium_path()
-    if executable is None:
-        pytest.skip("chromium is not installed (apt-get install chromium): browser tests skipped")
-    pytest.importorskip("playwright.sync_api")
-    return executable
 
 
 def test_clerk_accepts_a_document_from_the_hub(
