@@ -38,6 +38,7 @@ from interagency import edxml
 from interagency.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
+from tenants.orgcode import normalize_org_code
 
 SYSTEM = Actor(label="hub")
 logger = logging.getLogger(__name__)
@@ -389,7 +390,7 @@ def _receive_document(
         # A revocation or an update of a document we have: the sender's request, for the clerk.
         target = packet.business_document_id or packet.document_id
         item = InboxItem.objects.select_for_update().filter(exchange_id=target).first()
-        if item is None:
+        if item is None or not _same_org(item.sender_code, packet.sender.organ_id):
             return "ignored"
         item.request = {
             "kind": "revoke" if packet.business_doc_type == 1 else "update",
@@ -441,11 +442,18 @@ def _receive_document(
     return "arrived"
 
 
+def _same_org(first: str, second: str) -> bool:
+    try:
+        return bool(normalize_org_code(first) == normalize_org_code(second))
+    except ValidationError:
+        return first.strip().upper() == second.strip().upper()
+
+
 def _receive_status(packet: edxml.StatusPacket, *, packet_id: uuid.UUID) -> str:
     if packet.status_code == "13":
         item = InboxItem.objects.select_for_update().filter(exchange_id=packet.document_id).first()
-        if item is None:
-            return "ignored"
+        if item is None or not _same_org(item.sender_code, packet.sender.organ_id):
+            return "ignored"  # only the document's own sender may ask for it back
         item.request = {
             "kind": "revoke",
             "reason": packet.description,
@@ -472,6 +480,8 @@ def _receive_status(packet: edxml.StatusPacket, *, packet_id: uuid.UUID) -> str:
     if sent is None or sent.document is None:
         return "ignored"
     reporter = packet.sender.organ_id
+    if not any(_same_org(code, reporter) for code in sent.recipient_codes):
+        return "ignored"  # a status counts only from an organisation the document was sent to
     ExchangeStatus.objects.create(
         document=sent.document,
         recipient_code=reporter,

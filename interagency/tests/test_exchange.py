@@ -372,3 +372,29 @@ def test_a_document_that_cannot_be_relayed_waits_visibly_without_holding_back_th
         assert OutboxEntry.objects.get(document=fine).relayed_at is not None
     with in_tenant(b):
         assert list(InboxItem.objects.values_list("summary", flat=True)) == ["Văn bản bình thường"]
+
+
+def test_a_status_from_an_organisation_the_document_was_not_sent_to_is_ignored(agencies):
+    (a, a_people), (b, _b_people), (c, _c_people) = agencies["a"], agencies["b"], agencies["c"]
+    sent = issue_to(a, a_people, [b])
+    hub.work()
+    with in_tenant(a):
+        document_id = OutboxEntry.objects.get(document=sent).exchange_id
+    forged = edxml.StatusPacket(
+        sender=edxml.Organisation(c.org_code, organ_name=c.name),
+        response_for=edxml.ResponseFor(organ_id=a.org_code, document_id=document_id),
+        status_code="03",
+        timestamp=timezone.now().astimezone(edxml.VIETNAM_TZ).replace(microsecond=0),
+    )
+    with in_tenant(c):
+        from interagency.keys import signing_hook
+
+        content = edxml.build(forged, sign=signing_hook())
+    with in_public():
+        hub.packet_accept(
+            content=content, packet_id=uuid.uuid4(), source="tenant:c", expected_sender=c.org_code
+        )
+    hub.work()
+    assert _codes(a, sent) == {b.org_code: ["01"]}
+    with in_tenant(a):
+        assert ReceivedPacket.objects.filter(status_code="03").get().outcome == "ignored"
