@@ -87,7 +87,8 @@ class Server:
 
         given = connection.settings_dict
         params = {
-            "host": given.get("HOST") or None,
+            # The embedded server listens on a unix socket given in OPTIONS, not HOST.
+            "host": given.get("HOST") or given.get("OPTIONS", {}).get("host") or None,
             "port": given.get("PORT") or None,
             "user": given.get("USER") or None,
             "password": given.get("PASSWORD") or None,
