@@ -12,9 +12,13 @@ from config.celery import app
     acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8
 )
 def outbox_relay_task(schema_name: str) -> None:
-    from core.tenancy import in_schema
+    from core.tenancy import in_public, in_schema
     from interagency.services import outbox_relay
+    from tenants.models import Tenant
 
+    with in_public():
+        if not Tenant.objects.filter(schema_name=schema_name, status=Tenant.Status.ACTIVE).exists():
+            return  # archived, suspended or gone since the task was queued; the sweep relays it later
     with in_schema(schema_name):
         outbox_relay()
 
