@@ -18,30 +18,22 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from core.tenancy import in_public, in_tenant
 from interagency import hub
 from interagency.models import ExchangeStatus, HubAttempt, HubDelivery, InboxItem, ReceivedPacket
 from interagency.tests.exchange import issue_to, office
+from tenants.tests.test_cli import _test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
-    if host.startswith("/"):  # the embedded server listens on a unix socket
-        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}"
-    return f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _worker() -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": _test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
     }
@@ -85,7 +77,7 @@ def test_worker_killed_mid_delivery_loses_nothing_and_duplicates_nothing(provinc
         delivery = HubDelivery.objects.get(recipient_code=other_tenant.org_code)
     assert delivery.state == "pending"
 
-    url = _database_url()
+    url = _test_database_url()
     with psycopg.connect(url, autocommit=True) as admin, psycopg.connect(url) as blocker:
         # B's outbox is where the receiver writes status 01, after the inbox row: holding it stops
         # the worker half-way through the delivery's transaction.
