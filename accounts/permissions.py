@@ -95,6 +95,25 @@ def can(user: Any, code: str, obj: Any = None) -> bool:
     return True if rule is None else bool(rule(user, obj))
 
 
+def users_with(code: str) -> QuerySet[Any]:
+    """The same rule as a queryset: active, unlocked people of this scope who hold `code` (one query)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    allowed = PROVINCE_ROLES if in_province_scope() else TENANT_ROLES
+    roles = [role for role in allowed if code in ROLE_PERMISSIONS.get(role, frozenset())]
+    scope_codes = PROVINCE_PERMISSIONS if in_province_scope() else TENANT_PERMISSIONS
+    holders = Q(role_grants__role__in=roles, role_grants__revoked_at__isnull=True)
+    if code in scope_codes:
+        holders |= Q(is_superuser=True)
+    return (
+        get_user_model()
+        .objects.filter(holders, is_active=True, locked_at__isnull=True, deactivated_at__isnull=True)
+        .distinct()
+        .order_by("id")
+    )
+
+
 def require(user: Any, code: str, obj: Any = None) -> None:
     if not can(user, code, obj):
         raise PermissionDenied

@@ -29,7 +29,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can, require_actor
+from accounts.permissions import can, require_actor, users_with
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.tenancy import current_schema, in_public
@@ -348,14 +348,9 @@ def _metadata(packet: edxml.DocumentPacket) -> dict[str, Any]:
 
 
 def _notify_clerks(message: str, link: str, dedupe: str) -> None:
-    from accounts.models import User
     from accounts.services import notification_send
 
-    clerks = [
-        user
-        for user in User.objects.filter(is_active=True).order_by("id")
-        if can(user, "qlvbdh.register_incoming")
-    ]
+    clerks = list(users_with("qlvbdh.register_incoming"))
     notification_send(users=clerks, kind="hub", message=message, link=link, dedupe=f"hub:{dedupe}")
 
 
@@ -367,15 +362,15 @@ def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
     packet = edxml.parse(content)
     if isinstance(packet, edxml.DocumentPacket):
         outcome = _receive_document(packet, content=content, packet_id=packet_id, sha256=sha256)
-        kind, status_code, sender = "edoc", "", packet.sender.organ_id
+        status_code = ""
     else:
         outcome = _receive_status(packet, packet_id=packet_id)
-        kind, status_code, sender = "status", packet.status_code, packet.sender.organ_id
+        status_code = packet.status_code
     ReceivedPacket.objects.create(
         packet_id=packet_id,
-        kind=kind,
+        kind="status" if isinstance(packet, edxml.StatusPacket) else "edoc",
         document_id=packet.document_id,
-        sender_code=sender,
+        sender_code=packet.sender.organ_id,
         status_code=status_code,
         sha256=sha256,
         outcome=outcome,

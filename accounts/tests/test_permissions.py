@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts import services
-from accounts.permissions import can, object_rule, require, user_roles
+from accounts.permissions import can, object_rule, require, user_roles, users_with
 from core.audit import Actor
 from core.tenancy import in_public, in_tenant
 
@@ -92,3 +92,23 @@ def test_revoked_role_stops_counting_and_is_kept_on_record(tenant, make_user):
         grant = person.role_grants.get(role="clerk")
         assert grant.revoked_at is not None
         assert grant.revoked_by == "test"
+
+
+def test_the_queryset_form_names_exactly_who_can(tenant, make_user):
+    people = [
+        make_user(tenant, "thuyctp", roles=("clerk",)),
+        make_user(tenant, "thuyctp2", roles=("clerk", "official")),
+        make_user(tenant, "nguyentd", roles=("head",)),
+        make_user(tenant, "minhtht", roles=("official",)),
+        make_user(tenant, "khoavd", roles=("clerk",)),
+        make_user(tenant, "root", is_superuser=True),
+        make_user(tenant, "nobody"),
+    ]
+    with in_tenant(tenant):
+        services.user_lock(actor=Actor(label="test"), user=people[4], reason="lost")
+        for user in people:
+            user.refresh_from_db()
+        for code in ("qlvbdh.register_incoming", "qlvbdh.direct", "tenants.manage"):
+            expected = [user.username for user in people if can(user, code)]
+            assert [user.username for user in users_with(code)] == expected
+        assert [u.username for u in users_with("qlvbdh.register_incoming")] == ["thuyctp", "thuyctp2", "root"]

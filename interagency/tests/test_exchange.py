@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import Notification
 from core.audit import Actor
 from core.errors import ApplicationError
 from core.tenancy import in_public, in_tenant
@@ -81,6 +82,9 @@ def test_document_from_a_reaches_b_and_c_once_and_each_answer_comes_back(agencie
         assert packet.sender_code == a.org_code
         assert sorted(d.recipient_code for d in packet.deliveries.all()) == sorted([b.org_code, c.org_code])
     assert _codes(a, sent) == {b.org_code: ["01"], c.org_code: ["01"]}
+    with in_tenant(b):  # B's clerk (and no one else there) is told it arrived
+        told = list(Notification.objects.filter(kind="hub").values_list("user__username", flat=True))
+    assert told == [b_people["clerk"].user.username]
 
     with in_tenant(b):
         incoming = services.inbox_item_accept(actor=b_people["clerk"], item=_item(b))
