@@ -37,6 +37,7 @@ from core.text import nfc
 from interagency import edxml
 from interagency.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
 from qlvbdh import catalogue
+from qlvbdh import events as document_events
 from qlvbdh.models import Distribution, Document
 from tenants.orgcode import normalize_org_code
 
@@ -741,3 +742,32 @@ def inbox_item_queue(*, reader: Any, state: str = "") -> Any:
 def inbox_arrived_count(*, reader: Any) -> int:
     """How many documents wait for the clerk (the navigation's badge)."""
     return int(inbox_item_list(reader=reader).filter(state=InboxItem.State.ARRIVED).count())
+
+
+# --- subscriptions to qlvbdh's document events (registered in InteragencyConfig.ready) -----------
+
+_PROGRESS_CODE = {
+    document_events.Stage.DIRECTED: "04",
+    document_events.Stage.IN_PROGRESS: "05",
+    document_events.Stage.FINISHED: "06",
+}
+
+
+def on_document_issued(event: document_events.DocumentIssued) -> None:
+    outbox_document_issued(actor=event.actor, document=event.document)
+
+
+def on_document_revoked(event: document_events.DocumentRevoked) -> None:
+    outbox_document_revoked(actor=event.actor, document=event.document, reason=event.reason)
+
+
+def on_document_progressed(event: document_events.DocumentProgressed) -> None:
+    document_progress(document=event.document, code=_PROGRESS_CODE[event.stage])
+
+
+def exchange_panel(reader: Any, document: Document) -> document_events.Panel | None:
+    """The sender's document page: each external recipient's latest status and its history."""
+    if document.direction != Document.Direction.OUTGOING:
+        return None
+    rows = exchange_status_for(reader=reader, document=document)
+    return document_events.Panel(template="interagency/_exchange_status.html", context={"rows": rows})

@@ -22,7 +22,7 @@ from accounts.permissions import can, object_rule, require, require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, legacy_encoding, nfc
-from qlvbdh import catalogue
+from qlvbdh import catalogue, events
 from qlvbdh.models import Assignment, Distribution, Document, DocumentEvent, ReadReceipt, Register
 from tenants.orgcode import normalize_org_code
 
@@ -472,7 +472,7 @@ def document_direct(
             assignments=[[a.role, str(a.assignee or a.unit)] for a in made],
         )
         audit_record(actor=actor, action="document.direct", target=locked, assignees=who)
-        _hub_progress(locked, "04")
+        events.publish(events.DocumentProgressed(document=locked, stage=events.Stage.DIRECTED))
     return locked
 
 
@@ -523,7 +523,7 @@ def assignment_reassign(
         locked.save(update_fields=["status"])
         _event(locked.document, actor, "reassigned", to=to.get_username(), role=locked.role)
         audit_record(actor=actor, action="assignment.reassign", target=locked.document, to=to.get_username())
-        _hub_progress(locked.document, "05")
+        events.publish(events.DocumentProgressed(document=locked.document, stage=events.Stage.IN_PROGRESS))
     return child
 
 
@@ -538,7 +538,7 @@ def assignment_report(*, actor: Actor, assignment: Assignment, report: str) -> A
         locked.save(update_fields=["report"])
         _event(locked.document, actor, "reported", role=locked.role, report=report)
         audit_record(actor=actor, action="assignment.report", target=locked.document)
-        _hub_progress(locked.document, "05")
+        events.publish(events.DocumentProgressed(document=locked.document, stage=events.Stage.IN_PROGRESS))
     return locked
 
 
@@ -556,7 +556,7 @@ def assignment_close(*, actor: Actor, assignment: Assignment, report: str = "") 
             document.status = Document.Status.DONE
             document.save(update_fields=["status"])
             _event(document, actor, "done")
-            _hub_progress(document, "06")
+            events.publish(events.DocumentProgressed(document=document, stage=events.Stage.FINISHED))
         audit_record(actor=actor, action="assignment.close", target=document, role=locked.role)
     return locked
 
@@ -788,29 +788,9 @@ def outgoing_issue(
         audit_record(
             actor=actor, action="document.issue", target=locked, number=f"{locked.number}/{locked.notation}"
         )
-        outgoing_hand_off(actor=actor, document=locked)
+        # In this transaction: the exchange's outbox entry commits with the document or not at all.
+        events.publish(events.DocumentIssued(actor=actor, document=locked))
     return locked
-
-
-def outgoing_hand_off(*, actor: Actor, document: Document) -> None:
-    """The seam to the inter-agency hub, inside the issuing transaction: an outbox entry for the
-    external recipients commits with the document or not at all (the relay sends it later)."""
-    from interagency.services import outbox_document_issued
-
-    outbox_document_issued(actor=actor, document=document)
-
-
-def _hub_progress(document: Document, code: str) -> None:
-    """04/05/06 back to the sender of a document that came through the hub (once each)."""
-    from interagency.services import document_progress
-
-    document_progress(document=document, code=code)
-
-
-def _hub_revoked(actor: Actor, document: Document, reason: str) -> None:
-    from interagency.services import outbox_document_revoked
-
-    outbox_document_revoked(actor=actor, document=document, reason=reason)
 
 
 def _replaced(actor: Actor, new: Document) -> None:
@@ -826,7 +806,7 @@ def _replaced(actor: Actor, new: Document) -> None:
     old.save(update_fields=["status", "revoked_at", "revoked_reason"])
     _event(old, actor, "replaced", by=str(new.uuid))
     audit_record(actor=actor, action="document.replaced", target=old, by=str(new.uuid))
-    _hub_revoked(actor, old, old.revoked_reason)
+    events.publish(events.DocumentRevoked(actor=actor, document=old, reason=old.revoked_reason))
 
 
 def document_revoke(*, actor: Actor, document: Document, reason: str) -> Document:
@@ -853,5 +833,5 @@ def document_revoke(*, actor: Actor, document: Document, reason: str) -> Documen
         _event(locked, actor, "revoked", reason=reason)
         audit_record(actor=actor, action="document.revoke", target=locked, reason=reason)
         if issued_here:
-            _hub_revoked(actor, locked, reason)
+            events.publish(events.DocumentRevoked(actor=actor, document=locked, reason=reason))
     return locked

@@ -20,8 +20,7 @@ from accounts.permissions import can, require
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
 from core.ids import is_uuid
-from interagency.services import exchange_status_for
-from qlvbdh import attachments, dossiers, selectors, services
+from qlvbdh import attachments, dossiers, events, selectors, services
 from qlvbdh.forms import (
     AttachmentForm,
     DirectionForm,
@@ -121,9 +120,7 @@ def document_detail_view(request: HttpRequest, key: str) -> HttpResponse:
             "submit_form": SubmitForm(heads=_heads()) if can_submit else None,
             "can_direct": can(request.user, "qlvbdh.direct")
             and document.status in ("registered", "submitted"),
-            "exchange": exchange_status_for(reader=request.user, document=document)
-            if document.direction == Document.Direction.OUTGOING
-            else [],
+            "panels": events.document_panels(reader=request.user, document=document),
             **_document_actions(request, document),
         },
     )
