@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Tài khoản")
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401
+        from accounts import permissions, signals  # noqa: F401  (signals: library hooks)
+
+        permissions.register(permissions.accounts_rules())

@@ -10,10 +10,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can, user_roles
-from accounts.roles import role_label
+from accounts.roles import PermissionCode, role_label
 
 # (url name, label, permission code or None for everyone signed in)
-NAVIGATION: list[tuple[str, Any, str | None]] = [
+NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
     ("home", _("Trang chủ"), None),
     ("document-list", _("Văn bản"), "qlvbdh.view_documents"),
     ("my-tasks", _("Việc của tôi"), "qlvbdh.process"),

@@ -1,41 +1,92 @@
-"""The one permission layer: role -> permission codes, plus object rules. Deny by default.
+"""The one permission layer: role -> permission codes, plus object rules in two forms. Deny by default.
 
-    can(user, "accounts.manage_accounts")            # may this person do this at all?
-    can(user, "qlvbdh.assign", document)             # ...to this object?
-    require(user, "qlvbdh.assign", document)         # the same, raising PermissionDenied
+    can(user, "accounts.manage_accounts")              # may this person do this at all?
+    can(user, "qlvbdh.view_documents", document)       # ...to this object?
+    require(user, "qlvbdh.view_documents", document)   # the same, raising PermissionDenied
+    permitted(user, "qlvbdh.view_documents", Document) # every object it may: a queryset
 
-Views, API views, services and tasks all ask here. Another app adds an object rule with
-`@object_rule("qlvbdh.assign")`; a code with no rule is decided by the role table alone.
-A role counts only in its own scope: agency roles in a tenant schema, the province's roles in
-the public schema.
+An app declares its object rules as `Rule`s in its own `permissions.py` (a `RULES` tuple) and
+registers them from its `AppConfig.ready()`. A rule is written once, as the filter of the
+objects a person may act on (`where`); the yes/no for one object asks the same filter of that
+object, so the list a person sees and the pages they may open cannot disagree. A code with no
+rule for a model is decided by the role table alone. A role counts only in its own scope:
+agency roles in a tenant schema, the province's roles in the public schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 
-from accounts.roles import PROVINCE_ROLES, ROLE_PERMISSIONS, TENANT_ROLES
+from accounts.roles import PROVINCE_ROLES, ROLE_PERMISSIONS, TENANT_ROLES, PermissionCode
 from core.tenancy import current_schema, public_schema_name
 
-ObjectRule = Callable[[Any, Any], bool]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from core.audit import Actor
+
+    Person = User | AnonymousUser | None
+else:
+    Person = Any
+
+M = TypeVar("M", bound=Model)
+
 # A superuser holds every code of the scope it is in, never the other scope's.
 TENANT_PERMISSIONS: frozenset[str] = frozenset().union(*(ROLE_PERMISSIONS[role] for role in TENANT_ROLES))
 PROVINCE_PERMISSIONS: frozenset[str] = frozenset().union(*(ROLE_PERMISSIONS[role] for role in PROVINCE_ROLES))
-_object_rules: dict[str, ObjectRule] = {}
 
 _ROLES_CACHE = "_tinhso_roles"
 
 
-def object_rule(code: str) -> Callable[[ObjectRule], ObjectRule]:
-    def register(rule: ObjectRule) -> ObjectRule:
-        _object_rules[code] = rule
-        return rule
+@dataclass(frozen=True)
+class Rule(Generic[M]):
+    """Which objects of `model` a holder of `code` may act on: `where(user)` is their filter
+    (`Q()` for all of them). Asked for one object or as a queryset, it is the same filter."""
 
-    return register
+    code: PermissionCode
+    model: type[M]
+    where: Callable[[User], Q]
+
+    def queryset(self, user: Person) -> QuerySet[M]:
+        manager = self.model._default_manager
+        if user is None or not can(user, self.code):
+            return manager.none()
+        return manager.filter(self.where(user))  # type: ignore[arg-type]
+
+    def allows(self, user: Person, obj: M) -> bool:
+        if user is None or not can(user, self.code):
+            return False
+        condition = self.where(user)  # type: ignore[arg-type]
+        if not condition:  # Q(): every object
+            return True
+        return self.model._default_manager.filter(condition, pk=obj.pk).exists()
+
+
+_rules: dict[tuple[str, type[Model]], Rule[Any]] = {}
+
+
+def register(rules: Iterable[Rule[Any]]) -> None:
+    """Called from an AppConfig.ready(); registering the same rule again changes nothing."""
+    for rule in rules:
+        existing = _rules.get((rule.code, rule.model))
+        if existing is not None and existing != rule:
+            raise RuntimeError(f"two rules for {rule.code} on {rule.model.__name__}")
+        _rules[(rule.code, rule.model)] = rule
+
+
+def rule_for(code: PermissionCode, model: type[Model]) -> Rule[Any] | None:
+    return _rules.get((code, model))
+
+
+def registered_rules() -> list[Rule[Any]]:
+    return list(_rules.values())
 
 
 def _active(user: Any) -> bool:
@@ -86,16 +137,34 @@ def user_permissions(user: Any) -> frozenset[str]:
     return frozenset(codes)
 
 
-def can(user: Any, code: str, obj: Any = None) -> bool:
+def can(user: Person, code: PermissionCode, obj: Model | None = None) -> bool:
     if code not in user_permissions(user):
         return False
     if obj is None:
         return True
-    rule = _object_rules.get(code)
-    return True if rule is None else bool(rule(user, obj))
+    rule = _rules.get((code, type(obj)))
+    return True if rule is None else rule.allows(user, obj)
 
 
-def users_with(code: str) -> QuerySet[Any]:
+def permitted(user: Person, code: PermissionCode, model: type[M]) -> QuerySet[M]:
+    """The queryset form of `can`: every object of `model` the person may act on under `code`.
+    Lists, search, counts, exports and notifications start here."""
+    rule = _rules.get((code, model))
+    if rule is not None:
+        return rule.queryset(user)
+    manager = model._default_manager
+    return manager.all() if can(user, code) else manager.none()
+
+
+def get_permitted_or_404(user: Person, code: PermissionCode, model: type[M], **lookup: Any) -> M:
+    """One object the person may act on, or 404: no hint that anything else exists."""
+    found = permitted(user, code, model).filter(**lookup).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def users_with(code: PermissionCode) -> QuerySet[Any]:
     """The same rule as a queryset: active, unlocked people of this scope who hold `code` (one query)."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
@@ -114,29 +183,32 @@ def users_with(code: str) -> QuerySet[Any]:
     )
 
 
-def require(user: Any, code: str, obj: Any = None) -> None:
+def require(user: Person, code: PermissionCode, obj: Model | None = None) -> None:
     if not can(user, code, obj):
         raise PermissionDenied
 
 
-# --- accounts' own rules ------------------------------------------------------------------------
-
-
-@object_rule("accounts.manage_accounts")
-def _account_manageable(user: Any, target: Any) -> bool:
-    # Nobody manages a superuser's account from the application; that stays with the shell.
-    return not getattr(target, "is_superuser", False) or bool(user.is_superuser)
-
-
-def accounts_visible_to(user: Any) -> QuerySet[Any]:
-    from accounts.models import User
-
-    if not can(user, "accounts.view_accounts"):
-        return User.objects.none()
-    return User.objects.all()
-
-
-def require_actor(actor: Any, code: str, obj: Any = None) -> None:
+def require_actor(actor: Actor, code: PermissionCode, obj: Model | None = None) -> None:
     """`require` for a service's actor; an actor without a user is the trusted command line."""
     if actor.user is not None:
         require(actor.user, code, obj)
+
+
+# --- accounts' own rules (registered in AccountsConfig.ready) ------------------------------------
+
+
+def _manageable_accounts(user: User) -> Q:
+    # Nobody manages a superuser's account from the application; that stays with the shell.
+    return Q() if user.is_superuser else Q(is_superuser=False)
+
+
+def accounts_rules() -> tuple[Rule[Any], ...]:
+    from accounts.models import User
+
+    return (Rule("accounts.manage_accounts", User, _manageable_accounts),)
+
+
+def accounts_visible_to(user: Person) -> QuerySet[User]:
+    from accounts.models import User
+
+    return permitted(user, "accounts.view_accounts", User)

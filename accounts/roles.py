@@ -6,8 +6,49 @@ count only in the public schema. Codes not listed for any held role are denied.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Literal, get_args
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Every permission code, as a type: a misspelt code is a type error, not a silent "no".
+PermissionCode = Literal[
+    "accounts.view_accounts",
+    "accounts.view_units",
+    "accounts.manage_accounts",
+    "accounts.manage_units",
+    "accounts.view_audit",
+    "qlvbdh.view_documents",
+    "qlvbdh.process",
+    "qlvbdh.book_resources",
+    "qlvbdh.direct",
+    "qlvbdh.assign",
+    "qlvbdh.sign",
+    "qlvbdh.view_reports",
+    "qlvbdh.register_incoming",
+    "qlvbdh.issue_outgoing",
+    "qlvbdh.manage_registers",
+    "qlvbdh.receive",
+    "qlvbdh.draft",
+    "backups.run_own",
+    "backups.run",
+    "backups.restore",
+    "portal.submit",
+    "portal.edit",
+    "portal.approve",
+    "portal.approve_sensitive",
+    "portal.take_down",
+    "portal.publish",
+    "portal.view_reports",
+    "tenants.view",
+    "tenants.manage",
+    "oversight.view_statistics",
+    "oversight.export_statistics",
+    "interagency.watch",
+    "interagency.manage",
+]
+PERMISSION_CODES: frozenset[str] = frozenset(get_args(PermissionCode))
 
 
 class Role(models.TextChoices):
@@ -45,43 +86,47 @@ PROVINCE_ROLES: tuple[str, ...] = (Role.OPERATOR, Role.INSPECTOR)
 # Who must pass a second factor before any page or API call (issue: operators, IT officers, heads).
 TWO_FACTOR_ROLES = frozenset({Role.OPERATOR, Role.IT_OFFICER, Role.HEAD})
 
-_ACCOUNTS_READ = {"accounts.view_accounts", "accounts.view_units"}
-_ACCOUNTS_ADMIN = _ACCOUNTS_READ | {
-    "accounts.manage_accounts",
-    "accounts.manage_units",
-    "accounts.view_audit",
-}
-_WORKSPACE_BASE = {"qlvbdh.view_documents", "qlvbdh.process", "qlvbdh.book_resources"}
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.HEAD: frozenset(
-        _WORKSPACE_BASE
-        | _ACCOUNTS_READ
-        | {"qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports", "accounts.view_audit"}
+def _codes(*groups: Iterable[PermissionCode]) -> frozenset[PermissionCode]:
+    return frozenset(code for group in groups for code in group)
+
+
+_ACCOUNTS_READ = _codes({"accounts.view_accounts", "accounts.view_units"})
+_ACCOUNTS_ADMIN = _codes(
+    _ACCOUNTS_READ, {"accounts.manage_accounts", "accounts.manage_units", "accounts.view_audit"}
+)
+_WORKSPACE_BASE = _codes({"qlvbdh.view_documents", "qlvbdh.process", "qlvbdh.book_resources"})
+
+ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
+    Role.HEAD: _codes(
+        _WORKSPACE_BASE,
+        _ACCOUNTS_READ,
+        {"qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports", "accounts.view_audit"},
     ),
-    Role.DEPUTY_HEAD: frozenset(
-        _WORKSPACE_BASE | _ACCOUNTS_READ | {"qlvbdh.direct", "qlvbdh.assign", "qlvbdh.view_reports"}
+    Role.DEPUTY_HEAD: _codes(
+        _WORKSPACE_BASE, _ACCOUNTS_READ, {"qlvbdh.direct", "qlvbdh.assign", "qlvbdh.view_reports"}
     ),
-    Role.CLERK: frozenset(
-        _WORKSPACE_BASE
-        | {"qlvbdh.register_incoming", "qlvbdh.issue_outgoing", "qlvbdh.manage_registers", "qlvbdh.receive"}
+    Role.CLERK: _codes(
+        _WORKSPACE_BASE,
+        {"qlvbdh.register_incoming", "qlvbdh.issue_outgoing", "qlvbdh.manage_registers", "qlvbdh.receive"},
     ),
-    Role.OFFICIAL: frozenset(_WORKSPACE_BASE | {"qlvbdh.draft"}),
-    Role.IT_OFFICER: frozenset(_ACCOUNTS_ADMIN | {"backups.run_own"}),
-    Role.BOARD_HEAD: frozenset(
-        {"portal.submit", "portal.edit", "portal.approve", "portal.approve_sensitive", "portal.take_down"}
-        | {"portal.view_reports"}
+    Role.OFFICIAL: _codes(_WORKSPACE_BASE, {"qlvbdh.draft"}),
+    Role.IT_OFFICER: _codes(_ACCOUNTS_ADMIN, {"backups.run_own"}),
+    Role.BOARD_HEAD: _codes(
+        {"portal.submit", "portal.edit", "portal.approve", "portal.approve_sensitive", "portal.take_down"},
+        {"portal.view_reports"},
     ),
-    Role.BOARD_DEPUTY: frozenset({"portal.submit", "portal.edit", "portal.approve", "portal.view_reports"}),
-    Role.BOARD_SECRETARY: frozenset({"portal.submit", "portal.publish", "portal.view_reports"}),
-    Role.EDITOR: frozenset({"portal.submit", "portal.edit"}),
-    Role.CONTRIBUTOR: frozenset({"portal.submit"}),
-    Role.OPERATOR: frozenset(
-        (_ACCOUNTS_ADMIN - {"accounts.view_units", "accounts.manage_units"})  # the province has no units here
-        | {"tenants.view", "tenants.manage", "oversight.view_statistics", "oversight.export_statistics"}
-        | {"backups.run", "backups.restore", "interagency.watch", "interagency.manage"}
+    Role.BOARD_DEPUTY: _codes({"portal.submit", "portal.edit", "portal.approve", "portal.view_reports"}),
+    Role.BOARD_SECRETARY: _codes({"portal.submit", "portal.publish", "portal.view_reports"}),
+    Role.EDITOR: _codes({"portal.submit", "portal.edit"}),
+    Role.CONTRIBUTOR: _codes({"portal.submit"}),
+    Role.OPERATOR: _codes(
+        # the province has no units here
+        (code for code in _ACCOUNTS_ADMIN if code not in ("accounts.view_units", "accounts.manage_units")),
+        {"tenants.view", "tenants.manage", "oversight.view_statistics", "oversight.export_statistics"},
+        {"backups.run", "backups.restore", "interagency.watch", "interagency.manage"},
     ),
-    Role.INSPECTOR: frozenset({"tenants.view", "oversight.view_statistics", "oversight.export_statistics"}),
+    Role.INSPECTOR: _codes({"tenants.view", "oversight.view_statistics", "oversight.export_statistics"}),
 }
 
 

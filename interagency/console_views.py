@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import can, in_province_scope
+from accounts.roles import PermissionCode
 from core.audit import Actor
 from core.errors import ApplicationError
 from core.tenancy import in_public
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def _require(request: HttpRequest, code: str) -> None:
+def _require(request: HttpRequest, code: PermissionCode) -> None:
     # The console's URLconf is served only on the console host; the scope check is belt and braces.
     if not in_province_scope() or not can(request.user, code):
         raise PermissionDenied

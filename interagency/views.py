@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import require
+from accounts.roles import PermissionCode
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
 from interagency import services
@@ -23,7 +24,7 @@ from interagency.forms import AnswerForm, RefuseForm
 from interagency.models import InboxItem
 from qlvbdh import catalogue
 
-PERMISSION = "qlvbdh.register_incoming"
+PERMISSION: PermissionCode = "qlvbdh.register_incoming"
 # edXML Priority (0-4) as the clerk reads it.
 PRIORITY_LABELS = {
     0: catalogue.Urgency.NORMAL.label,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from accounts.permissions import in_province_scope, require
 from oversight import selectors
 
 
-def _require_view(user: object) -> None:
+def _require_view(user: Any) -> None:
     require(user, "oversight.view_statistics")
     if not in_province_scope():
         from django.core.exceptions import PermissionDenied

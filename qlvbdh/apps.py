@@ -7,4 +7,8 @@ class QlvbdhConfig(AppConfig):
     verbose_name = _("Quản lý văn bản và điều hành")
 
     def ready(self) -> None:
+        from accounts import permissions
         from qlvbdh import reminders  # noqa: F401  (registers its Celery tasks)
+        from qlvbdh.permissions import rules
+
+        permissions.register(rules())

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit
-from accounts.permissions import can, object_rule, require, require_actor
+from accounts.permissions import can, require, require_actor
+from accounts.roles import PermissionCode
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, legacy_encoding, nfc
@@ -476,16 +477,6 @@ def document_direct(
     return locked
 
 
-@object_rule("qlvbdh.process")
-def _assignment_is_theirs(user: Any, assignment: Any) -> bool:
-    """A task is acted on by its person, or by any member of its unit."""
-    if not isinstance(assignment, Assignment):
-        return True
-    if assignment.assignee_id is not None:
-        return bool(assignment.assignee_id == user.pk)
-    return bool(assignment.unit_id is not None and getattr(user, "unit_id", None) == assignment.unit_id)
-
-
 def _lock_assignment(actor: Actor, assignment: Assignment) -> Assignment:
     if actor.user is not None:
         require(actor.user, "qlvbdh.process", assignment)
@@ -650,7 +641,7 @@ def outgoing_draft_create(*, actor: Actor, data: OutgoingData) -> Document:
 
 
 def _outgoing_step(
-    *, actor: Actor, document: Document, code: str, before: str, after: str, kind: str
+    *, actor: Actor, document: Document, code: PermissionCode, before: str, after: str, kind: str
 ) -> Document:
     require_actor(actor, code)
     with transaction.atomic():
@@ -816,7 +807,7 @@ def document_revoke(*, actor: Actor, document: Document, reason: str) -> Documen
     if not reason:
         raise ValidationError({"reason": [_("Cần ghi lý do thu hồi.")]})
     issued_here = document.direction in (Document.Direction.OUTGOING, Document.Direction.INTERNAL)
-    code = "qlvbdh.sign" if issued_here else "qlvbdh.register_incoming"
+    code: PermissionCode = "qlvbdh.sign" if issued_here else "qlvbdh.register_incoming"
     require_actor(actor, code)
     with transaction.atomic():
         locked = _lock_document(document)

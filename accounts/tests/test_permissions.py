@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts import services
-from accounts.permissions import can, object_rule, require, user_roles, users_with
+from accounts.permissions import can, require, user_roles, users_with
 from core.audit import Actor
 from core.tenancy import in_public, in_tenant
 
@@ -18,7 +18,7 @@ def test_unknown_code_and_no_role_are_denied(tenant, make_user):
     with in_tenant(tenant):
         assert not can(person, "qlvbdh.register_incoming")
         assert can(clerk, "qlvbdh.register_incoming")
-        assert not can(clerk, "qlvbdh.no_such_permission")
+        assert not can(clerk, "qlvbdh.no_such_permission")  # type: ignore[arg-type]
         assert not can(clerk, "accounts.manage_accounts")
         assert not can(None, "qlvbdh.register_incoming")
 
@@ -63,24 +63,34 @@ def test_locked_or_deactivated_person_holds_nothing(tenant, make_user):
         assert not can(clerk, "qlvbdh.register_incoming")
 
 
-def test_object_rule_decides_for_an_object(tenant, make_user):
-    head = make_user(tenant, "nguyentd", roles=("head",))
+def test_object_rule_decides_for_an_object_and_as_a_queryset_alike(tenant, make_user):
+    from django.db.models import Q
 
-    @object_rule("qlvbdh.sign")
-    def _own_documents_only(user, document):
-        return document["signer"] == user.username
+    from accounts.models import User
+    from accounts.permissions import Rule, _rules, permitted, register
 
-    with in_tenant(tenant):
-        assert can(head, "qlvbdh.sign")
-        assert can(head, "qlvbdh.sign", {"signer": "nguyentd"})
-        assert not can(head, "qlvbdh.sign", {"signer": "someone"})
-        from django.core.exceptions import PermissionDenied
+    officer = make_user(tenant, "nguyentd", roles=("it_officer",))
+    others = [make_user(tenant, name, roles=()) for name in ("thuyctp", "minhtt")]
+    key = ("accounts.view_accounts", User)
+    saved = _rules.pop(key, None)
+    register([Rule("accounts.view_accounts", User, lambda user: ~Q(username="minhtt"))])
+    try:
+        with in_tenant(tenant):
+            assert can(officer, "accounts.view_accounts")
+            assert can(officer, "accounts.view_accounts", others[0])
+            assert not can(officer, "accounts.view_accounts", others[1])
+            listed = set(
+                permitted(officer, "accounts.view_accounts", User).values_list("username", flat=True)
+            )
+            assert listed == {"nguyentd", "thuyctp"}
+            from django.core.exceptions import PermissionDenied
 
-        with pytest.raises(PermissionDenied):
-            require(head, "qlvbdh.sign", {"signer": "someone"})
-    from accounts.permissions import _object_rules
-
-    del _object_rules["qlvbdh.sign"]
+            with pytest.raises(PermissionDenied):
+                require(officer, "accounts.view_accounts", others[1])
+    finally:
+        _rules.pop(key)
+        if saved is not None:
+            _rules[key] = saved
 
 
 def test_revoked_role_stops_counting_and_is_kept_on_record(tenant, make_user):

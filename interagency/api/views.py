@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import require
+from accounts.roles import PermissionCode
 from core.api import Pagination
 from core.audit import Actor
 from interagency import services
@@ -27,7 +28,7 @@ from interagency.api.serializers import (
 from interagency.models import InboxItem
 from qlvbdh import selectors as documents
 
-PERMISSION = "qlvbdh.register_incoming"
+PERMISSION: PermissionCode = "qlvbdh.register_incoming"
 
 
 def _actor(request: Request) -> Actor:
