@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.http import HttpRequest
@@ -17,6 +17,9 @@ from django.utils.ipv6 import clean_ipv6_address
 from core.http import client_ip
 from core.locks import lock_table_for_writers
 from core.models import AuditEntry
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ class Actor:
     @property
     def uuid(self) -> Any:
         return getattr(self.user, "uuid", None)
+
+
+def actor_from(request: HttpRequest | Request) -> Actor:
+    """Who acts in this request, from a Django request or a DRF one."""
+    return Actor.from_request(getattr(request, "_request", request))
 
 
 def _digest(entry: AuditEntry) -> str:
