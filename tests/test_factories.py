@@ -153,3 +153,12 @@ def test_signed_in_binds_the_client_to_the_users_own_tenant(tenant, other_tenant
     assert client.defaults["HTTP_HOST"] == "beta.gialai.localhost"
     # the session lives in beta's schema: alpha's host does not know it
     assert client.get("/", HTTP_HOST="alpha.gialai.localhost").status_code == 302
+
+
+def test_the_readme_example_the_lead_sees_the_task(tenant, signed_in):
+    official = UserFactory.create(tenant=tenant, roles=["official"])
+    task = AssignmentFactory.create(tenant=tenant, assignee=official)
+
+    client = signed_in(Client(), official)
+
+    assert task.document.summary in client.get("/tasks/").content.decode()
