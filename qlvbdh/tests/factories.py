@@ -21,14 +21,13 @@ from typing import Any
 
 import factory
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import OrgUnit
 from accounts.tests.factories import OrgUnitFactory, UserFactory
 from core.tests.factories import InTenantFactory
 from core.text import fold
-from qlvbdh import catalogue
+from qlvbdh import catalogue, services
 from qlvbdh.models import Assignment, Distribution, Document, DocumentEvent, Dossier, Register
 
 Status = Document.Status
@@ -58,23 +57,17 @@ class RegisterFactory(InTenantFactory[Register]):
 
 
 def register_for(*, direction: str, year: int, document_type: str) -> Register:
-    """The register the services number this type in: its own register, else the general one."""
-    registers = list(Register.objects.filter(year=year, direction=direction))
-    for register in registers:
-        if document_type in register.document_types:
-            return register
-    for register in registers:
-        if not register.document_types:
-            return register
-    return RegisterFactory.create(year=year, direction=direction)
+    """The register the services number this type in. With none that year, the clerk's usual
+    set-up comes first (`RegisterFactory`: an outgoing register carries the agency's abbreviation)."""
+    if not Register.objects.filter(year=year, direction=direction).exists():
+        RegisterFactory.create(year=year, direction=direction)
+    return services.register_for(direction=direction, year=year, document_type=document_type)
 
 
 def take_number(register: Register) -> int:
-    """The register's next number, as the services take it (gap-free, from the counter)."""
+    """The register's next number, from the counter the services take it from."""
     with transaction.atomic():
-        Register.objects.filter(pk=register.pk).update(last_number=F("last_number") + 1)
-        register.refresh_from_db(fields=["last_number"])
-    return register.last_number
+        return services.register_next_number(register=register)
 
 
 def search_text_of(
