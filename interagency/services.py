@@ -349,7 +349,7 @@ def _metadata(packet: edxml.DocumentPacket) -> dict[str, Any]:
 
 
 def _notify_clerks(message: str, link: str, dedupe: str) -> None:
-    from accounts.services import notification_send
+    from accounts.services.notifications import notification_send
 
     clerks = list(users_with("qlvbdh.register_incoming"))
     notification_send(users=clerks, kind="hub", message=message, link=link, dedupe=f"hub:{dedupe}")
