@@ -139,29 +139,26 @@ def test_granting_the_role_back_is_refused_once_both_factors_were_reset_without_
         assert not User.objects.get(username="nguyentd").role_grants.filter(revoked_at__isnull=True).exists()
 
 
-def test_grant_first_then_both_resets_refuses_the_second_reset(tenant, make_user, sign_in, officer):
-    # given an official who turned an authenticator on and never held a privileged role
+@pytest.fixture
+def official(tenant: Any, make_user: Callable[..., Any], sign_in: Callable[..., Client]) -> str:
+    """An official who turned an authenticator on themselves and never held a privileged role."""
     make_user(tenant, "lananh", roles=("official",))
-    official = sign_in(tenant, "lananh")
-    official.get("/account/second-factor/")
+    browser = sign_in(tenant, "lananh")
+    browser.get("/account/second-factor/")
     with in_tenant(tenant):
         device = TOTPDevice.objects.get(user__username="lananh")
-    assert official.post("/account/second-factor/", {"token": totp_now(device)}).status_code == 302
+    assert browser.post("/account/second-factor/", {"token": totp_now(device)}).status_code == 302
+    return "lananh"
 
+
+def test_grant_first_then_both_resets_refuses_the_second_reset(tenant, official, officer):
     assert _run(tenant, officer, "lananh", "grant-head")[0] is False
     assert _run(tenant, officer, "lananh", "reset-password")[0] is False
     assert _run(tenant, officer, "lananh", "remove-authenticator")[0] is True
     assert _refusals(tenant) == ["reset_second_factor"]
 
 
-def test_both_resets_then_the_grant_refuses_the_grant(tenant, make_user, sign_in, officer):
-    make_user(tenant, "lananh", roles=("official",))
-    official = sign_in(tenant, "lananh")
-    official.get("/account/second-factor/")
-    with in_tenant(tenant):
-        device = TOTPDevice.objects.get(user__username="lananh")
-    official.post("/account/second-factor/", {"token": totp_now(device)})
-
+def test_both_resets_then_the_grant_refuses_the_grant(tenant, official, officer):
     assert _run(tenant, officer, "lananh", "reset-password")[0] is False
     assert _run(tenant, officer, "lananh", "remove-authenticator")[0] is False  # not privileged: R10
     assert _run(tenant, officer, "lananh", "grant-head")[0] is True
