@@ -19,7 +19,7 @@ from config.celery import app
 def reminders_send() -> int:
     """In the current schema: notify the holders of tasks due by tomorrow or overdue, once a day each."""
     from accounts.models import User
-    from accounts.services import notification_send
+    from accounts.services.notifications import notification_send
     from qlvbdh.models import Assignment
 
     today = timezone.localdate()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from accounts import services as account_services
+from accounts.services import units as account_services
 from core.audit import Actor
 from core.tenancy import in_tenant
 from qlvbdh import services

@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfWriter
 
-from accounts import services as account_services
+from accounts.services import units as account_services
 from core.audit import Actor
 from core.tenancy import in_tenant
 from qlvbdh import services

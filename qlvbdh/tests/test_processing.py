@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts import services as account_services
 from accounts.models import OrgUnit
+from accounts.services import units as account_services
 from core.audit import Actor, audit_verify
 from core.models import AuditEntry
 from core.tenancy import in_tenant

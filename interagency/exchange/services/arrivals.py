@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import users_with
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from core.audit import Actor, audit_record
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import DocumentPacket, StatusPacket
