@@ -27,7 +27,7 @@ from interagency.exchange.api.serializers import (
 from interagency.exchange.models import InboxItem
 from interagency.exchange.selectors import exchange_status_for, inbox_item_get, inbox_item_queue
 from interagency.exchange.services.inbox import inbox_item_accept, inbox_item_answer, inbox_item_refuse
-from qlvbdh import selectors as documents
+from qlvbdh.selectors import documents
 
 PERMISSION: PermissionCode = "qlvbdh.register_incoming"
 

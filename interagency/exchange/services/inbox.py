@@ -20,9 +20,10 @@ from interagency.exchange.models import InboxItem
 from interagency.exchange.services.outbox import outbox_status
 from interagency.exchange.services.relay import PRIORITY
 from qlvbdh import catalogue
-from qlvbdh.attachments import attachment_add
 from qlvbdh.models import Document
-from qlvbdh.services import IncomingData, document_revoke, incoming_document_register
+from qlvbdh.services.attachments import attachment_add
+from qlvbdh.services.documents import document_revoke
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
 _URGENCY: dict[int, str] = {value: key for key, value in PRIORITY.items()} | {4: catalogue.Urgency.FLASH}
 

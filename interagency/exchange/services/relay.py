@@ -37,8 +37,8 @@ from interagency.exchange.services.agency import Agency, current_agency
 from interagency.exchange.services.keys import signing_hook
 from interagency.hub.services.packets import PacketRefused, packet_accept
 from qlvbdh import catalogue
-from qlvbdh.attachments import attachment_open
 from qlvbdh.models import Distribution, Document
+from qlvbdh.selectors.attachments import attachment_open
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -30,8 +30,9 @@ from interagency.exchange.tests.flows import PDF, issue_to, office
 from interagency.hub.models import HubAttempt, HubDelivery, HubPacket
 from interagency.hub.services.deliveries import deliver_due, delivery_retry, work
 from interagency.hub.services.packets import PacketRefused, packet_accept
-from qlvbdh import services as documents
 from qlvbdh.models import Document
+from qlvbdh.services import processing as documents
+from qlvbdh.services.documents import document_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +187,7 @@ def test_revoke_is_asked_and_answered_by_each_recipient(agencies):
     work()
 
     with in_tenant(a):
-        documents.document_revoke(actor=a_people["head"], document=sent, reason="Sai số liệu ở phụ lục")
+        document_revoke(actor=a_people["head"], document=sent, reason="Sai số liệu ở phụ lục")
     work()
     for recipient in (b, c):
         item = _item(recipient)
@@ -254,7 +255,7 @@ def test_a_status_never_overtakes_the_document_it_is_about(agencies):
     sent = issue_to(a, a_people, [b])
     work()  # the document fails to reach B and waits for its retry
     with in_tenant(a):
-        documents.document_revoke(actor=a_people["head"], document=sent, reason="Thu hồi")
+        document_revoke(actor=a_people["head"], document=sent, reason="Thu hồi")
     b.status = "active"
     b.save(update_fields=["status"])
     relay_all()

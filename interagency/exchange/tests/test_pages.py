@@ -13,8 +13,8 @@ from core.tenancy import in_tenant
 from interagency.exchange.models import InboxItem
 from interagency.exchange.tests.flows import issue_to, office
 from interagency.hub.services.deliveries import work
-from qlvbdh import services as documents
 from qlvbdh.models import Document
+from qlvbdh.services import documents
 
 pytestmark = pytest.mark.django_db
 

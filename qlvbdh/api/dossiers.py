@@ -14,10 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import require
-from core.audit import Actor
+from core.audit import actor_from
 from core.ids import is_uuid
-from qlvbdh import dossiers, selectors
 from qlvbdh.models import Dossier
+from qlvbdh.selectors.documents import document_get
+from qlvbdh.selectors.dossiers import dossier_list
+from qlvbdh.services.dossiers import dossier_add_document, dossier_close, dossier_create, dossier_export
 
 
 class DossierSerializer(serializers.ModelSerializer[Dossier]):
@@ -45,12 +47,8 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
         return dossier.links.count()
 
 
-def _actor(request: Request) -> Actor:
-    return Actor.from_request(request._request)
-
-
 def _dossier(request: Request, key: str) -> Dossier:
-    dossier = dossiers.dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
+    dossier = dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
     if dossier is None:
         raise Http404
     return dossier
@@ -68,7 +66,7 @@ class DossierListApi(APIView):
     def get(self, request: Request) -> Response:
         require(request.user, "qlvbdh.view_documents")
         year = request.query_params.get("year", "")
-        found = dossiers.dossier_list(
+        found = dossier_list(
             reader=request.user,
             year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
         )
@@ -79,7 +77,7 @@ class DossierListApi(APIView):
         require(request.user, "qlvbdh.process")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dossier = dossiers.dossier_create(actor=_actor(request), owner=request.user, **data.validated_data)
+        dossier = dossier_create(actor=actor_from(request), owner=request.user, **data.validated_data)
         return Response(DossierSerializer(dossier).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,10 +91,10 @@ class DossierDocumentsApi(APIView):
         dossier = _dossier(request, key)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        document = selectors.document_get(reader=request.user, key=str(data.validated_data["document"]))
+        document = document_get(reader=request.user, key=str(data.validated_data["document"]))
         if document is None:
             raise ValidationError({"document": [_("Không tìm thấy văn bản.")]})
-        dossier = dossiers.dossier_add_document(actor=_actor(request), dossier=dossier, document=document)
+        dossier = dossier_add_document(actor=actor_from(request), dossier=dossier, document=document)
         return Response(DossierSerializer(dossier).data)
 
 
@@ -105,16 +103,14 @@ class DossierCloseApi(APIView):
     def post(self, request: Request, key: str) -> Response:
         require(request.user, "qlvbdh.process")
         return Response(
-            DossierSerializer(
-                dossiers.dossier_close(actor=_actor(request), dossier=_dossier(request, key))
-            ).data
+            DossierSerializer(dossier_close(actor=actor_from(request), dossier=_dossier(request, key))).data
         )
 
 
 def _export(request: Request, key: str, kind: str) -> HttpResponse:
     require(request.user, "qlvbdh.view_documents")
     dossier = _dossier(request, key)
-    data = dossiers.dossier_export(actor=_actor(request), dossier=dossier, kind=kind)
+    data = dossier_export(actor=actor_from(request), dossier=dossier, kind=kind)
     content_type = "application/pdf" if kind == "pdf" else "application/xml; charset=utf-8"
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="ho-so-{dossier.year}-{dossier.pk}.{kind}"'

@@ -4,12 +4,11 @@ the export of a dossier to one PDF and one XML, documents in date order."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -21,6 +20,7 @@ from core.text import legacy_encoding, nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Dossier, DossierDocument
 from qlvbdh.printing import FONT_DIR, FONT_FAMILY
+from qlvbdh.selectors.dossiers import dossier_documents
 
 
 def dossier_create(
@@ -99,29 +99,6 @@ def dossier_close(*, actor: Actor, dossier: Dossier) -> Dossier:
             locked.save(update_fields=["closed_on"])
             audit_record(actor=actor, action="dossier.close", target=locked)
     return locked
-
-
-def dossier_list(*, reader: Any, year: int | None = None) -> QuerySet[Dossier]:
-    if not can(reader, "qlvbdh.view_documents"):
-        return Dossier.objects.none()
-    dossiers = Dossier.objects.select_related("owner")
-    return dossiers.filter(year=year) if year else dossiers
-
-
-def dossier_documents(dossier: Dossier) -> list[Document]:
-    """In date order: the document's own date, else when it was registered or made."""
-    documents = list(dossier.documents.all())
-
-    def when(document: Document) -> tuple[datetime, int]:
-        if document.issued_on is not None:
-            moment = datetime.combine(
-                document.issued_on, datetime.min.time(), tzinfo=timezone.get_current_timezone()
-            )
-        else:
-            moment = timezone.localtime(document.registered_at or document.created_at)
-        return moment, document.pk
-
-    return sorted(documents, key=when)
 
 
 def _label(document: Document) -> str:
