@@ -33,13 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
-from accounts.permissions import can
+from accounts.permissions import can, permitted
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, nfc
 from qlvbdh.attachment_models import Attachment
 from qlvbdh.models import Document, DocumentEvent
-from qlvbdh.selectors import document_list
 from qlvbdh.signatures import configured_trust_roots, pdf_signatures
 
 logger = logging.getLogger(__name__)
@@ -96,6 +95,8 @@ def attachment_can_add(user: Any, document: Document | None = None) -> bool:
     holding an open task on it. Issued and revoked documents are frozen."""
     if not (can(user, "qlvbdh.register_incoming") or can(user, "qlvbdh.process")):
         return False
+    if document is not None and not can(user, "qlvbdh.view_documents", document):
+        return False  # need-to-know: nobody attaches to a document they may not see
     if document is None or can(user, "qlvbdh.register_incoming"):
         return True  # a frozen (issued, revoked) document is refused with its reason by attachment_add
     if can(user, "qlvbdh.register_incoming"):
@@ -115,9 +116,8 @@ def attachment_can_add(user: Any, document: Document | None = None) -> bool:
 
 def attachment_list(*, reader: Any, document: Document) -> QuerySet[Attachment]:
     """Every version of every file of a document the reader may see, newest version first per name."""
-    if not can(reader, "qlvbdh.view_documents"):
-        return Attachment.objects.none()
-    return Attachment.objects.filter(document=document).order_by("original_name", "-version")
+    visible = permitted(reader, "qlvbdh.view_documents", Attachment)
+    return visible.filter(document=document).order_by("original_name", "-version")
 
 
 def attachment_get(*, reader: Any, key: str) -> Attachment | None:
@@ -126,8 +126,8 @@ def attachment_get(*, reader: Any, key: str) -> Attachment | None:
         wanted = uuid.UUID(key)
     except ValueError:
         return None
-    visible = document_list(reader=reader).order_by().values("pk")
-    return Attachment.objects.select_related("document").filter(uuid=wanted, document__in=visible).first()
+    visible = permitted(reader, "qlvbdh.view_documents", Attachment)
+    return visible.select_related("document").filter(uuid=wanted).first()
 
 
 def attachment_open(*, attachment: Attachment) -> File[Any]:
@@ -448,7 +448,7 @@ def attachment_analyse(*, attachment_id: uuid.UUID | str) -> Attachment | None:
 
 def attachment_download_record(*, actor: Actor, attachment: Attachment) -> None:
     """R11: every download is on the document's timeline and in the audit trail."""
-    if actor.user is not None and not can(actor.user, "qlvbdh.view_documents"):
+    if actor.user is not None and not can(actor.user, "qlvbdh.view_documents", attachment):
         raise PermissionDenied
     with transaction.atomic():
         DocumentEvent.objects.create(

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from accounts.permissions import can, require_actor
+from accounts.permissions import can, permitted, require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import legacy_encoding, nfc
@@ -67,8 +68,9 @@ def dossier_create(
 
 
 def _require_keeper(actor: Actor, dossier: Dossier) -> None:
-    """A dossier is kept by the person who opened it; a head may act on any."""
+    """A dossier is kept by the person who opened it; a head may act on any they may see."""
     require_actor(actor, "qlvbdh.process")
+    require_actor(actor, "qlvbdh.view_documents", dossier)
     if actor.user is not None and dossier.owner_id != actor.user.pk and not can(actor.user, "qlvbdh.direct"):
         raise PermissionDenied
 
@@ -76,6 +78,7 @@ def _require_keeper(actor: Actor, dossier: Dossier) -> None:
 def dossier_add_document(*, actor: Actor, dossier: Dossier, document: Document) -> Dossier:
     """Link, never copy; linking again changes nothing. A closed dossier takes nothing more."""
     _require_keeper(actor, dossier)
+    require_actor(actor, "qlvbdh.view_documents", document)  # nobody files what they may not see
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.closed_on is not None:
@@ -101,16 +104,37 @@ def dossier_close(*, actor: Actor, dossier: Dossier) -> Dossier:
     return locked
 
 
-def dossier_list(*, reader: Any, year: int | None = None) -> QuerySet[Dossier]:
-    if not can(reader, "qlvbdh.view_documents"):
-        return Dossier.objects.none()
-    dossiers = Dossier.objects.select_related("owner")
+def dossier_list(*, reader: Any, year: int | None = None, with_counts: bool = False) -> QuerySet[Dossier]:
+    """The dossiers the reader owns or that are shared with them or their unit; `with_counts`
+    adds `document_count`: the documents in it that the reader may see (one query for the page)."""
+    dossiers = permitted(reader, "qlvbdh.view_documents", Dossier).select_related("owner")
+    if with_counts:
+        visible = permitted(reader, "qlvbdh.view_documents", Document).order_by().values("pk")
+        dossiers = dossiers.annotate(
+            document_count=Coalesce(
+                Subquery(
+                    DossierDocument.objects.filter(dossier=OuterRef("pk"), document__in=visible)
+                    .order_by()
+                    .values("dossier")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
     return dossiers.filter(year=year) if year else dossiers
 
 
-def dossier_documents(dossier: Dossier) -> list[Document]:
-    """In date order: the document's own date, else when it was registered or made."""
-    documents = list(dossier.documents.all())
+def dossier_documents(dossier: Dossier, *, reader: Any = None) -> list[Document]:
+    """In date order: the document's own date, else when it was registered or made. With a
+    reader, only the documents that person may see: sharing a dossier shares no document."""
+    documents_in = dossier.documents.all()
+    if reader is not None:
+        documents_in = documents_in.filter(
+            pk__in=permitted(reader, "qlvbdh.view_documents", Document).order_by().values("pk")
+        )
+    documents = list(documents_in)
 
     def when(document: Document) -> tuple[datetime, int]:
         if document.issued_on is not None:
@@ -128,7 +152,7 @@ def _label(document: Document) -> str:
     return f"{document.number}/{document.notation}" if document.number else document.notation
 
 
-def dossier_xml(dossier: Dossier) -> bytes:
+def dossier_xml(dossier: Dossier, *, reader: Any = None) -> bytes:
     root = ET.Element("HoSo", {"ma": dossier.code, "nam": str(dossier.year)})
     ET.SubElement(root, "TieuDe").text = dossier.title
     ET.SubElement(root, "ThoiHanBaoQuan").text = dossier.retention
@@ -137,7 +161,7 @@ def dossier_xml(dossier: Dossier) -> bytes:
     if dossier.closed_on:
         ET.SubElement(root, "NgayDong").text = dossier.closed_on.isoformat()
     items = ET.SubElement(root, "VanBan")
-    for order, document in enumerate(dossier_documents(dossier), start=1):
+    for order, document in enumerate(dossier_documents(dossier, reader=reader), start=1):
         item = ET.SubElement(items, "MucVanBan", {"stt": str(order), "uuid": str(document.uuid)})
         ET.SubElement(item, "SoKyHieu").text = _label(document)
         ET.SubElement(item, "NgayBanHanh").text = document.issued_on.isoformat() if document.issued_on else ""
@@ -148,7 +172,7 @@ def dossier_xml(dossier: Dossier) -> bytes:
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
-def dossier_pdf(dossier: Dossier) -> bytes:
+def dossier_pdf(dossier: Dossier, *, reader: Any = None) -> bytes:
     pdf = FPDF(orientation="P", format="A4")
     pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
     pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
@@ -181,7 +205,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
         heading = table.row()
         for header in headers:
             heading.cell(str(header))
-        for order, document in enumerate(dossier_documents(dossier), start=1):
+        for order, document in enumerate(dossier_documents(dossier, reader=reader), start=1):
             row = table.row()
             row.cell(str(order))
             row.cell(_label(document))
@@ -192,8 +216,9 @@ def dossier_pdf(dossier: Dossier) -> bytes:
 
 
 def dossier_export(*, actor: Actor, dossier: Dossier, kind: str) -> bytes:
-    require_actor(actor, "qlvbdh.view_documents")
-    data = dossier_pdf(dossier) if kind == "pdf" else dossier_xml(dossier)
+    require_actor(actor, "qlvbdh.view_documents", dossier)
+    reader = actor.user  # None: the trusted command line exports the whole dossier
+    data = dossier_pdf(dossier, reader=reader) if kind == "pdf" else dossier_xml(dossier, reader=reader)
     with transaction.atomic():
         audit_record(actor=actor, action=f"dossier.export_{kind}", target=dossier)
     return data

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.permissions import can
+from accounts.permissions import can, permitted
 from core.ids import is_uuid
 from core.text import fold
 from qlvbdh.models import Assignment, Document, DocumentEvent, Register
@@ -36,11 +36,11 @@ def document_list(
     end: date | None = None,
     unit: str = "",
 ) -> QuerySet[Document]:
-    """Documents the reader may see, filtered; `q` matches metadata and attachment text without
-    diacritics or case (all words, in any order)."""
-    if not can(reader, "qlvbdh.view_documents"):
-        return Document.objects.none()
-    documents = Document.objects.select_related("register").defer("search_text")
+    """Documents the reader may see (need-to-know: qlvbdh.permissions), filtered; `q` matches
+    metadata and attachment text without diacritics or case (all words, in any order)."""
+    documents = (
+        permitted(reader, "qlvbdh.view_documents", Document).select_related("register").defer("search_text")
+    )
     if direction:
         documents = documents.filter(direction=direction)
     for word in fold(q.replace("\x00", "")).split()[:10]:
@@ -56,7 +56,8 @@ def document_list(
     if end is not None:
         documents = documents.filter(registered_at__lt=_local_midnight(end + timedelta(days=1)))
     if unit and is_uuid(unit):
-        documents = documents.filter(assignments__unit__uuid=unit).distinct()
+        # A subquery, not a join: a document assigned to the unit twice is listed once, without DISTINCT.
+        documents = documents.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("document_id"))
     return documents.order_by("-registered_at", "-id")
 
 
@@ -72,12 +73,7 @@ def document_get(*, reader: Any, key: str) -> Document | None:
 
 def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
     """The person's tasks and their unit's, overdue first, then by deadline (none last)."""
-    if not can(user, "qlvbdh.process"):
-        return Assignment.objects.none()
-    mine = Q(assignee=user)
-    if getattr(user, "unit_id", None):
-        mine |= Q(unit_id=user.unit_id)
-    tasks = Assignment.objects.filter(mine).select_related("document", "unit", "assignee")
+    tasks = permitted(user, "qlvbdh.process", Assignment).select_related("document", "unit", "assignee")
     if not include_done:
         tasks = tasks.filter(status=Assignment.Status.OPEN)
     today = timezone.localdate()
@@ -92,5 +88,15 @@ def assignment_get(*, user: Any, key: str) -> Assignment | None:
     return my_tasks(user=user, include_done=True).filter(uuid=key).first()
 
 
-def document_timeline(*, document: Document) -> QuerySet[DocumentEvent]:
-    return document.events.order_by("at", "id")
+def my_tasks_count(*, reader: Any) -> int:
+    """Open tasks of the person and their unit (the navigation's badge)."""
+    return permitted(reader, "qlvbdh.process", Assignment).filter(status=Assignment.Status.OPEN).count()
+
+
+def document_timeline(*, reader: Any, document: Document) -> QuerySet[DocumentEvent]:
+    """The document's timeline, as far as the reader may see it (all of it, or nothing)."""
+    return (
+        permitted(reader, "qlvbdh.view_documents", DocumentEvent)
+        .filter(document=document)
+        .order_by("at", "id")
+    )

@@ -20,7 +20,7 @@ from accounts.permissions import can, require
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
 from core.ids import is_uuid
-from qlvbdh import attachments, dossiers, events, selectors, services
+from qlvbdh import attachments, dossiers, events, selectors, services, sharing, sharing_views
 from qlvbdh.forms import (
     AttachmentForm,
     DirectionForm,
@@ -115,12 +115,18 @@ def document_detail_view(request: HttpRequest, key: str) -> HttpResponse:
         "qlvbdh/document_detail.html",
         {
             "document": document,
-            "events": selectors.document_timeline(document=document),
+            "events": selectors.document_timeline(reader=request.user, document=document),
             "assignments": document.assignments.select_related("assignee", "unit"),
             "submit_form": SubmitForm(heads=_heads()) if can_submit else None,
             "can_direct": can(request.user, "qlvbdh.direct")
             and document.status in ("registered", "submitted"),
             "panels": events.document_panels(reader=request.user, document=document),
+            **sharing_views.share_panel(
+                request,
+                document,
+                sharing.document_shares(document=document),
+                f"/documents/{document.uuid}/shares/",
+            ),
             **_document_actions(request, document),
         },
     )
@@ -347,7 +353,7 @@ def dossier_list_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Đã tạo hồ sơ."))
                 return redirect("dossier-list")
-    found = dossiers.dossier_list(reader=request.user).prefetch_related("documents")
+    found = dossiers.dossier_list(reader=request.user, with_counts=True)
     return render(
         request,
         "qlvbdh/dossier_list.html",

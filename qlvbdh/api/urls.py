@@ -31,4 +31,5 @@ urlpatterns = [
     path("tasks/<str:key>/close/", views.AssignmentStepApi.as_view(step="close"), name="api-task-close"),
     path("", include("qlvbdh.api.print_urls")),
     path("", include("qlvbdh.api.attachment_urls")),
+    path("", include("qlvbdh.api.share_urls")),
 ]

@@ -228,7 +228,7 @@ class DocumentTimelineApi(APIView):
         require(request.user, "qlvbdh.view_documents")
         document = _document(request, key)
         services.document_mark_read(actor=_actor(request), document=document)
-        events = selectors.document_timeline(document=document)
+        events = selectors.document_timeline(reader=request.user, document=document)
         return Response(EventSerializer(events, many=True).data)
 
 

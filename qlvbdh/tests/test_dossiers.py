@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from accounts.models import User
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import services
+from qlvbdh import services, sharing
 from qlvbdh.models import Document, DossierDocument
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,10 @@ def _documents(tenant) -> list[Document]:
                     ),
                 )
             )
+        # need-to-know: the official files only what they may see; here, what was shared with them
+        reader = User.objects.filter(username="minhtht").first()
+        for document in made if reader is not None else []:
+            sharing.document_share(actor=Actor(label="t"), document=document, user=reader)
         return made
 
 

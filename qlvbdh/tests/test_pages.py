@@ -8,9 +8,10 @@ import pytest
 from pypdf import PdfWriter
 
 from accounts import services as account_services
+from accounts.models import User
 from core.audit import Actor
 from core.tenancy import in_tenant
-from qlvbdh import services
+from qlvbdh import services, sharing
 from qlvbdh.models import Document, Dossier, Register
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,10 @@ def test_attach_and_file_into_a_dossier_from_the_document_page(tenant, office):
     )
     with in_tenant(tenant):
         dossier = Dossier.objects.get(code="01/HS")
+        # need-to-know: the official files only what they may see; the document is shared with them
+        sharing.document_share(
+            actor=Actor(label="t"), document=document, user=User.objects.get(username="minhtht")
+        )
     filed = official.post(f"/documents/{document.uuid}/step/file/", {"dossier": str(dossier.uuid)})
     page = official.get(f"/documents/{document.uuid}/").content.decode()
 
