@@ -1,7 +1,9 @@
-"""Shared fixtures: two real tenants (own schemas, own hosts) in the real PostgreSQL test database.
+"""Shared fixtures: real tenants (own schemas, own hosts) in the real PostgreSQL test database,
+and `signed_in` for every test that is not about signing in itself.
 
 The schemas are made once per test database; the Tenant and Domain rows are made per test
 (inside its transaction), because a transactional test's flush empties the public tables.
+Factories for rows live in each app's `tests/factories.py`; app-only fixtures in `<app>/conftest.py`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from core.tenancy import activate_public, in_public, in_tenant
-
-ALPHA = {"schema": "test_alpha", "name": "Sở Thử nghiệm A", "code": "000.00.91.H21", "label": "alpha"}
-BETA = {"schema": "test_beta", "name": "Sở Thử nghiệm B", "code": "000.00.92.H21", "label": "beta"}
-GAMMA = {"schema": "test_gamma", "name": "UBND xã Thử nghiệm C", "code": "000.21.93.H21", "label": "gamma"}
+from accounts.tests.factories import PASSWORD as PASSWORD
+from core.tenancy import activate_public, current_schema, in_public, in_schema, in_tenant
+from tenants.tests.factories import ALPHA, BETA, GAMMA, TEST_TENANTS, TenantFactory
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,26 +38,9 @@ def tenant_schemas(django_db_setup: Any, django_db_blocker: Any) -> None:
     from tenants import provisioning
 
     with django_db_blocker.unblock():
-        for spec in (ALPHA, BETA, GAMMA):
-            if not provisioning.schema_exists(spec["schema"]):
-                provisioning.schema_create_migrated(spec["schema"])
-
-
-def _ensure_tenant(spec: dict[str, str]) -> Any:
-    from tenants.models import Domain, Tenant
-
-    tenant, _ = Tenant.objects.get_or_create(
-        schema_name=spec["schema"],
-        defaults={"name": spec["name"], "kind": Tenant.Kind.DEPARTMENT, "org_code": spec["code"]},
-    )
-    for purpose, host in (
-        ("workspace", f"{spec['label']}.{settings.BASE_DOMAIN}"),
-        ("portal", f"{spec['label']}-portal.{settings.BASE_DOMAIN}"),
-    ):
-        Domain.objects.get_or_create(
-            domain=host, defaults={"tenant": tenant, "purpose": purpose, "is_primary": purpose == "workspace"}
-        )
-    return tenant
+        for spec in TEST_TENANTS:
+            if not provisioning.schema_exists(spec.schema):
+                provisioning.schema_create_migrated(spec.schema)
 
 
 @pytest.fixture
@@ -69,17 +52,17 @@ def province(db: Any) -> Any:
 
 @pytest.fixture
 def tenant(db: Any, tenant_schemas: None) -> Any:
-    return _ensure_tenant(ALPHA)
+    return TenantFactory.create(spec=ALPHA)
 
 
 @pytest.fixture
 def other_tenant(db: Any, tenant_schemas: None) -> Any:
-    return _ensure_tenant(BETA)
+    return TenantFactory.create(spec=BETA)
 
 
 @pytest.fixture
 def third_tenant(db: Any, tenant_schemas: None) -> Any:
-    return _ensure_tenant(GAMMA)
+    return TenantFactory.create(spec=GAMMA)
 
 
 @pytest.fixture(autouse=True)
@@ -107,12 +90,12 @@ def _empty_tenant_schemas_after_transactional_test(request: pytest.FixtureReques
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for spec in (ALPHA, BETA, GAMMA):
+        for spec in TEST_TENANTS:
             cursor.execute(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
                 "WHERE schemaname = %s AND tablename NOT IN ('django_migrations', 'django_content_type', "
                 "'auth_permission')",
-                [spec["schema"]],
+                [spec.schema],
             )
             tables = [row[0] for row in cursor.fetchall()]
             if tables:
@@ -135,9 +118,6 @@ def client_for() -> Callable[[str], Client]:
         return Client(HTTP_HOST=host)
 
     return make
-
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -198,6 +178,51 @@ def sign_in(host_of: Callable[..., str]) -> Callable[..., Client]:
         return client
 
     return do
+
+
+def _host_of_schema(schema: str, purpose: str) -> str:
+    from tenants.models import Domain
+
+    if schema == settings.PUBLIC_SCHEMA_NAME:
+        return str(settings.BASE_DOMAIN)
+    with in_public():
+        return str(Domain.objects.get(tenant__schema_name=schema, purpose=purpose).domain)
+
+
+def signed_in_client(client: Client, user: Any, *, tenant: Any = None, purpose: str = "workspace") -> Client:
+    """`client`, bound to the host of `user`'s tenant and signed in as `user`, with the second
+    factor passed when the account needs one (as the login pages leave the session).
+
+    The tenant is `tenant`, else the schema the user's factory made it in, else the active schema.
+    Only tests about signing in itself go through the login pages (the `sign_in` fixture).
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.security import second_factor_required
+
+    schema = (
+        tenant.schema_name
+        if tenant is not None
+        else getattr(user, "_tinhso_schema", None) or current_schema()
+    )
+    with in_schema(schema):
+        client.force_login(user, backend="accounts.backends.AccountBackend")
+        if second_factor_required(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="signed_in", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+    client.defaults["HTTP_HOST"] = _host_of_schema(schema, purpose)
+    return client
+
+
+@pytest.fixture
+def signed_in() -> Callable[..., Client]:
+    """`signed_in(client, user)`: the client signed in as `user` on their tenant's workspace host."""
+    return signed_in_client
 
 
 def pytest_unconfigure(config: Any) -> None:

@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Tài khoản")
 
     def ready(self) -> None:
-        from accounts import permissions, signals  # noqa: F401  (signals: library hooks)
+        from accounts import permissions, rules, signals  # noqa: F401  (signals: library hooks)
 
-        permissions.register(permissions.accounts_rules())
+        permissions.register(rules.rules())

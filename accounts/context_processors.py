@@ -31,7 +31,7 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
 # accounts imports no domain app.
 NAVIGATION_COUNTS: dict[str, str] = {
     "hub-inbox": "interagency.services.inbox_arrived_count",
-    "my-tasks": "qlvbdh.selectors.my_tasks_count",
+    "my-tasks": "qlvbdh.selectors.assignments.my_tasks_count",
 }
 
 

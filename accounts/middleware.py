@@ -39,7 +39,7 @@ class AccountGuardMiddleware:
         # Saving the session pushes its cookie's expiry on; the absolute limit is kept here.
         too_old = now - int(signed_in_at) > settings.SESSION_COOKIE_AGE
         if too_old or (last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_SECONDS):
-            from accounts.services import login_event_record
+            from accounts.services.logins import login_event_record
 
             login_event_record(request, username=user.get_username(), user=user, kind="expired")
             logout(request)

@@ -115,6 +115,13 @@ class User(AbstractUser):
     creation_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     # Part of the session hash: changing it ends every open session of the account at once.
     security_stamp = models.CharField(max_length=32, default=_new_stamp, editable=False)
+    # Who holds the two factors (the takeover guard in accounts.services.credentials): since when
+    # the password in use was issued by someone other than its owner, and since when the
+    # authenticator was removed by someone else, each until the owner proves the other factor.
+    password_issued_by_other_at = models.DateTimeField(null=True, blank=True, editable=False)
+    authenticator_removed_by_other_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last sign-in at which the owner passed both factors, neither of them set by someone else.
+    owner_proved_both_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("tài khoản")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -89,7 +89,7 @@ def registered_rules() -> list[Rule[Any]]:
     return list(_rules.values())
 
 
-def _active(user: Any) -> bool:
+def _active(user: Person) -> TypeGuard[User]:
     return bool(
         user is not None
         and getattr(user, "is_authenticated", False)
@@ -103,7 +103,7 @@ def in_province_scope() -> bool:
     return current_schema() == public_schema_name()
 
 
-def user_roles(user: Any) -> frozenset[str]:
+def user_roles(user: Person) -> frozenset[str]:
     """The roles the person holds now, in the current schema's scope (cached on the object)."""
     if not _active(user):
         return frozenset()
@@ -121,12 +121,12 @@ def user_roles(user: Any) -> frozenset[str]:
     return roles
 
 
-def forget_roles(user: Any) -> None:
+def forget_roles(user: Person) -> None:
     if hasattr(user, _ROLES_CACHE):
         delattr(user, _ROLES_CACHE)
 
 
-def user_permissions(user: Any) -> frozenset[str]:
+def user_permissions(user: Person) -> frozenset[str]:
     if not _active(user):
         return frozenset()
     if user.is_superuser:
@@ -192,23 +192,3 @@ def require_actor(actor: Actor, code: PermissionCode, obj: Model | None = None) 
     """`require` for a service's actor; an actor without a user is the trusted command line."""
     if actor.user is not None:
         require(actor.user, code, obj)
-
-
-# --- accounts' own rules (registered in AccountsConfig.ready) ------------------------------------
-
-
-def _manageable_accounts(user: User) -> Q:
-    # Nobody manages a superuser's account from the application; that stays with the shell.
-    return Q() if user.is_superuser else Q(is_superuser=False)
-
-
-def accounts_rules() -> tuple[Rule[Any], ...]:
-    from accounts.models import User
-
-    return (Rule("accounts.manage_accounts", User, _manageable_accounts),)
-
-
-def accounts_visible_to(user: Person) -> QuerySet[User]:
-    from accounts.models import User
-
-    return permitted(user, "accounts.view_accounts", User)

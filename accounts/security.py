@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
 from accounts.roles import TWO_FACTOR_ROLES
+
+if TYPE_CHECKING:
+    from accounts.permissions import Person
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
@@ -18,7 +21,7 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = Non
     return str(value).strip().lower() if value else value
 
 
-def second_factor_required(user: Any) -> bool:
+def second_factor_required(user: Person) -> bool:
     """Privileged roles must use TOTP; anyone who enrolled a device uses it too."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -29,11 +32,11 @@ def second_factor_required(user: Any) -> bool:
     return bool(user.is_superuser or (user_roles(user) & TWO_FACTOR_ROLES) or user_has_device(user))
 
 
-def second_factor_mandatory(user: Any) -> bool:
+def second_factor_mandatory(user: Person) -> bool:
     """Whether the account may not go without a device (it may not turn 2FA off)."""
     from accounts.permissions import user_roles
 
-    return bool(user.is_superuser or (user_roles(user) & TWO_FACTOR_ROLES))
+    return bool(user is not None and (user.is_superuser or (user_roles(user) & TWO_FACTOR_ROLES)))
 
 
 # A second, looser limit per client address: spraying a few passwords over many account names

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
-from accounts.permissions import accounts_visible_to, can
+from accounts.permissions import Person, can, permitted
 from core.ids import is_uuid
 from core.models import AuditEntry
 from core.text import fold
 
 
 def account_list(
-    *, reader: Any, q: str = "", status: str = "", role: str = "", unit: str = ""
+    *, reader: Person, q: str = "", status: str = "", role: str = "", unit: str = ""
 ) -> QuerySet[User]:
     users = (
-        accounts_visible_to(reader)
+        permitted(reader, "accounts.view_accounts", User)
         .select_related("unit", "position")
         .prefetch_related(
             Prefetch(
@@ -46,9 +44,9 @@ def account_list(
     return users.order_by("folded_name", "username").distinct()
 
 
-def account_get(*, reader: Any, key: str) -> User | None:
+def account_get(*, reader: Person, key: str) -> User | None:
     """By UUID or account name, among what the reader may see; None means 404."""
-    users = accounts_visible_to(reader).select_related("unit", "position")
+    users = permitted(reader, "accounts.view_accounts", User).select_related("unit", "position")
     if is_uuid(key):
         return users.filter(uuid=key).first()
     if "\x00" in key:
@@ -60,25 +58,25 @@ def account_roles(*, user: User) -> list[RoleGrant]:
     return list(user.role_grants.filter(revoked_at__isnull=True).order_by("role"))
 
 
-def login_events_of(*, user: Any) -> QuerySet[LoginEvent]:
+def login_events_of(*, user: User) -> QuerySet[LoginEvent]:
     return LoginEvent.objects.filter(Q(user=user) | Q(user__isnull=True, username=user.username)).order_by(
         "-at", "-id"
     )
 
 
-def unit_list(*, reader: Any) -> QuerySet[OrgUnit]:
+def unit_list(*, reader: Person) -> QuerySet[OrgUnit]:
     if not can(reader, "accounts.view_units"):
         return OrgUnit.objects.none()
     return OrgUnit.objects.select_related("parent").order_by("folded_name")
 
 
-def unit_get(*, reader: Any, key: str) -> OrgUnit | None:
+def unit_get(*, reader: Person, key: str) -> OrgUnit | None:
     if not is_uuid(key):
         return None
     return unit_list(reader=reader).filter(uuid=key).first()
 
 
-def unit_tree(*, reader: Any) -> list[tuple[int, OrgUnit]]:
+def unit_tree(*, reader: Person) -> list[tuple[int, OrgUnit]]:
     """Units in tree order with their depth, for indented display."""
     units = list(unit_list(reader=reader))
     children: dict[int | None, list[OrgUnit]] = {}
@@ -95,13 +93,13 @@ def unit_tree(*, reader: Any) -> list[tuple[int, OrgUnit]]:
     return ordered
 
 
-def import_batch_get(*, reader: Any, key: str) -> ImportBatch | None:
+def import_batch_get(*, reader: Person, key: str) -> ImportBatch | None:
     if not can(reader, "accounts.manage_accounts") or not is_uuid(key):
         return None
     return ImportBatch.objects.filter(uuid=key).first()
 
 
-def audit_list(*, reader: Any, action: str = "", target: str = "") -> QuerySet[AuditEntry]:
+def audit_list(*, reader: Person, action: str = "", target: str = "") -> QuerySet[AuditEntry]:
     if not can(reader, "accounts.view_audit"):
         return AuditEntry.objects.none()
     entries = AuditEntry.objects.all()

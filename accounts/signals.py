@@ -11,14 +11,14 @@ from django.dispatch import receiver
 
 @receiver(user_logged_in, dispatch_uid="accounts.login_history.success")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from accounts.services import login_event_record
+    from accounts.services.logins import login_event_record
 
     login_event_record(request, username=user.get_username(), user=user, kind="success")
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.login_history.logout")
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from accounts.services import login_event_record
+    from accounts.services.logins import login_event_record
 
     if user is not None and getattr(user, "pk", None):
         login_event_record(request, username=user.get_username(), user=user, kind="logout")
@@ -27,7 +27,7 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed, dispatch_uid="accounts.login_history.failure")
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     from accounts.security import address_failure_add
-    from accounts.services import login_event_record
+    from accounts.services.logins import login_event_record
 
     if request is not None:
         address_failure_add(getattr(request, "_request", request))

@@ -4,9 +4,9 @@ accounts one by one in the same run.
     python bench/accounts_import.py [--rows 500 2000] [--one-by-one 20]
 
 Per size, prints seconds per row for: reading the XLSX (`importing.read_staff_file`), the
-preview (`services.import_preview`: units, e-mails and rule R8 names across the batch) and the
-confirmation (`services.import_confirm`: one transaction, bulk insert, one audit entry each),
-and the ratio of each to the baseline: `services.user_create` one account at a time (Argon2
+preview (`import_preview`: units, e-mails and rule R8 names across the batch) and the
+confirmation (`import_confirm`: one transaction, bulk insert, one audit entry each),
+and the ratio of each to the baseline: `user_create` one account at a time (Argon2
 hash, audit entry, its own transaction), measured on --one-by-one people in the same run.
 Flat seconds per row across sizes means the import stays linear. Imported accounts get no
 password (the officer hands each person a one-time one later), so most of the baseline's cost,
@@ -91,8 +91,11 @@ def run(sizes: list[int], one_by_one: int, server: str) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from accounts import importing, services
+    from accounts import importing
     from accounts.models import User
+    from accounts.services.imports import import_confirm, import_preview
+    from accounts.services.units import unit_create
+    from accounts.services.users import AccountData, user_create
     from core.audit import Actor
     from core.tenancy import in_schema
     from tenants import provisioning
@@ -109,9 +112,7 @@ def run(sizes: list[int], one_by_one: int, server: str) -> None:
         seconds = []
         for i in range(one_by_one):
             started = time.perf_counter()
-            services.user_create(
-                actor=actor, data=services.AccountData(full_name=f"Nguyễn Văn Thử {GIVEN[i % len(GIVEN)]}")
-            )
+            user_create(actor=actor, data=AccountData(full_name=f"Nguyễn Văn Thử {GIVEN[i % len(GIVEN)]}"))
             seconds.append(time.perf_counter() - started)
     baseline = statistics.median(seconds)
     print(f"baseline    user_create one by one: {baseline:.4f} s per account (median of {one_by_one})\n")
@@ -123,15 +124,15 @@ def run(sizes: list[int], one_by_one: int, server: str) -> None:
         content = staff_xlsx(size, seed=size)
         with in_schema(schema):
             for unit in UNITS:
-                services.unit_create(actor=actor, name=unit, kind="division")
+                unit_create(actor=actor, name=unit, kind="division")
             started = time.perf_counter()
             rows = importing.read_staff_file("staff.xlsx", content)
             read_s = time.perf_counter() - started
             started = time.perf_counter()
-            batch = services.import_preview(actor=actor, filename="staff.xlsx", content=content)
+            batch = import_preview(actor=actor, filename="staff.xlsx", content=content)
             preview_s = time.perf_counter() - started
             started = time.perf_counter()
-            batch = services.import_confirm(actor=actor, batch=batch)
+            batch = import_confirm(actor=actor, batch=batch)
             confirm_s = time.perf_counter() - started
             created = User.objects.count()
         if len(rows) != size or created != batch.created_count or created != size:

@@ -115,7 +115,7 @@ def _office(tenant: Any) -> dict[str, Any]:
     from core.audit import Actor
     from core.tenancy import in_tenant
     from interagency import keys
-    from qlvbdh import services as documents
+    from qlvbdh.services import registers as documents
 
     people = {}
     with in_tenant(tenant):
@@ -142,8 +142,8 @@ def _issue(tenant: Any, people: dict[str, Any], recipients: list[Any], pdf: byte
     from django.core.files.base import ContentFile
 
     from core.tenancy import in_tenant
-    from qlvbdh import services as documents
-    from qlvbdh.attachments import attachment_add
+    from qlvbdh.services import outgoing as documents
+    from qlvbdh.services.attachments import attachment_add
 
     with in_tenant(tenant):
         draft = documents.outgoing_draft_create(

@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest
 from django.utils.ipv6 import clean_ipv6_address
@@ -18,17 +20,24 @@ from core.http import client_ip
 from core.locks import lock_table_for_writers
 from core.models import AuditEntry
 
+if TYPE_CHECKING:  # core imports no app at run time; the type checker may look
+    from rest_framework.request import Request
+
+    from accounts.models import User
+
 
 @dataclass(frozen=True)
 class Actor:
     """Who acts: a signed-in user, or the command line (`user` None, trusted shell access)."""
 
-    user: Any = None
+    user: User | None = None
     ip: str | None = None
     label: str = ""
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
+        if not request.user.is_authenticated:
+            raise PermissionDenied  # nobody acts anonymously; a user of None would be the shell
         return cls(user=request.user, ip=client_ip(request))
 
     @property
@@ -38,8 +47,13 @@ class Actor:
         return self.label or "system"
 
     @property
-    def uuid(self) -> Any:
+    def uuid(self) -> UUID | None:
         return getattr(self.user, "uuid", None)
+
+
+def actor_from(request: HttpRequest | Request) -> Actor:
+    """Who acts in this request, from a Django request or a DRF one."""
+    return Actor.from_request(getattr(request, "_request", request))
 
 
 def _digest(entry: AuditEntry) -> str:

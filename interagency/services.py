@@ -185,7 +185,7 @@ def _outbox_status(*, actor: Actor, item: InboxItem, code: str, description: str
 
 
 def _attachments_of(document: Document) -> tuple[edxml.Attachment, ...]:
-    from qlvbdh.attachments import attachment_open
+    from qlvbdh.selectors.attachments import attachment_open
 
     latest: dict[str, Any] = {}
     for attachment in document.attachments.order_by("original_name", "-version"):
@@ -349,7 +349,7 @@ def _metadata(packet: edxml.DocumentPacket) -> dict[str, Any]:
 
 
 def _notify_clerks(message: str, link: str, dedupe: str) -> None:
-    from accounts.services import notification_send
+    from accounts.services.notifications import notification_send
 
     clerks = list(users_with("qlvbdh.register_incoming"))
     notification_send(users=clerks, kind="hub", message=message, link=link, dedupe=f"hub:{dedupe}")
@@ -523,8 +523,8 @@ def _lock_item(item: InboxItem) -> InboxItem:
 def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
     """The clerk accepts an arrived document: an incoming document with the next arrival number
     and the packet's files (03 goes back). Accepting again returns the same document."""
-    from qlvbdh.attachments import attachment_add
-    from qlvbdh.services import IncomingData, incoming_document_register
+    from qlvbdh.services.attachments import attachment_add
+    from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
     require_actor(actor, "qlvbdh.register_incoming")
     with transaction.atomic():
@@ -589,7 +589,7 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
 
 
 def _replace_earlier(actor: Actor, item: InboxItem) -> None:
-    from qlvbdh.services import document_revoke
+    from qlvbdh.services.documents import document_revoke
 
     earlier = (
         InboxItem.objects.filter(exchange_id=item.replaces_document_id).select_related("document").first()
@@ -643,7 +643,7 @@ def inbox_item_refuse(*, actor: Actor, item: InboxItem, reason: str) -> InboxIte
 def inbox_item_answer(*, actor: Actor, item: InboxItem, agree: bool, reason: str = "") -> InboxItem:
     """The clerk answers the sender's request to take back or update a document: agree (15: the
     item or the incoming document is cancelled, or its data updated) or refuse (16, with a reason)."""
-    from qlvbdh.services import document_revoke
+    from qlvbdh.services.documents import document_revoke
 
     require_actor(actor, "qlvbdh.register_incoming")
     reason = nfc((reason or "").replace("\x00", "")).strip()

@@ -26,7 +26,7 @@ def reminders_send() -> int:
     """
     from accounts.models import User
     from accounts.permissions import permitted
-    from accounts.services import notification_send
+    from accounts.services.notifications import notification_send
     from qlvbdh.models import Assignment, Document
 
     today = timezone.localdate()

@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from accounts.models import User
-from conftest import PASSWORD
+from accounts.tests.factories import PASSWORD, UserFactory
 from core.tenancy import in_tenant
 from tenants.models import Tenant
 
@@ -66,9 +66,8 @@ def test_it_officer_of_a_cannot_manage_or_see_accounts_of_b(
         assert User.objects.get(pk=victim.pk).locked_at is None
 
 
-def test_inspector_reads_console_statistics_but_writes_nothing(province, tenant, make_user, sign_in):
-    make_user(None, "thanhtra", roles=("inspector",))
-    inspector = sign_in(None, "thanhtra")
+def test_inspector_reads_console_statistics_but_writes_nothing(province, tenant, signed_in, client):
+    inspector = signed_in(client, UserFactory.create(tenant=province, roles=["inspector"]))
 
     # reads
     page = inspector.get("/statistics/")

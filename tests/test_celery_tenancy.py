@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from accounts.tests.factories import UserFactory
 from config.celery import app
 from core.tasks import tenant_healthcheck
 from core.tenancy import in_tenant
@@ -18,10 +19,9 @@ def worker():
         yield
 
 
-def test_task_queued_from_a_tenant_runs_in_that_tenants_schema(tenant, other_tenant, make_user, worker):
-    make_user(tenant, "alice")
-    make_user(tenant, "bob")
-    make_user(other_tenant, "carol")
+def test_task_queued_from_a_tenant_runs_in_that_tenants_schema(tenant, other_tenant, worker):
+    UserFactory.create_batch(2, tenant=tenant)
+    UserFactory.create(tenant=other_tenant)
 
     with in_tenant(tenant):
         from_a = tenant_healthcheck.delay()

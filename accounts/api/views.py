@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import importing, selectors, services
+from accounts import importing, selectors
 from accounts.api.serializers import (
     ImportBatchSerializer,
     LoginEventSerializer,
@@ -30,6 +30,20 @@ from accounts.api.serializers import (
 from accounts.forms import birth_year_of
 from accounts.models import OrgUnit, User
 from accounts.permissions import can, require
+from accounts.services.credentials import second_factor_reset, user_reset_password
+from accounts.services.imports import import_confirm, import_preview
+from accounts.services.notifications import notification_mark_read
+from accounts.services.roles import role_grant, role_revoke
+from accounts.services.units import unit_create, unit_update
+from accounts.services.users import (
+    AccountData,
+    user_create,
+    user_deactivate,
+    user_lock,
+    user_propose_username,
+    user_reactivate,
+    user_unlock,
+)
 from core.api import Pagination
 from core.audit import Actor
 
@@ -78,9 +92,9 @@ class UserListApi(APIView):
         data = UserCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        user, password = services.user_create(
+        user, password = user_create(
             actor=_actor(request),
-            data=services.AccountData(
+            data=AccountData(
                 full_name=values["full_name"],
                 username=values["username"],
                 birth_year=values["birth_year"],
@@ -107,7 +121,7 @@ class UsernameProposalApi(APIView):
         birth_year = birth_year_of(year)
         if year and birth_year is None:
             raise ValidationError({"birth_year": [_("Năm sinh phải là số.")]})
-        username = services.user_propose_username(full_name=full_name, birth_year=birth_year)
+        username = user_propose_username(full_name=full_name, birth_year=birth_year)
         return Response({"username": username})
 
 
@@ -132,17 +146,17 @@ class _UserActionApi(APIView):
         actor = _actor(request)
         extra: dict[str, Any] = {}
         if self.action_name == "lock":
-            user = services.user_lock(actor=actor, user=user, reason=reason)
+            user = user_lock(actor=actor, user=user, reason=reason)
         elif self.action_name == "unlock":
-            user = services.user_unlock(actor=actor, user=user, reason=reason)
+            user = user_unlock(actor=actor, user=user, reason=reason)
         elif self.action_name == "deactivate":
-            user = services.user_deactivate(actor=actor, user=user, reason=reason)
+            user = user_deactivate(actor=actor, user=user, reason=reason)
         elif self.action_name == "reactivate":
-            user = services.user_reactivate(actor=actor, user=user)
+            user = user_reactivate(actor=actor, user=user)
         elif self.action_name == "reset-password":
-            user, extra["temporary_password"] = services.user_reset_password(actor=actor, user=user)
+            user, extra["temporary_password"] = user_reset_password(actor=actor, user=user)
         elif self.action_name == "reset-second-factor":
-            user = services.second_factor_reset(actor=actor, user=user)
+            user = second_factor_reset(actor=actor, user=user)
         return Response({**UserOutputSerializer(user).data, **extra}, headers={"Cache-Control": "no-store"})
 
 
@@ -156,7 +170,7 @@ class UserRolesApi(APIView):
         user = _account(request, key)
         data = RoleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.role_grant(actor=_actor(request), user=user, role=data.validated_data["role"])
+        user = role_grant(actor=_actor(request), user=user, role=data.validated_data["role"])
         return Response(UserOutputSerializer(user).data)
 
 
@@ -164,7 +178,7 @@ class UserRoleRevokeApi(APIView):
     @extend_schema(request=None, responses=UserOutputSerializer)
     def delete(self, request: Request, key: str, role: str) -> Response:
         user = _account(request, key)
-        user = services.role_revoke(actor=_actor(request), user=user, role=role)
+        user = role_revoke(actor=_actor(request), user=user, role=role)
         return Response(UserOutputSerializer(user).data)
 
 
@@ -181,9 +195,7 @@ class ImportApi(APIView):
             raise ValidationError({"file": [_("Cần gửi tệp trong trường “file”.")]})
         if upload.size and upload.size > importing.MAX_BYTES:
             raise ValidationError({"file": [_("Tệp quá lớn (tối đa 5 MB).")]})
-        batch = services.import_preview(
-            actor=_actor(request), filename=upload.name or "", content=upload.read()
-        )
+        batch = import_preview(actor=_actor(request), filename=upload.name or "", content=upload.read())
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
@@ -202,7 +214,7 @@ class ImportConfirmApi(APIView):
         batch = selectors.import_batch_get(reader=request.user, key=key)
         if batch is None:
             raise Http404
-        batch = services.import_confirm(actor=_actor(request), batch=batch)
+        batch = import_confirm(actor=_actor(request), batch=batch)
         return Response(ImportBatchSerializer(batch).data)
 
 
@@ -219,9 +231,7 @@ class OrgUnitListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         parent = _unit(values["parent_unit"], "parent_unit")
-        unit = services.unit_create(
-            actor=_actor(request), name=values["name"], kind=values["kind"], parent=parent
-        )
+        unit = unit_create(actor=_actor(request), name=values["name"], kind=values["kind"], parent=parent)
         return Response(OrgUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
 
 
@@ -243,7 +253,7 @@ class OrgUnitDetailApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         parent = _unit(values["parent_unit"], "parent_unit") if "parent_unit" in values else unit.parent
-        unit = services.unit_update(
+        unit = unit_update(
             actor=_actor(request),
             unit=unit,
             name=values.get("name", unit.name),
@@ -268,7 +278,7 @@ class MeApi(APIView):
 class MyLoginsApi(APIView):
     @extend_schema(responses=LoginEventSerializer(many=True))
     def get(self, request: Request) -> Response:
-        events = selectors.login_events_of(user=request.user)[:200]
+        events = selectors.login_events_of(user=cast(User, request.user))[:200]
         return Response(LoginEventSerializer(events, many=True).data)
 
 
@@ -299,5 +309,5 @@ class MyNotificationsApi(APIView):
         ids = request.data.get("ids") if hasattr(request.data, "get") else None
         if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
             raise ValidationError({"ids": [_("Cần danh sách số hiệu thông báo.")]})
-        marked = services.notification_mark_read(user=cast(User, request.user), ids=ids)
+        marked = notification_mark_read(user=cast(User, request.user), ids=ids)
         return Response({"marked": marked})

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from accounts import services
 from accounts.models import ImportBatch, User
+from accounts.services.units import unit_create
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
@@ -87,7 +87,7 @@ def _staff_file(rows: int = 500) -> tuple[bytes, list[tuple[str, int]]]:
 def units(tenant):
     with in_tenant(tenant):
         for name in UNITS:
-            services.unit_create(actor=Actor(label="test"), name=name, kind="division")
+            unit_create(actor=Actor(label="test"), name=name, kind="division")
 
 
 @pytest.fixture

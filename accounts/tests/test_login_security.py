@@ -11,8 +11,10 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
 from accounts.models import LoginEvent, User
+from accounts.services.credentials import user_reset_password
+from accounts.services.roles import role_grant
+from accounts.services.users import user_deactivate, user_lock, user_unlock
 from conftest import PASSWORD, totp_now
 from core.audit import Actor
 from core.tenancy import in_tenant
@@ -50,7 +52,7 @@ def test_lockout_after_configured_failures_then_unlock_by_it_officer(tenant, mak
         assert "locked_out" in kinds
 
         # when: the IT officer unlocks the account
-        services.user_unlock(actor=OFFICER, user=User.objects.get(username="lananh"))
+        user_unlock(actor=OFFICER, user=User.objects.get(username="lananh"))
 
     # then: the person signs in again
     assert _login(browser, "lananh").status_code == 302
@@ -77,7 +79,7 @@ def test_locked_account_cannot_log_in_and_its_open_sessions_end(tenant, make_use
 
     # when: the IT officer locks the account (reported lost)
     with in_tenant(tenant):
-        services.user_lock(actor=OFFICER, user=User.objects.get(username="hoangvm"), reason="mất điện thoại")
+        user_lock(actor=OFFICER, user=User.objects.get(username="hoangvm"), reason="mất điện thoại")
 
     # then: both open sessions are over and a new login fails
     for session in (desk, phone):
@@ -92,7 +94,7 @@ def test_locked_account_cannot_log_in_and_its_open_sessions_end(tenant, make_use
 def test_deactivated_account_cannot_log_in_and_is_kept(tenant, make_user, client_for, host_of):
     make_user(tenant, "hoangvm", full_name="Vũ Minh Hoàng")
     with in_tenant(tenant):
-        services.user_deactivate(actor=OFFICER, user=User.objects.get(username="hoangvm"), reason="nghỉ hưu")
+        user_deactivate(actor=OFFICER, user=User.objects.get(username="hoangvm"), reason="nghỉ hưu")
 
     browser = client_for(host_of(tenant))
     assert _login(browser, "hoangvm").status_code == 200
@@ -171,7 +173,7 @@ def test_role_granted_during_a_session_requires_the_second_factor(tenant, make_u
     assert browser.get("/").status_code == 200
 
     with in_tenant(tenant):
-        services.role_grant(actor=OFFICER, user=User.objects.get(username="lananh"), role="head")
+        role_grant(actor=OFFICER, user=User.objects.get(username="lananh"), role="head")
 
     response = browser.get("/")
     assert response.status_code == 302
@@ -182,9 +184,7 @@ def test_role_granted_during_a_session_requires_the_second_factor(tenant, make_u
 def test_temporary_password_forces_a_new_one_before_anything_else(tenant, make_user, client_for, host_of):
     make_user(tenant, "lananh", full_name="Lê Thị Lan Anh")
     with in_tenant(tenant):
-        _user, temporary = services.user_reset_password(
-            actor=OFFICER, user=User.objects.get(username="lananh")
-        )
+        _user, temporary = user_reset_password(actor=OFFICER, user=User.objects.get(username="lananh"))
     browser = client_for(host_of(tenant))
 
     assert _login(browser, "lananh", temporary).status_code == 302
@@ -214,9 +214,7 @@ def test_temporary_password_forces_a_new_one_before_anything_else(tenant, make_u
 def test_expired_temporary_password_is_refused(tenant, make_user, client_for, host_of):
     make_user(tenant, "lananh")
     with in_tenant(tenant):
-        user, temporary = services.user_reset_password(
-            actor=OFFICER, user=User.objects.get(username="lananh")
-        )
+        user, temporary = user_reset_password(actor=OFFICER, user=User.objects.get(username="lananh"))
         User.objects.filter(pk=user.pk).update(
             temporary_password_expires_at=timezone.now() - timedelta(minutes=1)
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts import services
 from accounts.permissions import can, require, user_roles, users_with
+from accounts.services.roles import role_revoke
+from accounts.services.users import user_deactivate, user_lock
 from core.audit import Actor
 from core.tenancy import in_public, in_tenant
 
@@ -55,8 +56,8 @@ def test_locked_or_deactivated_person_holds_nothing(tenant, make_user):
     with in_tenant(tenant):
         assert can(head, "qlvbdh.direct")
         assert can(clerk, "qlvbdh.register_incoming")
-        services.user_lock(actor=Actor(label="test"), user=head, reason="lost")
-        services.user_deactivate(actor=Actor(label="test"), user=clerk, reason="retired")
+        user_lock(actor=Actor(label="test"), user=head, reason="lost")
+        user_deactivate(actor=Actor(label="test"), user=clerk, reason="retired")
         head.refresh_from_db()
         clerk.refresh_from_db()
         assert not can(head, "qlvbdh.direct")
@@ -96,7 +97,7 @@ def test_object_rule_decides_for_an_object_and_as_a_queryset_alike(tenant, make_
 def test_revoked_role_stops_counting_and_is_kept_on_record(tenant, make_user):
     person = make_user(tenant, "thuyctp", roles=("clerk",))
     with in_tenant(tenant):
-        services.role_revoke(actor=Actor(label="test"), user=person, role="clerk")
+        role_revoke(actor=Actor(label="test"), user=person, role="clerk")
         person.refresh_from_db()
         assert not can(person, "qlvbdh.register_incoming")
         grant = person.role_grants.get(role="clerk")
@@ -115,7 +116,7 @@ def test_the_queryset_form_names_exactly_who_can(tenant, make_user):
         make_user(tenant, "nobody"),
     ]
     with in_tenant(tenant):
-        services.user_lock(actor=Actor(label="test"), user=people[4], reason="lost")
+        user_lock(actor=Actor(label="test"), user=people[4], reason="lost")
         for user in people:
             user.refresh_from_db()
         for code in ("qlvbdh.register_incoming", "qlvbdh.direct", "tenants.manage"):

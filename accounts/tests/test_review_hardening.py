@@ -16,8 +16,9 @@ from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
 from accounts.models import ImportBatch, OrgUnit, User
+from accounts.services.credentials import user_reset_password
+from accounts.services.units import unit_create
 from conftest import PASSWORD
 from core.audit import Actor
 from core.models import AuditEntry
@@ -70,7 +71,7 @@ def test_officer_cannot_issue_a_password_while_a_heads_authenticator_is_removed(
     assert reset.status_code == 400
     # the shell (trusted) can still recover an account whose owner lost both
     with in_tenant(tenant):
-        services.user_reset_password(actor=Actor(label="cli"), user=User.objects.get(username="nguyentd"))
+        user_reset_password(actor=Actor(label="cli"), user=User.objects.get(username="nguyentd"))
 
 
 def test_each_enrolment_shows_a_new_secret_and_an_old_one_never_becomes_the_device(
@@ -137,7 +138,7 @@ def test_a_busy_session_still_ends_after_its_absolute_lifetime(tenant, make_user
 def test_a_temporary_password_is_good_only_for_the_forced_change(tenant, make_user, client_for, host_of):
     make_user(tenant, "lananh")
     with in_tenant(tenant):
-        _user, temporary = services.user_reset_password(
+        _user, temporary = user_reset_password(
             actor=Actor(label="t"), user=User.objects.get(username="lananh")
         )
 
@@ -208,8 +209,8 @@ def test_a_unit_name_found_twice_in_the_tree_is_a_row_error(tenant, officer):
     with in_tenant(tenant):
         actor = Actor(label="t")
         for top in ("Phòng A", "Phòng B"):
-            parent = services.unit_create(actor=actor, name=top, kind="division")
-            services.unit_create(actor=actor, name="Tổ Văn thư", kind="team", parent=parent)
+            parent = unit_create(actor=actor, name=top, kind="division")
+            unit_create(actor=actor, name="Tổ Văn thư", kind="team", parent=parent)
 
     preview = _upload(officer, "full_name,unit\nLê Thị Hai,Tổ Văn thư\n").json()
 
@@ -242,7 +243,7 @@ def test_a_failed_creation_adds_no_position(tenant, officer):
 def test_the_audit_trail_cannot_be_truncated(tenant):
     with in_tenant(tenant):
         with transaction.atomic():
-            services.unit_create(actor=Actor(label="t"), name="Phòng Lưu", kind="division")
+            unit_create(actor=Actor(label="t"), name="Phòng Lưu", kind="division")
         refused = (InternalError, IntegrityError, ProgrammingError)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL tinhso.audit_truncate = ''")  # as on a production database

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from accounts import services
 from accounts.models import OrgUnit
+from accounts.services.units import unit_create
 from core.audit import Actor
 from core.tenancy import in_tenant
 
@@ -25,7 +25,7 @@ def officer(tenant, make_user, sign_in):
 
 def _unit(tenant: Any, name: str, parent: Any = None) -> OrgUnit:
     with in_tenant(tenant):
-        return services.unit_create(actor=ACTOR, name=name, kind="division", parent=parent)
+        return unit_create(actor=ACTOR, name=name, kind="division", parent=parent)
 
 
 def test_unit_list_shows_no_unit_of_another_tenant(tenant, other_tenant, officer):

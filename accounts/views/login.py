@@ -27,9 +27,14 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
 from accounts.forms import LoginForm, TokenForm
 from accounts.security import address_blocked, second_factor_required
+from accounts.services.credentials import (
+    second_factor_confirm,
+    second_factor_pending_device,
+    sign_in_completed,
+)
+from accounts.services.logins import login_event_record
 from core.audit import Actor
 from core.http import client_ip
 
@@ -59,7 +64,7 @@ def _pending_user(request: HttpRequest) -> tuple[Any, dict[str, Any]] | tuple[No
 def _finish(request: HttpRequest, user: Any, backend: str, device: Any, next_url: str) -> HttpResponse:
     request.session.pop(_PENDING, None)
     auth_login(request, user, backend=backend)
-    services.temporary_password_used(user=user)
+    sign_in_completed(user=user, device=device)
     if device is not None:
         otp_login(request, device)
     return HttpResponseRedirect(next_url)
@@ -95,7 +100,7 @@ def _token_failed(request: HttpRequest, user: Any, pending: dict[str, Any]) -> N
     """A wrong code counts towards the same lockout as a wrong password."""
     pending["failures"] = pending.get("failures", 0) + 1
     request.session[_PENDING] = pending
-    services.login_event_record(request, username=user.username, user=user, kind="otp_failure")
+    login_event_record(request, username=user.username, user=user, kind="otp_failure")
     user_login_failed.send(sender=__name__, credentials={"username": user.username}, request=request)
     if pending["failures"] >= _MAX_TOKEN_FAILURES:
         request.session.pop(_PENDING, None)
@@ -143,16 +148,14 @@ def login_setup_view(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     if user_has_device(user):
         return redirect("login-verify")
-    device = services.second_factor_pending_device(user=user, device_id=pending.get("device"))
+    device = second_factor_pending_device(user=user, device_id=pending.get("device"))
     if pending.get("device") != device.pk:
         pending["device"] = device.pk
         request.session[_PENDING] = pending
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actor = Actor(user=user, ip=client_ip(request))
-        if services.second_factor_confirm(
-            actor=actor, user=user, device=device, token=form.cleaned_data["token"]
-        ):
+        if second_factor_confirm(actor=actor, user=user, device=device, token=form.cleaned_data["token"]):
             return _finish(request, user, pending["backend"], device, pending["next"])
         _token_failed(request, user, pending)
         if _PENDING not in request.session:
@@ -171,7 +174,7 @@ def lockout_response(
 ) -> HttpResponse:
     """django-axes calls this when an account name is locked out after repeated failures."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    services.login_event_record(
+    login_event_record(
         request,
         username=str(username).strip().lower(),
         user=get_user_model().objects.filter(username=str(username).strip().lower()).first(),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import importing, selectors, services
+from accounts import importing, selectors
 from accounts.forms import (
     AccountCreateForm,
     AccountUpdateForm,
@@ -32,6 +32,20 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.permissions import can, in_province_scope, require
 from accounts.roles import Role, roles_for_scope
+from accounts.services.credentials import second_factor_reset, user_reset_password
+from accounts.services.imports import import_cancel, import_confirm, import_preview
+from accounts.services.roles import role_grant, role_revoke
+from accounts.services.units import unit_create, unit_update
+from accounts.services.users import (
+    AccountData,
+    user_create,
+    user_deactivate,
+    user_lock,
+    user_propose_username,
+    user_reactivate,
+    user_unlock,
+    user_update,
+)
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
 
@@ -67,9 +81,9 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user, password = services.user_create(
+            user, password = user_create(
                 actor=Actor.from_request(request),
-                data=services.AccountData(
+                data=AccountData(
                     full_name=data["full_name"],
                     username=data["username"],
                     birth_year=data["birth_year"],
@@ -113,7 +127,7 @@ def account_propose_view(request: HttpRequest) -> HttpResponse:
     proposal, error = "", ""
     if full_name.strip():
         try:
-            proposal = services.user_propose_username(full_name=full_name, birth_year=birth_year_of(year))
+            proposal = user_propose_username(full_name=full_name, birth_year=birth_year_of(year))
         except ApplicationError as exc:
             error = exc.message
     return render(request, "accounts/_username_proposal.html", {"proposal": proposal, "error": error})
@@ -157,11 +171,11 @@ def account_detail_view(request: HttpRequest, key: str) -> HttpResponse:
 
 
 _ACTIONS = {
-    "lock": lambda actor, user, reason: services.user_lock(actor=actor, user=user, reason=reason),
-    "unlock": lambda actor, user, reason: services.user_unlock(actor=actor, user=user, reason=reason),
-    "deactivate": lambda actor, user, reason: services.user_deactivate(actor=actor, user=user, reason=reason),
-    "reactivate": lambda actor, user, reason: services.user_reactivate(actor=actor, user=user),
-    "reset-second-factor": lambda actor, user, reason: services.second_factor_reset(actor=actor, user=user),
+    "lock": lambda actor, user, reason: user_lock(actor=actor, user=user, reason=reason),
+    "unlock": lambda actor, user, reason: user_unlock(actor=actor, user=user, reason=reason),
+    "deactivate": lambda actor, user, reason: user_deactivate(actor=actor, user=user, reason=reason),
+    "reactivate": lambda actor, user, reason: user_reactivate(actor=actor, user=user),
+    "reset-second-factor": lambda actor, user, reason: second_factor_reset(actor=actor, user=user),
 }
 _DONE = {
     "lock": gettext_lazy("Đã khoá tài khoản %(name)s; các phiên đang mở đã kết thúc."),
@@ -182,7 +196,7 @@ def account_action_view(request: HttpRequest, key: str, action: str) -> HttpResp
     actor = Actor.from_request(request)
     if action == "reset-password":
         try:
-            person, password = services.user_reset_password(actor=actor, user=person)
+            person, password = user_reset_password(actor=actor, user=person)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("account-detail", key=str(person.uuid))
@@ -200,9 +214,9 @@ def account_action_view(request: HttpRequest, key: str, action: str) -> HttpResp
             return redirect("account-detail", key=str(person.uuid))
         try:
             if action == "grant":
-                services.role_grant(actor=actor, user=person, role=form.cleaned_data["role"])
+                role_grant(actor=actor, user=person, role=form.cleaned_data["role"])
             else:
-                services.role_revoke(actor=actor, user=person, role=form.cleaned_data["role"])
+                role_revoke(actor=actor, user=person, role=form.cleaned_data["role"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
@@ -215,7 +229,7 @@ def account_action_view(request: HttpRequest, key: str, action: str) -> HttpResp
         if update.is_valid():
             data = update.cleaned_data
             try:
-                services.user_update(
+                user_update(
                     actor=actor,
                     user=person,
                     unit=data["unit"],
@@ -254,7 +268,7 @@ def import_upload_view(request: HttpRequest) -> HttpResponse:
             form.add_error("file", _("Tệp quá lớn (tối đa 5 MB)."))
         else:
             try:
-                batch = services.import_preview(
+                batch = import_preview(
                     actor=Actor.from_request(request), filename=upload.name, content=upload.read()
                 )
             except ApplicationError as exc:
@@ -273,10 +287,10 @@ def import_detail_view(request: HttpRequest, key: str) -> HttpResponse:
         actor = Actor.from_request(request)
         try:
             if request.POST.get("action") == "cancel":
-                services.import_cancel(actor=actor, batch=batch)
+                import_cancel(actor=actor, batch=batch)
                 messages.info(request, _("Đã huỷ đợt nhập; không tài khoản nào được tạo."))
             else:
-                batch = services.import_confirm(actor=actor, batch=batch)
+                batch = import_confirm(actor=actor, batch=batch)
                 messages.success(request, _("Đã tạo %(n)s tài khoản.") % {"n": batch.created_count})
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -305,7 +319,7 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.unit_create(
+                unit_create(
                     actor=Actor.from_request(request),
                     name=form.cleaned_data["name"],
                     kind=form.cleaned_data["kind"],
@@ -336,7 +350,7 @@ def unit_edit_view(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.unit_update(
+            unit_update(
                 actor=Actor.from_request(request),
                 unit=unit,
                 name=data["name"],

@@ -16,10 +16,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.forms import PasswordChangeForm, TokenForm
 from accounts.models import User
 from accounts.security import second_factor_mandatory
+from accounts.services.credentials import password_change, second_factor_confirm, second_factor_pending_device
 from accounts.views.login import _qr_svg, _secret_of, lockout_response
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
@@ -37,16 +38,15 @@ def my_account_view(request: HttpRequest) -> HttpResponse:
             "person": user,
             "has_device": user_has_device(user),
             "second_factor_mandatory": second_factor_mandatory(user),
-            "events": selectors.login_events_of(user=user)[:10],
+            "events": selectors.login_events_of(user=cast(User, user))[:10],
         },
     )
 
 
 @login_required
 def my_logins_view(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "accounts/my_logins.html", {"events": selectors.login_events_of(user=request.user)[:200]}
-    )
+    events = selectors.login_events_of(user=cast(User, request.user))[:200]
+    return render(request, "accounts/my_logins.html", {"events": events})
 
 
 def _guessing_locked_out(request: HttpRequest) -> bool:
@@ -66,7 +66,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.password_change(
+            user = password_change(
                 actor=Actor.from_request(request),
                 user=request.user,  # type: ignore[arg-type]
                 old_password=form.cleaned_data["old_password"],
@@ -98,14 +98,12 @@ def my_second_factor_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Tài khoản đã bật xác thực hai lớp."))
         return redirect("my-account")
     person = cast(User, user)
-    device = services.second_factor_pending_device(user=person, device_id=request.session.get(_ENROLLING))
+    device = second_factor_pending_device(user=person, device_id=request.session.get(_ENROLLING))
     request.session[_ENROLLING] = device.pk
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        if services.second_factor_confirm(
-            actor=Actor.from_request(request), user=person, device=device, token=token
-        ):
+        if second_factor_confirm(actor=Actor.from_request(request), user=person, device=device, token=token):
             request.session.pop(_ENROLLING, None)
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai lớp."))

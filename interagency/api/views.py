@@ -26,7 +26,7 @@ from interagency.api.serializers import (
     RefuseInputSerializer,
 )
 from interagency.models import InboxItem
-from qlvbdh import selectors as documents
+from qlvbdh.selectors import documents
 
 PERMISSION: PermissionCode = "qlvbdh.register_incoming"
 

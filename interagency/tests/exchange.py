@@ -10,9 +10,10 @@ from django.utils import timezone
 from accounts.models import RoleGrant, User
 from core.audit import Actor
 from core.tenancy import in_tenant
-from qlvbdh import services as documents
-from qlvbdh.attachments import attachment_add
 from qlvbdh.models import Document, Register
+from qlvbdh.services import outgoing as documents
+from qlvbdh.services.attachments import attachment_add
+from qlvbdh.services.registers import register_create
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -29,7 +30,7 @@ def office(tenant: Any) -> dict[str, Actor]:
     """A clerk, an official and a head, and this year's outgoing register."""
     with in_tenant(tenant):
         if not Register.objects.filter(direction="outgoing").exists():
-            documents.register_create(
+            register_create(
                 actor=Actor(label="test"),
                 year=timezone.localdate().year,
                 direction="outgoing",

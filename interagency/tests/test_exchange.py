@@ -28,8 +28,9 @@ from interagency.models import (
     ReceivedPacket,
 )
 from interagency.tests.exchange import PDF, issue_to, office
-from qlvbdh import services as documents
 from qlvbdh.models import Document
+from qlvbdh.services import processing as documents
+from qlvbdh.services.documents import document_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +188,7 @@ def test_revoke_is_asked_and_answered_by_each_recipient(agencies):
     hub.work()
 
     with in_tenant(a):
-        documents.document_revoke(actor=a_people["head"], document=sent, reason="Sai số liệu ở phụ lục")
+        document_revoke(actor=a_people["head"], document=sent, reason="Sai số liệu ở phụ lục")
     hub.work()
     for recipient in (b, c):
         item = _item(recipient)
@@ -255,7 +256,7 @@ def test_a_status_never_overtakes_the_document_it_is_about(agencies):
     sent = issue_to(a, a_people, [b])
     hub.work()  # the document fails to reach B and waits for its retry
     with in_tenant(a):
-        documents.document_revoke(actor=a_people["head"], document=sent, reason="Thu hồi")
+        document_revoke(actor=a_people["head"], document=sent, reason="Thu hồi")
     b.status = "active"
     b.save(update_fields=["status"])
     hub.relay_all()

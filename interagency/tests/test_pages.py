@@ -13,8 +13,8 @@ from core.tenancy import in_tenant
 from interagency import hub
 from interagency.models import InboxItem
 from interagency.tests.exchange import issue_to, office
-from qlvbdh import services as documents
 from qlvbdh.models import Document
+from qlvbdh.services import documents
 
 pytestmark = pytest.mark.django_db
 

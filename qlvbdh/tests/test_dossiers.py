@@ -14,8 +14,9 @@ from accounts.models import User
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import services, sharing
 from qlvbdh.models import Document, DossierDocument
+from qlvbdh.services import sharing
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,9 @@ def _documents(tenant) -> list[Document]:
         made = []
         for number, issued in (("30", date(2026, 3, 5)), ("10", date(2026, 1, 15)), ("20", date(2026, 2, 1))):
             made.append(
-                services.incoming_document_register(
+                incoming_document_register(
                     actor=Actor(label="t"),
-                    data=services.IncomingData(
+                    data=IncomingData(
                         issuer_name="Sở Kế hoạch và Đầu tư",
                         document_type="CV",
                         summary=f"Về việc đầu tư công, văn bản số {number}",

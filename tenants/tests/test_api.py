@@ -12,18 +12,6 @@ pytestmark = pytest.mark.django_db
 CONSOLE = "gialai.localhost"
 
 
-@pytest.fixture
-def operator(province, make_user, sign_in):
-    make_user(None, "operator1", roles=("operator",))
-    return sign_in(None, "operator1")
-
-
-@pytest.fixture
-def inspector(province, make_user, sign_in):
-    make_user(None, "inspector1", roles=("inspector",))
-    return sign_in(None, "inspector1")
-
-
 def _client(client: Client) -> Client:
     return client
 

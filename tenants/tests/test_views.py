@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accounts.tests.factories import UserFactory
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def console(province, make_user, sign_in) -> Client:
-    make_user(None, "operator1", roles=("operator",))
-    return sign_in(None, "operator1")
+def console(operator) -> Client:
+    return operator
 
 
 def test_operator_creates_a_tenant_from_the_form(console):
@@ -54,11 +54,10 @@ def test_suspend_button_changes_status_and_history(console, tenant):
     assert "chậm nộp phí" in console.get(f"/tenants/{tenant.uuid}/").content.decode()
 
 
-def test_signed_in_user_without_permission_gets_403(province, make_user):
-    user = make_user(None, "someone")
-    client = Client(HTTP_HOST="gialai.localhost")
-    client.force_login(user)
+def test_signed_in_user_without_permission_gets_403(province, signed_in):
+    client = signed_in(Client(), UserFactory.create(tenant=province))
 
+    assert client.defaults["HTTP_HOST"] == "gialai.localhost"
     assert client.get("/").status_code == 403
     assert client.get("/tenants/new/").status_code == 403
 

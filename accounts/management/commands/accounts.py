@@ -1,4 +1,5 @@
-"""`manage.py accounts import|lock|unlock|reset-password|grant|propose --tenant <schema> ...`.
+"""`manage.py accounts <action> --tenant <schema> ...`: import, lock, unlock, reset-password,
+reset-second-factor, grant, propose.
 
 Runs inside one tenant's schema (or the public one with `--tenant public`). Bad input exits with
 status 1 and one sentence; an import with bad rows writes nothing unless --skip-bad-rows.
@@ -14,8 +15,11 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import services
 from accounts.models import User
+from accounts.services.credentials import second_factor_reset, user_reset_password
+from accounts.services.imports import import_cancel, import_confirm, import_preview, import_rows_check
+from accounts.services.roles import role_grant
+from accounts.services.users import user_lock, user_propose_username, user_unlock
 from core.audit import Actor
 from core.errors import ApplicationError, validation_sentence
 from core.tenancy import in_schema, public_schema_name
@@ -55,6 +59,10 @@ class Command(BaseCommand):
             p.add_argument("--reason", default="")
         reset = command("reset-password", "issue a one-time password that forces a new one")
         reset.add_argument("username")
+        device = command(
+            "reset-second-factor", "remove a lost authenticator; the next sign-in enrols a new one"
+        )
+        device.add_argument("username")
         grant = command("grant", "grant a role")
         grant.add_argument("username")
         grant.add_argument("role")
@@ -98,7 +106,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}.")
         if options["dry_run"]:
-            rows = services.import_rows_check(actor=actor, filename=path.name, content=path.read_bytes())
+            rows = import_rows_check(actor=actor, filename=path.name, content=path.read_bytes())
             for row in rows:
                 if row["errors"]:
                     errors = cast(list[str], row["errors"])
@@ -106,17 +114,17 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(f"{row['full_name']}\t{row['username']}")
             return
-        batch = services.import_preview(actor=actor, filename=path.name, content=path.read_bytes())
+        batch = import_preview(actor=actor, filename=path.name, content=path.read_bytes())
         for row in batch.bad_rows:
             errors = cast(list[str], row["errors"])
             self.stderr.write(f"line {row['line']}: {row['full_name'] or '-'}: {' '.join(errors)}")
         if batch.bad_rows and not options["skip_bad_rows"]:
-            services.import_cancel(actor=actor, batch=batch)
+            import_cancel(actor=actor, batch=batch)
             raise CommandError(
                 f"{len(batch.bad_rows)} of {len(batch.rows)} rows have errors (listed above); nothing was "
                 "written. Fix them, or pass --skip-bad-rows to create the good rows only."
             )
-        batch = services.import_confirm(actor=actor, batch=batch)
+        batch = import_confirm(actor=actor, batch=batch)
         for row in batch.good_rows:
             self.stdout.write(f"{row['full_name']}\t{row['username']}")
         self.stderr.write(
@@ -124,24 +132,26 @@ class Command(BaseCommand):
         )
 
     def _lock(self, actor: Actor, options: dict[str, Any]) -> None:
-        user = services.user_lock(actor=actor, user=self._user(options["username"]), reason=options["reason"])
+        user = user_lock(actor=actor, user=self._user(options["username"]), reason=options["reason"])
         self.stdout.write(f"{user.username}\tlocked")
 
     def _unlock(self, actor: Actor, options: dict[str, Any]) -> None:
-        user = services.user_unlock(
-            actor=actor, user=self._user(options["username"]), reason=options["reason"]
-        )
+        user = user_unlock(actor=actor, user=self._user(options["username"]), reason=options["reason"])
         self.stdout.write(f"{user.username}\tunlocked")
 
     def _reset_password(self, actor: Actor, options: dict[str, Any]) -> None:
-        user, password = services.user_reset_password(actor=actor, user=self._user(options["username"]))
+        user, password = user_reset_password(actor=actor, user=self._user(options["username"]))
         self.stdout.write(f"{user.username}\t{password}")
 
+    def _reset_second_factor(self, actor: Actor, options: dict[str, Any]) -> None:
+        user = second_factor_reset(actor=actor, user=self._user(options["username"]))
+        self.stdout.write(f"{user.username}\tauthenticator removed")
+
     def _grant(self, actor: Actor, options: dict[str, Any]) -> None:
-        user = services.role_grant(actor=actor, user=self._user(options["username"]), role=options["role"])
+        user = role_grant(actor=actor, user=self._user(options["username"]), role=options["role"])
         self.stdout.write(f"{user.username}\t{options['role']}")
 
     def _propose(self, actor: Actor, options: dict[str, Any]) -> None:
         self.stdout.write(
-            services.user_propose_username(full_name=options["full_name"], birth_year=options["birth_year"])
+            user_propose_username(full_name=options["full_name"], birth_year=options["birth_year"])
         )

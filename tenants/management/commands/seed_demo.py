@@ -90,7 +90,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from qlvbdh.models import Register
-        from qlvbdh.services import register_create
+        from qlvbdh.services.registers import register_create
 
         year = timezone.localdate().year
         for direction, name in (("incoming", "Sổ văn bản đến"), ("outgoing", "Sổ văn bản đi")):

@@ -24,10 +24,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from core.audit import Actor
+from core.audit import actor_from
 from core.text import fold
-from qlvbdh import printing, selectors
+from qlvbdh import printing
 from qlvbdh.models import Register
+from qlvbdh.selectors.registers import register_list
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _INVALID_DATE = _("Ngày không hợp lệ; hãy ghi theo dạng YYYY-MM-DD, ví dụ 2026-03-05.")
@@ -53,7 +54,7 @@ class _RegisterFileApi(APIView):
     def _register(self, request: Request, key: UUID) -> Register:
         if not printing.register_printable_by(request.user):
             raise PermissionDenied
-        register = selectors.register_list(reader=request.user).filter(uuid=key).first()
+        register = register_list(reader=request.user).filter(uuid=key).first()
         if register is None:
             raise Http404
         return register
@@ -86,9 +87,7 @@ class RegisterPrintPdfApi(_RegisterFileApi):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         day: dt.date = query.validated_data.get("date") or timezone.localdate()
-        content = printing.register_print(
-            actor=Actor.from_request(request._request), register=register, day=day
-        )
+        content = printing.register_print(actor=actor_from(request), register=register, day=day)
         return self._file(
             content,
             content_type="application/pdf",
@@ -117,9 +116,7 @@ class RegisterExportXlsxApi(_RegisterFileApi):
         query.is_valid(raise_exception=True)
         start: dt.date = query.validated_data.get("start") or dt.date(register.year, 1, 1)
         end: dt.date = query.validated_data.get("end") or dt.date(register.year, 12, 31)
-        content = printing.register_export(
-            actor=Actor.from_request(request._request), register=register, start=start, end=end
-        )
+        content = printing.register_export(actor=actor_from(request), register=register, start=start, end=end)
         return self._file(
             content,
             content_type=XLSX_TYPE,

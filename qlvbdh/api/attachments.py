@@ -1,4 +1,4 @@
-"""Attachments API: thin over qlvbdh.attachments, on the workspace host's schema only."""
+"""Attachments API: thin over qlvbdh.services.attachments, on the workspace host's schema only."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.permissions import require
-from core.audit import Actor
+from core.audit import actor_from
 from core.errors import ApplicationError
-from qlvbdh import attachments, selectors
 from qlvbdh.attachment_models import Attachment
-from qlvbdh.models import Document
+from qlvbdh.selectors.attachments import attachment_get, attachment_list, attachment_open
+from qlvbdh.selectors.documents import document_get_or_404
+from qlvbdh.services.attachments import attachment_add, attachment_can_add, attachment_download_record
 
 
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
@@ -58,37 +59,28 @@ class AttachmentUploadSerializer(serializers.Serializer[dict[str, Any]]):
     file = serializers.FileField()
 
 
-def _actor(request: Request) -> Actor:
-    return Actor.from_request(request._request)
-
-
-def _document(request: Request, key: str) -> Document:
-    document = selectors.document_get(reader=request.user, key=key)
-    if document is None:
-        raise Http404
-    return document
-
-
 class DocumentAttachmentsApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=AttachmentSerializer(many=True))
     def get(self, request: Request, key: str) -> Response:
         require(request.user, "qlvbdh.view_documents")
-        rows = attachments.attachment_list(reader=request.user, document=_document(request, key))
+        rows = attachment_list(
+            reader=request.user, document=document_get_or_404(reader=request.user, key=key)
+        )
         return Response(AttachmentSerializer(rows, many=True, context={"request": request}).data)
 
     @extend_schema(
         request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: AttachmentSerializer}
     )
     def post(self, request: Request, key: str) -> Response:
-        if not attachments.attachment_can_add(request.user):
+        if not attachment_can_add(request.user):
             raise PermissionDenied
-        document = _document(request, key)
+        document = document_get_or_404(reader=request.user, key=key)
         files = request.FILES.getlist("file")
         if len(files) != 1:
             raise ValidationError({"file": [_("Hãy gửi đúng một tệp trong trường “file”.")]})
-        attachment = attachments.attachment_add(actor=_actor(request), document=document, upload=files[0])
+        attachment = attachment_add(actor=actor_from(request), document=document, upload=files[0])
         return Response(
             AttachmentSerializer(attachment, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -99,18 +91,18 @@ class AttachmentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: Request, key: str) -> FileResponse:
         require(request.user, "qlvbdh.view_documents")
-        attachment = attachments.attachment_get(reader=request.user, key=key)
+        attachment = attachment_get(reader=request.user, key=key)
         if attachment is None:
             raise Http404
         try:
-            handle = attachments.attachment_open(attachment=attachment)
+            handle = attachment_open(attachment=attachment)
         except FileNotFoundError as exc:
             raise ApplicationError(
                 _("Không tìm thấy tệp trong kho lưu trữ; hãy báo cán bộ phụ trách CNTT."),
                 code="file_missing",
                 status=404,
             ) from exc
-        attachments.attachment_download_record(actor=_actor(request), attachment=attachment)
+        attachment_download_record(actor=actor_from(request), attachment=attachment)
         return FileResponse(
             handle,
             as_attachment=True,

@@ -14,10 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import require
-from core.audit import Actor
+from core.audit import actor_from
 from core.ids import is_uuid
-from qlvbdh import dossiers, selectors
 from qlvbdh.models import Dossier
+from qlvbdh.selectors.documents import document_get
+from qlvbdh.selectors.dossiers import dossier_list
+from qlvbdh.services.dossiers import dossier_add_document, dossier_close, dossier_create, dossier_export
 
 
 class DossierSerializer(serializers.ModelSerializer[Dossier]):
@@ -46,13 +48,9 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
         return int(getattr(dossier, "document_count", 0))
 
 
-def _actor(request: Request) -> Actor:
-    return Actor.from_request(request._request)
-
-
 def _dossier(request: Request, key: str) -> Dossier:
     """One dossier the reader may see (else 404), with its count of documents they may see."""
-    found = dossiers.dossier_list(reader=request.user, with_counts=True)
+    found = dossier_list(reader=request.user, with_counts=True)
     dossier = found.filter(uuid=key).first() if is_uuid(key) else None
     if dossier is None:
         raise Http404
@@ -75,7 +73,7 @@ class DossierListApi(APIView):
     def get(self, request: Request) -> Response:
         require(request.user, "qlvbdh.view_documents")
         year = request.query_params.get("year", "")
-        found = dossiers.dossier_list(
+        found = dossier_list(
             reader=request.user,
             year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
             with_counts=True,
@@ -87,7 +85,7 @@ class DossierListApi(APIView):
         require(request.user, "qlvbdh.process")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dossier = dossiers.dossier_create(actor=_actor(request), owner=request.user, **data.validated_data)
+        dossier = dossier_create(actor=actor_from(request), owner=request.user, **data.validated_data)
         return Response(_shown(request, dossier), status=status.HTTP_201_CREATED)
 
 
@@ -101,10 +99,10 @@ class DossierDocumentsApi(APIView):
         dossier = _dossier(request, key)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        document = selectors.document_get(reader=request.user, key=str(data.validated_data["document"]))
+        document = document_get(reader=request.user, key=str(data.validated_data["document"]))
         if document is None:
             raise ValidationError({"document": [_("Không tìm thấy văn bản.")]})
-        dossier = dossiers.dossier_add_document(actor=_actor(request), dossier=dossier, document=document)
+        dossier = dossier_add_document(actor=actor_from(request), dossier=dossier, document=document)
         return Response(_shown(request, dossier))
 
 
@@ -112,14 +110,14 @@ class DossierCloseApi(APIView):
     @extend_schema(request=None, responses=DossierSerializer)
     def post(self, request: Request, key: str) -> Response:
         require(request.user, "qlvbdh.process")
-        dossier = dossiers.dossier_close(actor=_actor(request), dossier=_dossier(request, key))
+        dossier = dossier_close(actor=actor_from(request), dossier=_dossier(request, key))
         return Response(_shown(request, dossier))
 
 
 def _export(request: Request, key: str, kind: str) -> HttpResponse:
     require(request.user, "qlvbdh.view_documents")
     dossier = _dossier(request, key)
-    data = dossiers.dossier_export(actor=_actor(request), dossier=dossier, kind=kind)
+    data = dossier_export(actor=actor_from(request), dossier=dossier, kind=kind)
     content_type = "application/pdf" if kind == "pdf" else "application/xml; charset=utf-8"
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="ho-so-{dossier.year}-{dossier.pk}.{kind}"'

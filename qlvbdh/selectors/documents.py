@@ -1,25 +1,18 @@
-"""QLVBĐH reads, limited to what the reader may see."""
+"""Documents the reader may see: the filtered list, one by key, its timeline."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from accounts.permissions import can, permitted
+from accounts.permissions import permitted
 from core.ids import is_uuid
 from core.text import fold
-from qlvbdh.models import Assignment, Document, DocumentEvent, Register
-
-
-def register_list(*, reader: Any, year: int | None = None) -> QuerySet[Register]:
-    if not can(reader, "qlvbdh.view_documents") and not can(reader, "qlvbdh.manage_registers"):
-        return Register.objects.none()
-    registers = Register.objects.all()
-    return registers.filter(year=year) if year else registers
-
+from qlvbdh.models import Assignment, Document, DocumentEvent
 
 SEARCH_FILTERS = ("direction", "q", "type", "status", "urgency", "start", "end", "unit")
 
@@ -71,26 +64,12 @@ def document_get(*, reader: Any, key: str) -> Document | None:
     return document_list(reader=reader).filter(uuid=key).first()
 
 
-def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
-    """The person's tasks and their unit's, overdue first, then by deadline (none last)."""
-    tasks = permitted(user, "qlvbdh.process", Assignment).select_related("document", "unit", "assignee")
-    if not include_done:
-        tasks = tasks.filter(status=Assignment.Status.OPEN)
-    today = timezone.localdate()
-    return tasks.annotate(
-        overdue=Case(When(deadline__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by("overdue", F("deadline").asc(nulls_last=True), "id")
-
-
-def assignment_get(*, user: Any, key: str) -> Assignment | None:
-    if not is_uuid(key):
-        return None
-    return my_tasks(user=user, include_done=True).filter(uuid=key).first()
-
-
-def my_tasks_count(*, reader: Any) -> int:
-    """Open tasks of the person and their unit (the navigation's badge)."""
-    return permitted(reader, "qlvbdh.process", Assignment).filter(status=Assignment.Status.OPEN).count()
+def document_get_or_404(*, reader: Any, key: str) -> Document:
+    """A document the reader may see, else a 404 (no hint that it exists)."""
+    document = document_get(reader=reader, key=key)
+    if document is None:
+        raise Http404
+    return document
 
 
 def document_timeline(*, reader: Any, document: Document) -> QuerySet[DocumentEvent]:

@@ -1,5 +1,5 @@
 """Sharing API: who a document or a dossier is shared with; share and unshare (thin over
-qlvbdh.sharing). An object the reader may not see is a 404; one they may see but not share, a 403."""
+qlvbdh.services.sharing). An object the reader may not see is a 404; one they may see but not share, a 403."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import OrgUnit, User
-from core.audit import Actor
+from core.audit import actor_from
 from core.ids import is_uuid
-from qlvbdh import dossiers, selectors, sharing
-from qlvbdh.models import Document, Dossier
+from qlvbdh.models import Dossier
+from qlvbdh.selectors.documents import document_get_or_404
+from qlvbdh.selectors.dossiers import dossier_list
+from qlvbdh.selectors.sharing import document_shares, dossier_shares
+from qlvbdh.services.sharing import document_share, document_unshare, dossier_share, dossier_unshare
 
 
 class ShareSerializer(serializers.Serializer[Any]):
@@ -59,19 +62,8 @@ def share_target(data: dict[str, Any]) -> dict[str, Any]:
     return {"unit": unit}
 
 
-def _actor(request: Request) -> Actor:
-    return Actor.from_request(request._request)
-
-
-def _document(request: Request, key: str) -> Document:
-    document = selectors.document_get(reader=request.user, key=key)
-    if document is None:
-        raise Http404
-    return document
-
-
 def _dossier(request: Request, key: str) -> Dossier:
-    dossier = dossiers.dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
+    dossier = dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
     if dossier is None:
         raise Http404
     return dossier
@@ -88,13 +80,13 @@ class DocumentSharesApi(APIView):
 
     @extend_schema(responses=ShareSerializer(many=True))
     def get(self, request: Request, key: str) -> Response:
-        shares = sharing.document_shares(document=_document(request, key))
+        shares = document_shares(document=document_get_or_404(reader=request.user, key=key))
         return Response(ShareSerializer(shares, many=True).data)
 
     @extend_schema(request=ShareInputSerializer, responses={201: ShareSerializer})
     def post(self, request: Request, key: str) -> Response:
-        document = _document(request, key)
-        share = sharing.document_share(actor=_actor(request), document=document, **_input(request))
+        document = document_get_or_404(reader=request.user, key=key)
+        share = document_share(actor=actor_from(request), document=document, **_input(request))
         return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
 
 
@@ -103,21 +95,21 @@ class DocumentUnshareApi(APIView):
 
     @extend_schema(request=ShareInputSerializer, responses=ShareSerializer(many=True))
     def post(self, request: Request, key: str) -> Response:
-        document = _document(request, key)
-        sharing.document_unshare(actor=_actor(request), document=document, **_input(request))
-        return Response(ShareSerializer(sharing.document_shares(document=document), many=True).data)
+        document = document_get_or_404(reader=request.user, key=key)
+        document_unshare(actor=actor_from(request), document=document, **_input(request))
+        return Response(ShareSerializer(document_shares(document=document), many=True).data)
 
 
 class DossierSharesApi(APIView):
     @extend_schema(responses=ShareSerializer(many=True))
     def get(self, request: Request, key: str) -> Response:
-        shares = sharing.dossier_shares(dossier=_dossier(request, key))
+        shares = dossier_shares(dossier=_dossier(request, key))
         return Response(ShareSerializer(shares, many=True).data)
 
     @extend_schema(request=ShareInputSerializer, responses={201: ShareSerializer})
     def post(self, request: Request, key: str) -> Response:
         dossier = _dossier(request, key)
-        share = sharing.dossier_share(actor=_actor(request), dossier=dossier, **_input(request))
+        share = dossier_share(actor=actor_from(request), dossier=dossier, **_input(request))
         return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
 
 
@@ -125,5 +117,5 @@ class DossierUnshareApi(APIView):
     @extend_schema(request=ShareInputSerializer, responses=ShareSerializer(many=True))
     def post(self, request: Request, key: str) -> Response:
         dossier = _dossier(request, key)
-        sharing.dossier_unshare(actor=_actor(request), dossier=dossier, **_input(request))
-        return Response(ShareSerializer(sharing.dossier_shares(dossier=dossier), many=True).data)
+        dossier_unshare(actor=actor_from(request), dossier=dossier, **_input(request))
+        return Response(ShareSerializer(dossier_shares(dossier=dossier), many=True).data)

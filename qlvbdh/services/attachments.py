@@ -3,83 +3,42 @@ signatures, list them, and record each download (R11: every view is on record).
 
 Files go to the default storage, which is tenant-scoped (`tenants/<schema>/...`). What a file
 is comes from its bytes (puremagic, then the ZIP directory for Office formats), never from its
-name or the browser's Content-Type; the name's extension must agree with it.
-"""
+name or the browser's Content-Type; the name's extension must agree with it."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import unicodedata
 import uuid
-import zipfile
-import zlib
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import docx
-import puremagic
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Max, Q, QuerySet, TextField, Value
+from django.db.models import F, Max, Q, TextField, Value
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
 
-from accounts.permissions import can, permitted
+from accounts.permissions import can
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, nfc
 from qlvbdh.attachment_models import Attachment
+from qlvbdh.filekinds import HEAD_BYTES, KINDS, allowed_labels, extract_text, sniff_kind
 from qlvbdh.models import Document, DocumentEvent
+from qlvbdh.selectors.attachments import attachment_open
 from qlvbdh.signatures import configured_trust_roots, pdf_signatures
 
 logger = logging.getLogger(__name__)
 
 ATTACHMENT_MAX_BYTES_DEFAULT = 50 * 1024 * 1024
-TEXT_MAX_CHARS = 1_000_000  # kept per attachment, and appended to the document's search text
-_HEAD_BYTES = 8192  # what the type is sniffed from
-_DOCX_UNPACKED_MAX = 100 * 1024 * 1024  # a DOCX inflating beyond this is not read (ZIP bomb)
 _SYSTEM = Actor(label="system")
-
-
-@dataclass(frozen=True)
-class FileKind:
-    label: str
-    content_type: str
-    extensions: frozenset[str]
-
-
-KINDS: dict[str, FileKind] = {
-    "pdf": FileKind("PDF", "application/pdf", frozenset({".pdf"})),
-    "docx": FileKind(
-        "Word (DOCX)",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        frozenset({".docx"}),
-    ),
-    "xlsx": FileKind(
-        "Excel (XLSX)",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        frozenset({".xlsx"}),
-    ),
-    "odt": FileKind("OpenDocument (ODT)", "application/vnd.oasis.opendocument.text", frozenset({".odt"})),
-    "doc": FileKind("Word 97-2003 (DOC)", "application/msword", frozenset({".doc"})),
-    "jpeg": FileKind("JPEG", "image/jpeg", frozenset({".jpg", ".jpeg", ".jpe", ".jfif"})),
-    "png": FileKind("PNG", "image/png", frozenset({".png"})),
-    "tiff": FileKind("TIFF", "image/tiff", frozenset({".tif", ".tiff"})),
-}
-_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
-_ZIP_MAGIC = b"PK\x03\x04"
-_DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-_XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
 
 def max_bytes() -> int:
@@ -111,33 +70,6 @@ def attachment_can_add(user: Any, document: Document | None = None) -> bool:
     return Assignment.objects.filter(mine, document=document, status=Assignment.Status.OPEN).exists()
 
 
-# --- reads ---------------------------------------------------------------------------------------
-
-
-def attachment_list(*, reader: Any, document: Document) -> QuerySet[Attachment]:
-    """Every version of every file of a document the reader may see, newest version first per name."""
-    visible = permitted(reader, "qlvbdh.view_documents", Attachment)
-    return visible.filter(document=document).order_by("original_name", "-version")
-
-
-def attachment_get(*, reader: Any, key: str) -> Attachment | None:
-    """One attachment, only through a document the reader may see (else None: a 404)."""
-    try:
-        wanted = uuid.UUID(key)
-    except ValueError:
-        return None
-    visible = permitted(reader, "qlvbdh.view_documents", Attachment)
-    return visible.select_related("document").filter(uuid=wanted).first()
-
-
-def attachment_open(*, attachment: Attachment) -> File[Any]:
-    """The stored file, open for reading; FileNotFoundError when storage has lost it."""
-    name = attachment.file.name
-    if not name:
-        raise FileNotFoundError(str(attachment.uuid))
-    return attachment.file.storage.open(name, "rb")
-
-
 # --- add -----------------------------------------------------------------------------------------
 
 
@@ -154,66 +86,6 @@ def _clean_name(raw: str | None) -> str:
     return name
 
 
-def _zip_kind(upload: File[Any]) -> str | None:
-    """DOCX, XLSX and ODT are all ZIP files; the directory says which (nothing is unpacked)."""
-    try:
-        upload.seek(0)
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if (
-                "mimetype" in names
-                and archive.getinfo("mimetype").file_size < 256
-                and archive.read("mimetype").strip() == _ODT_MIMETYPE
-            ):
-                return "odt"
-            if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1 << 20:
-                types = archive.read("[Content_Types].xml")
-                if _DOCX_MAIN in types:
-                    return "docx"
-                if _XLSX_MAIN in types:
-                    return "xlsx"
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        EOFError,
-        RuntimeError,
-        zlib.error,
-        ValueError,
-    ):
-        return None  # a damaged or encrypted archive is no document we accept
-    finally:
-        upload.seek(0)
-    return None
-
-
-def sniff_kind(head: bytes, upload: File[Any]) -> tuple[str | None, str]:
-    """(kind, what it looks like) from the first bytes; kind None when not an accepted type."""
-    try:
-        candidates = puremagic.magic_string(head)
-    except (puremagic.PureError, ValueError):
-        return None, ""
-    if not candidates:
-        return None, ""
-    best = max(candidate.confidence for candidate in candidates)
-    top = [candidate for candidate in candidates if candidate.confidence == best]
-    extensions = {candidate.extension.lower() for candidate in top}
-    looks_like = top[0].name or top[0].extension
-    if ".pdf" in extensions:
-        return "pdf", looks_like
-    if ".png" in extensions:
-        return "png", looks_like
-    if extensions & KINDS["jpeg"].extensions:
-        return "jpeg", looks_like
-    if extensions & KINDS["tiff"].extensions:
-        return "tiff", looks_like
-    if ".doc" in extensions and head.startswith(_OLE_MAGIC):
-        return "doc", looks_like
-    if head.startswith(_ZIP_MAGIC):
-        return _zip_kind(upload), looks_like
-    return None, looks_like
-
-
 def _measure(upload: File[Any], limit: int) -> tuple[str, int, bytes]:
     """SHA-256, size and first bytes in one streaming pass (the file is never held whole)."""
     hasher = hashlib.sha256()
@@ -224,8 +96,8 @@ def _measure(upload: File[Any], limit: int) -> tuple[str, int, bytes]:
         if size > limit:
             raise _too_large(limit)
         hasher.update(chunk)
-        if len(head) < _HEAD_BYTES:
-            head += chunk[: _HEAD_BYTES - len(head)]
+        if len(head) < HEAD_BYTES:
+            head += chunk[: HEAD_BYTES - len(head)]
     upload.seek(0)
     return hasher.hexdigest(), size, head
 
@@ -236,10 +108,6 @@ def _too_large(limit: int) -> ApplicationError:
         code="file_too_large",
         status=413,
     )
-
-
-def _allowed_labels() -> str:
-    return ", ".join(kind.label for kind in KINDS.values())
 
 
 def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> Attachment:
@@ -260,7 +128,7 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
     kind_code, looks_like = sniff_kind(head, upload)
     if kind_code is None:
         raise ApplicationError(
-            _("Loại tệp này không được phép đính kèm; chỉ nhận: %(kinds)s.") % {"kinds": _allowed_labels()},
+            _("Loại tệp này không được phép đính kèm; chỉ nhận: %(kinds)s.") % {"kinds": allowed_labels()},
             code="file_type_not_allowed",
         )
     kind = KINDS[kind_code]
@@ -344,54 +212,6 @@ def _discard(stored: FieldFile) -> None:
 
 
 # --- analysis: text and signatures ---------------------------------------------------------------
-
-
-def _clean_text(text: str) -> str:
-    # PostgreSQL text holds no NUL; other control characters are noise from the extractor.
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")
-    return text[:TEXT_MAX_CHARS]
-
-
-def _pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and not reader.decrypt(""):
-        return ""  # needs a password: nothing to index
-    parts: list[str] = []
-    total = 0
-    for page in reader.pages:
-        text = page.extract_text() or ""
-        parts.append(text)
-        total += len(text)
-        if total >= TEXT_MAX_CHARS:
-            break
-    return "\n".join(parts)
-
-
-def _docx_text(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > _DOCX_UNPACKED_MAX:
-            logger.warning("DOCX unpacks beyond %s bytes; text not extracted", _DOCX_UNPACKED_MAX)
-            return ""
-    document = docx.Document(io.BytesIO(data))
-    parts = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(part for part in parts if part)
-
-
-def extract_text(data: bytes, content_type: str) -> str:
-    """Text of a PDF or DOCX, capped; "" for other types and for files that cannot be read."""
-    readers = {KINDS["pdf"].content_type: _pdf_text, KINDS["docx"].content_type: _docx_text}
-    reader = readers.get(content_type)
-    if reader is None:
-        return ""
-    try:
-        return _clean_text(reader(data))
-    except Exception as exc:  # a damaged file is stored all the same; it just adds no text
-        logger.warning("text extraction failed (%s): %s", content_type, exc)
-        return ""
 
 
 def attachment_analyse(*, attachment_id: uuid.UUID | str) -> Attachment | None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
@@ -116,27 +115,3 @@ def dossier_unshare(
             kind = "user" if user is not None else "unit"
             audit_record(actor=actor, action="dossier.unshare", target=locked, **{kind: _label(target)})
     return bool(removed)
-
-
-# --- reads ---------------------------------------------------------------------------------------
-
-
-def document_shares(*, document: Document) -> QuerySet[DocumentShare]:
-    """Who a document is shared with (the caller has resolved the document through what the
-    reader may see)."""
-    return DocumentShare.objects.filter(document=document).select_related("user", "unit").order_by("id")
-
-
-def dossier_shares(*, dossier: Dossier) -> QuerySet[DossierShare]:
-    return DossierShare.objects.filter(dossier=dossier).select_related("user", "unit").order_by("id")
-
-
-def share_people() -> QuerySet[User]:
-    """Whom one may share with: active, unlocked people of the agency (Vietnamese order by name)."""
-    return User.objects.filter(is_active=True, locked_at__isnull=True, deactivated_at__isnull=True).order_by(
-        "folded_name", "username"
-    )
-
-
-def share_units() -> QuerySet[OrgUnit]:
-    return OrgUnit.objects.filter(is_active=True).order_by("folded_name")

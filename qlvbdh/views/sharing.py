@@ -1,6 +1,6 @@
 """The sharing panels of the document page and the dossier page (htmx: the panel is posted and
 re-rendered in place; without JavaScript the form posts and the page comes back). Thin over
-qlvbdh.sharing: an object the reader may not see is a 404, sharing without the right a 403."""
+qlvbdh.services.sharing: an object the reader may not see is a 404, sharing without the right a 403."""
 
 from __future__ import annotations
 
@@ -18,10 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, User
 from accounts.permissions import can
-from core.audit import Actor
+from core.audit import actor_from
 from core.ids import is_uuid
-from qlvbdh import dossiers, selectors, sharing
 from qlvbdh.forms import PersonChoiceField
+from qlvbdh.selectors.documents import document_get_or_404
+from qlvbdh.selectors.dossiers import dossier_documents, dossier_list
+from qlvbdh.selectors.sharing import document_shares, dossier_shares, share_people, share_units
+from qlvbdh.services.sharing import document_share, document_unshare, dossier_share, dossier_unshare
 
 
 class ShareForm(forms.Form):
@@ -32,8 +35,8 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = sharing.share_people()  # type: ignore[attr-defined]
-        self.fields["unit"].queryset = sharing.share_units()  # type: ignore[attr-defined]
+        self.fields["user"].queryset = share_people()  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = share_units()  # type: ignore[attr-defined]
 
 
 def _removal(request: HttpRequest) -> dict[str, Any] | None:
@@ -50,7 +53,7 @@ def _post(request: HttpRequest, share: Callable[..., Any], unshare: Callable[...
     """Share or unshare as posted; the form comes back empty, or with the reason it was refused."""
     form = ShareForm(request.POST)
     removal = _removal(request)
-    actor = Actor.from_request(request)
+    actor = actor_from(request)
     try:
         if removal is not None:
             if None in removal.values():
@@ -87,35 +90,33 @@ def _answer(request: HttpRequest, context: dict[str, Any], back: str) -> HttpRes
 
 @login_required
 def document_shares_view(request: HttpRequest, key: str) -> HttpResponse:
-    document = selectors.document_get(reader=request.user, key=key)
-    if document is None:
-        raise Http404
+    document = document_get_or_404(reader=request.user, key=key)
     form = None
     if request.method == "POST":
         form = _post(
             request,
-            lambda **kw: sharing.document_share(document=document, **kw),
-            lambda **kw: sharing.document_unshare(document=document, **kw),
+            lambda **kw: document_share(document=document, **kw),
+            lambda **kw: document_unshare(document=document, **kw),
         )
     url = f"/documents/{document.uuid}/shares/"
-    context = share_panel(request, document, sharing.document_shares(document=document), url, form)
+    context = share_panel(request, document, document_shares(document=document), url, form)
     return _answer(request, context, back=f"/documents/{document.uuid}/")
 
 
 @login_required
 def dossier_shares_view(request: HttpRequest, key: str) -> HttpResponse:
-    dossier = dossiers.dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
+    dossier = dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
     if dossier is None:
         raise Http404
     form = None
     if request.method == "POST":
         form = _post(
             request,
-            lambda **kw: sharing.dossier_share(dossier=dossier, **kw),
-            lambda **kw: sharing.dossier_unshare(dossier=dossier, **kw),
+            lambda **kw: dossier_share(dossier=dossier, **kw),
+            lambda **kw: dossier_unshare(dossier=dossier, **kw),
         )
     url = f"/dossiers/{dossier.uuid}/shares/"
-    context = share_panel(request, dossier, sharing.dossier_shares(dossier=dossier), url, form)
+    context = share_panel(request, dossier, dossier_shares(dossier=dossier), url, form)
     return _answer(request, context, back=f"/dossiers/{dossier.uuid}/")
 
 
@@ -123,9 +124,7 @@ def dossier_shares_view(request: HttpRequest, key: str) -> HttpResponse:
 def dossier_detail_view(request: HttpRequest, key: str) -> HttpResponse:
     """A dossier with the documents in it that the reader may see, and who it is shared with."""
     dossier = (
-        dossiers.dossier_list(reader=request.user, with_counts=True).filter(uuid=key).first()
-        if is_uuid(key)
-        else None
+        dossier_list(reader=request.user, with_counts=True).filter(uuid=key).first() if is_uuid(key) else None
     )
     if dossier is None:
         raise Http404
@@ -135,7 +134,7 @@ def dossier_detail_view(request: HttpRequest, key: str) -> HttpResponse:
         "qlvbdh/dossier_detail.html",
         {
             "dossier": dossier,
-            "documents": dossiers.dossier_documents(dossier, reader=request.user),
-            **share_panel(request, dossier, sharing.dossier_shares(dossier=dossier), url),
+            "documents": dossier_documents(dossier, reader=request.user),
+            **share_panel(request, dossier, dossier_shares(dossier=dossier), url),
         },
     )

@@ -1,0 +1,63 @@
+"""People of an agency (or of the province) for tests: accounts with roles, units, positions.
+
+    head = UserFactory.create(tenant=tenant, roles=["head"], unit=office)
+    clerk = UserFactory.create(tenant=tenant, roles=["clerk"])
+    operator = UserFactory.create(tenant=None, roles=["operator"])   # in the schema active now
+
+Every account has the password `PASSWORD`. Rows are what accounts.services would store: the
+folded name filled, roles as active RoleGrant rows. Sign a person in with the `signed_in` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import factory
+
+from accounts.models import OrgUnit, Position, RoleGrant, User, folded_name_of
+from core.tenancy import current_schema
+from core.tests.factories import InTenantFactory
+
+PASSWORD = "correct horse battery"
+
+
+class OrgUnitFactory(InTenantFactory[OrgUnit]):
+    class Meta:
+        model = OrgUnit
+
+    name = factory.Sequence(lambda n: f"Phòng Thử nghiệm {n}")
+    folded_name = factory.LazyAttribute(lambda o: folded_name_of(o.name))
+    kind = OrgUnit.Kind.DIVISION
+
+
+class PositionFactory(InTenantFactory[Position]):
+    class Meta:
+        model = Position
+
+    name = factory.Sequence(lambda n: f"Chuyên viên bậc {n}")
+    folded_name = factory.LazyAttribute(lambda o: folded_name_of(o.name))
+
+
+class UserFactory(InTenantFactory[User]):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"nguoidung{n}")
+    full_name = factory.Sequence(lambda n: f"Nguyễn Văn Thử {n}")
+    folded_name = factory.LazyAttribute(lambda o: folded_name_of(o.full_name))
+    password = factory.django.Password(PASSWORD)
+    unit = None
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: Iterable[str] | None, **kwargs: Any) -> None:
+        if create:
+            for role in extracted or ():
+                RoleGrant.objects.create(user=obj, role=role, granted_by="test")
+
+    @classmethod
+    def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
+        user: User = super()._create(model_class, *args, **kwargs)
+        # The schema the account lives in, so `signed_in` finds its host without being told.
+        user._tinhso_schema = current_schema()  # type: ignore[attr-defined]
+        return user
