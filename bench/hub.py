@@ -14,7 +14,7 @@ not compress away), are drafted, approved, signed and issued through the real
 
 The hub then runs until every document has arrived and every automatic 01 status has gone back:
 
-- `--workers 0` (default): `interagency.hub.work()` in this process, after all are issued.
+- `--workers 0` (default): `interagency.hub.services.deliveries.work()` in this process, after all are issued.
 - `--workers K`: K processes of `manage.py hub work --forever` against the bench database, started
   before the first issue, so they relay and deliver while documents are being issued and compete
   for deliveries with SELECT ... FOR UPDATE SKIP LOCKED.
@@ -114,8 +114,8 @@ def _office(tenant: Any) -> dict[str, Any]:
     from accounts.models import RoleGrant, User
     from core.audit import Actor
     from core.tenancy import in_tenant
-    from interagency import keys
-    from qlvbdh import services as documents
+    from interagency.exchange.services.keys import signing_key_current
+    from qlvbdh.services import registers as documents
 
     people = {}
     with in_tenant(tenant):
@@ -134,7 +134,7 @@ def _office(tenant: Any) -> dict[str, Any]:
             user = User.objects.create(username=username, full_name=username)
             RoleGrant.objects.create(user=user, role=role, granted_by="bench")
             people[key] = Actor(user=user)
-        keys.signing_key_current()  # the one-time RSA key and certificate, outside the figures
+        signing_key_current()  # the one-time RSA key and certificate, outside the figures
     return people
 
 
@@ -142,8 +142,8 @@ def _issue(tenant: Any, people: dict[str, Any], recipients: list[Any], pdf: byte
     from django.core.files.base import ContentFile
 
     from core.tenancy import in_tenant
-    from qlvbdh import services as documents
-    from qlvbdh.attachments import attachment_add
+    from qlvbdh.services import outgoing as documents
+    from qlvbdh.services.attachments import attachment_add
 
     with in_tenant(tenant):
         draft = documents.outgoing_draft_create(
@@ -171,7 +171,7 @@ def _issue(tenant: Any, people: dict[str, Any], recipients: list[Any], pdf: byte
 
 def _delivered_count() -> int:
     from core.tenancy import in_public
-    from interagency.models import HubDelivery
+    from interagency.hub.models import HubDelivery
 
     with in_public():
         return HubDelivery.objects.filter(state=HubDelivery.State.DELIVERED).count()
@@ -200,7 +200,7 @@ def _workers_stop(workers: list[subprocess.Popen[bytes]]) -> None:
 def _latencies(tenants: list[Any]) -> list[float]:
     """Seconds from the sender's outbox row to each recipient's inbox item, per (document, recipient)."""
     from core.tenancy import in_tenant
-    from interagency.models import InboxItem, OutboxEntry
+    from interagency.exchange.models import InboxItem, OutboxEntry
 
     issued: dict[str, Any] = {}
     arrived: list[tuple[str, Any]] = []
@@ -216,8 +216,10 @@ def _baseline() -> tuple[float, float]:
     from django.db import connection
 
     from core.tenancy import in_public
-    from interagency import edxml, keys, signing
-    from interagency.models import HubPacket
+    from interagency.edxml.reader import parse
+    from interagency.edxml.signatures import verify_packet
+    from interagency.hub.models import HubPacket
+    from interagency.hub.services.authority import trust_roots
 
     def select_one() -> None:
         with connection.cursor() as cursor:
@@ -226,15 +228,15 @@ def _baseline() -> tuple[float, float]:
 
     with in_public():
         packet = HubPacket.objects.filter(kind="edoc").order_by("id").first()
-        roots = keys.trust_roots()
+        roots = trust_roots()
     round_trip = _median_seconds(select_one, 200)
     if packet is None:
         return round_trip, float("nan")
     content = bytes(packet.content)
 
     def check() -> None:
-        edxml.parse(content)
-        signing.verify_packet(content, trust_roots_pem=roots, expected_org_code=packet.sender_code)
+        parse(content)
+        verify_packet(content, trust_roots_pem=roots, expected_org_code=packet.sender_code)
 
     return round_trip, _median_seconds(check, 20)
 
@@ -250,8 +252,8 @@ def run(tenants_count: int, documents: int, workers: int, seed: int, server: str
     from django.db import connection
 
     from core.tenancy import in_public
-    from interagency import hub
-    from interagency.models import HubAttempt, HubPacket
+    from interagency.hub.models import HubAttempt, HubPacket
+    from interagency.hub.services.deliveries import work
     from tenants.services import public_tenant_ensure
 
     rng = random.Random(seed)
@@ -294,13 +296,13 @@ def run(tenants_count: int, documents: int, workers: int, seed: int, server: str
         )
         started_hub = started_issue if workers else time.perf_counter()
         if not workers:
-            hub.work(rounds=100_000)
+            work(rounds=100_000)
         deadline = time.monotonic() + WAIT_LIMIT_SECONDS
         while _delivered_count() < expected and time.monotonic() < deadline:
             if workers and any(worker.poll() is not None for worker in pool):
                 raise RuntimeError("a hub worker process ended early")
             if not workers:
-                hub.work(rounds=100_000)  # statuses enqueued by the last round
+                work(rounds=100_000)  # statuses enqueued by the last round
             time.sleep(0.05)
         hub_seconds = time.perf_counter() - started_hub
         print(f"done in {hub_seconds:.1f} s", flush=True)

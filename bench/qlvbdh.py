@@ -10,8 +10,8 @@ request by page size. One tenant is made with `tenants.services.tenant_create` a
 inside its schema, fast, with PostgreSQL `INSERT ... SELECT ... FROM generate_series(...)`
 (not timed): one incoming register, N documents numbered 1..N, registered over the last 365
 days, with Vietnamese summaries, issuers, notations and signers picked from small lists,
-statuses and urgencies mixed, and `search_text` folded as `qlvbdh.services` folds it (a sample
-is checked against `services._search_text`); then about N/100 assignments to the reading person
+statuses and urgencies mixed, and `search_text` folded as `qlvbdh.services.incoming` folds it (a
+sample is checked against `search_text_for`); then about N/100 assignments to the reading person
 (a clerk and official, no second factor) and to their unit: those of the last 30 days open,
 some overdue, the older ones done; then ANALYZE.
 
@@ -242,7 +242,7 @@ def documents_fill(*, register_id: int, count: int, now: datetime) -> None:
         "due_date": "CASE WHEN mod(r.g, 4) = 0 THEN (r.at)::date + 15 END",
         "delivery_mode": "CASE mod(r.g, 5) WHEN 0 THEN 'paper' WHEN 1 THEN 'both' ELSE 'electronic' END",
         "source": "CASE WHEN mod(r.g, 5) < 2 THEN 'paper' WHEN mod(r.g, 5) = 2 THEN 'email' ELSE 'hub' END",
-        # As services._search_text: "issuer | number notation summary signer type-name", folded.
+        # As services.incoming.search_text_for: "issuer | number notation summary signer type-name", folded.
         "search_text": (
             f"{_pick('f_issuer_names', 'r.i')} || ' | ' || {number}"
             f" || ' ' || {_pick('f_notations', notation_index)}"
@@ -316,9 +316,9 @@ def assignments_fill(*, register_id: int, user_id: int, unit_id: int, now: datet
 
 
 def search_text_check(sample: int = 20) -> int:
-    """Rows whose search_text differs from what services._search_text makes of their fields."""
-    from qlvbdh import services
+    """Rows whose search_text differs from what search_text_for makes of their fields."""
     from qlvbdh.models import Document
+    from qlvbdh.services.incoming import search_text_for
 
     step = max(Document.objects.count() // sample, 1)
     rows = Document.objects.filter(register_number__in=range(1, step * sample + 1, step))
@@ -328,7 +328,7 @@ def search_text_check(sample: int = 20) -> int:
             field: getattr(document, field)
             for field in ("issuer_name", "number", "notation", "summary", "signer_name")
         }
-        if services._search_text(values, document.document_type) != document.search_text:
+        if search_text_for(values, document.document_type) != document.search_text:
             wrong += 1
             print(f"  search_text differs for {document.register_number}: {document.search_text!r}")
     return wrong
@@ -479,8 +479,8 @@ def run(documents: int, requests: int, show_queries: bool, server: str) -> None:
     from accounts.roles import Role
     from core.audit import Actor
     from core.tenancy import in_tenant
-    from qlvbdh import services as qlvbdh_services
     from qlvbdh.models import Assignment, Document, Register
+    from qlvbdh.services import registers as qlvbdh_services
     from tenants import services as tenant_services
 
     started_run = time.perf_counter()

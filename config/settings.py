@@ -73,7 +73,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "core",  # the audit trail of the province's own actions
-    "interagency",  # organisation directory and the hub's packets
+    "interagency.hub",  # the hub: organisation directory, packets, deliveries, federation
     "backups",
     "oversight",
     "config",  # the project's own commands that span every app (seed_demo); no models
@@ -92,7 +92,7 @@ TENANT_APPS = [
     "accounts",  # each agency's own accounts
     "qlvbdh",
     "portal",
-    "interagency",  # each tenant's outbox and inbox
+    "interagency.exchange",  # each agency's outbox, arrivals and statuses
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -161,10 +161,7 @@ LOGOUT_REDIRECT_URL = "login"
 DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASE_ROUTERS = [
-    "interagency.routers.InteragencyPlacementRouter",
-    "django_tenants.routers.TenantSyncRouter",
-]
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: cache and Celery ---------------------------------------------------------------------
@@ -211,7 +208,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,  # hourly; each task and day is reminded once
     },
     "interagency-hub-sweep": {
-        "task": "interagency.tasks.hub_sweep_task",
+        "task": "interagency.hub.tasks.hub_sweep_task",
         "schedule": 30.0,  # retries fall due, and outboxes left by a lost message are relayed
     },
 }

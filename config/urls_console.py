@@ -20,11 +20,11 @@ urlpatterns = [
     path("tenants/<str:key>/<str:action>/", tenant_views.tenant_transition_view, name="tenant-transition"),
     path("statistics/", oversight_views.statistics_view, name="statistics"),
     path("statistics/export.csv", oversight_views.statistics_export_view, name="statistics-export"),
-    path("hub/", include("interagency.console_urls")),
+    path("hub/", include("interagency.hub.console_urls")),
     path("api/v1/statistics/", oversight_views.StatisticsApi.as_view(), name="api-statistics"),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
-    path("federation/v1/", include("interagency.federation_urls")),
+    path("federation/v1/", include("interagency.hub.federation_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # The admin signs in through the same two-step login as everything else.

@@ -21,6 +21,8 @@ from core.locks import lock_table_for_writers
 from core.models import AuditEntry
 
 if TYPE_CHECKING:  # core imports no app at run time; the type checker may look
+    from rest_framework.request import Request
+
     from accounts.models import User
 
 
@@ -47,6 +49,11 @@ class Actor:
     @property
     def uuid(self) -> UUID | None:
         return getattr(self.user, "uuid", None)
+
+
+def actor_from(request: HttpRequest | Request) -> Actor:
+    """Who acts in this request, from a Django request or a DRF one."""
+    return Actor.from_request(getattr(request, "_request", request))
 
 
 def _digest(entry: AuditEntry) -> str:

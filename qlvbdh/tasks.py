@@ -12,6 +12,6 @@ from config.celery import app
     acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8
 )
 def attachment_analyse_task(attachment_id: str) -> None:
-    from qlvbdh.attachments import attachment_analyse
+    from qlvbdh.services.attachments import attachment_analyse
 
     attachment_analyse(attachment_id=attachment_id)  # idempotent: a redelivery changes nothing

@@ -9,12 +9,13 @@ data, not a closed list, and the format check accepts shorter real-world variant
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from interagency.edxml.codes import ORG_CODE_CANONICAL_RE, ORG_CODE_SHORT_RE
 
 # Level 1 letter groups (Decision 20/2020/QĐ-TTg).
 LETTER_GROUPS: Mapping[str, str | Promise] = {
@@ -36,10 +37,9 @@ PROVINCE_CODES: dict[str, str] = {
     "H53": "Tây Ninh",
 }
 
-# Canonical: all four levels. Real-world variants drop leading numeric levels ("28.22.H17",
-# "22.H17", "H21"), with numeric parts of 2 or 3 digits.
-_CANONICAL_RE = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}")
-_SHORT_RE = re.compile(r"(?:[0-9]{2,3}\.){0,2}[A-Z][0-9]{2}")
+# The format itself (canonical and the shorter real-world variants) is the edXML library's.
+_CANONICAL_RE = ORG_CODE_CANONICAL_RE
+_SHORT_RE = ORG_CODE_SHORT_RE
 
 
 def normalize_org_code(code: str) -> str:

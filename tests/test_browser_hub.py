@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from interagency.hub.services.deliveries import work
 from tests.test_browser import (
     PASSWORD,
     TIMEOUT_MS,
@@ -34,14 +35,13 @@ def test_clerk_accepts_a_document_from_the_hub(
 
     from accounts import demo
     from core.tenancy import in_tenant
-    from interagency import hub
-    from interagency.models import InboxItem
-    from interagency.tests.exchange import issue_to, office
+    from interagency.exchange.models import InboxItem
+    from interagency.exchange.tests.flows import issue_to, office
 
     with in_tenant(other_tenant):
         demo.tenant_people_ensure(password=PASSWORD)
     sent = issue_to(tenant, office(tenant), [other_tenant], summary="Về việc thử nghiệm trục liên thông")
-    hub.work()
+    work()
     base = f"http://{host_of(other_tenant)}:{urlparse(live_server.url).port}"
     expect.set_options(timeout=TIMEOUT_MS)
 

@@ -10,11 +10,10 @@ from accounts.tests.factories import OrgUnitFactory, UserFactory
 from core.audit import Actor
 from core.tenancy import in_tenant
 from qlvbdh.models import Assignment, Document, Register
-from qlvbdh.services import (
-    IncomingData,
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
+from qlvbdh.services.outgoing import (
     OutgoingData,
     Recipient,
-    incoming_document_register,
     outgoing_approve,
     outgoing_draft_create,
     outgoing_issue,

@@ -27,8 +27,9 @@ from accounts.models import OrgUnit
 from accounts.tests.factories import OrgUnitFactory, UserFactory
 from core.tests.factories import InTenantFactory
 from core.text import fold
-from qlvbdh import catalogue, services
+from qlvbdh import catalogue
 from qlvbdh.models import Assignment, Distribution, Document, DocumentEvent, Dossier, Register
+from qlvbdh.services import registers
 
 Status = Document.Status
 _APPROVED_OR_LATER = (Status.APPROVED, Status.SIGNED, Status.ISSUED, Status.REVOKED)
@@ -61,13 +62,13 @@ def register_for(*, direction: str, year: int, document_type: str) -> Register:
     set-up comes first (`RegisterFactory`: an outgoing register carries the agency's abbreviation)."""
     if not Register.objects.filter(year=year, direction=direction).exists():
         RegisterFactory.create(year=year, direction=direction)
-    return services.register_for(direction=direction, year=year, document_type=document_type)
+    return registers.register_for(direction=direction, year=year, document_type=document_type)
 
 
 def take_number(register: Register) -> int:
     """The register's next number, from the counter the services take it from."""
     with transaction.atomic():
-        return services.register_next_number(register=register)
+        return registers.register_next_number(register=register)
 
 
 def search_text_of(

@@ -23,9 +23,11 @@ from PIL import Image
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import attachments, services
 from qlvbdh.attachment_models import Attachment
 from qlvbdh.models import Document, DocumentEvent
+from qlvbdh.services import attachments as attachment_services
+from qlvbdh.services.attachments import attachment_add
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
 from qlvbdh.tasks import attachment_analyse_task
 from qlvbdh.tests.test_signatures import make_pki, pdf_with_text, sign_pdf
 
@@ -129,9 +131,9 @@ def stored_keys(client) -> list[str]:
 @pytest.fixture
 def document(tenant):
     with in_tenant(tenant):
-        return services.incoming_document_register(
+        return incoming_document_register(
             actor=CLERK,
-            data=services.IncomingData(
+            data=IncomingData(
                 issuer_name="UBND huyện Đắk Đoa",
                 issuer_code="000.00.31.H21",
                 document_type="KH",
@@ -211,7 +213,7 @@ def test_a_name_typed_in_decomposed_unicode_is_stored_in_nfc(tenant, document):
     decomposed = "Ke\u0302\u0301 hoa\u0323ch.pdf"
 
     with in_tenant(tenant):
-        attachment = attachments.attachment_add(
+        attachment = attachment_add(
             actor=CLERK, document=document, upload=ContentFile(pdf_with_text("x"), name=decomposed)
         )
 
@@ -268,7 +270,7 @@ def test_png_named_pdf_is_refused_with_a_vietnamese_message(clerk, document):
 )
 def test_each_accepted_type_is_recognised_by_its_content(tenant, document, name, content, content_type):
     with in_tenant(tenant):
-        attachment = attachments.attachment_add(actor=CLERK, document=document, upload=upload(name, content))
+        attachment = attachment_add(actor=CLERK, document=document, upload=upload(name, content))
 
     assert attachment.content_type == content_type
 
@@ -289,10 +291,10 @@ def test_a_failure_after_the_file_is_written_removes_it_again(tenant, document, 
     def refuse(**_kwargs: Any) -> None:
         raise RuntimeError("audit trail unavailable")
 
-    monkeypatch.setattr(attachments, "audit_record", refuse)
+    monkeypatch.setattr(attachment_services, "audit_record", refuse)
 
     with in_tenant(tenant), pytest.raises(RuntimeError):
-        attachments.attachment_add(actor=CLERK, document=document, upload=upload("a.pdf", pdf_with_text("x")))
+        attachment_add(actor=CLERK, document=document, upload=upload("a.pdf", pdf_with_text("x")))
 
     with in_tenant(tenant):
         assert not Attachment.objects.exists()
@@ -348,7 +350,7 @@ def test_concurrent_uploads_of_one_name_get_consecutive_versions(tenant, documen
         try:
             barrier.wait(timeout=10)
             with in_tenant(tenant):
-                attachments.attachment_add(
+                attachment_add(
                     actor=CLERK, document=document, upload=upload("To trinh.pdf", pdf_with_text(str(index)))
                 )
         except Exception as exc:  # reported below; a thread's exception is otherwise lost
@@ -377,7 +379,7 @@ def test_upload_enqueues_the_analysis_only_after_commit(
     monkeypatch.setattr(attachment_analyse_task, "delay", queued.append)
 
     with in_tenant(tenant), django_capture_on_commit_callbacks(execute=False) as callbacks:
-        attachment = attachments.attachment_add(
+        attachment = attachment_add(
             actor=CLERK, document=document, upload=upload("a.pdf", pdf_with_text("x"))
         )
         assert queued == []  # nothing leaves before the commit
@@ -448,7 +450,7 @@ def test_a_signed_pdf_shows_its_verified_signature_on_the_document(
 
 def test_stored_bytes_that_no_longer_match_their_sha256_are_not_analysed(tenant, document, s3):
     with in_tenant(tenant):
-        attachment = attachments.attachment_add(
+        attachment = attachment_add(
             actor=CLERK, document=document, upload=upload("a.pdf", pdf_with_text("nguyen ban"))
         )
     s3.put_object(
@@ -514,7 +516,7 @@ def test_reading_needs_view_documents_and_adding_needs_register_or_process(
     assert post_file(official, document, "c.pdf", pdf_with_text("z")).status_code == 403
     with in_tenant(tenant):
         from accounts.models import User
-        from qlvbdh import services as qlvbdh_services
+        from qlvbdh.services import processing as qlvbdh_services
 
         person = User.objects.get(username="official")
         qlvbdh_services.document_direct(

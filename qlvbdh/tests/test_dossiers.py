@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import services
 from qlvbdh.models import Document, DossierDocument
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +30,9 @@ def _documents(tenant) -> list[Document]:
         made = []
         for number, issued in (("30", date(2026, 3, 5)), ("10", date(2026, 1, 15)), ("20", date(2026, 2, 1))):
             made.append(
-                services.incoming_document_register(
+                incoming_document_register(
                     actor=Actor(label="t"),
-                    data=services.IncomingData(
+                    data=IncomingData(
                         issuer_name="Sở Kế hoạch và Đầu tư",
                         document_type="CV",
                         summary=f"Về việc đầu tư công, văn bản số {number}",

@@ -11,8 +11,10 @@ import pytest
 from accounts.services import units as account_services
 from core.audit import Actor
 from core.tenancy import in_tenant
-from qlvbdh import services
 from qlvbdh.models import Distribution, Document
+from qlvbdh.services import outgoing as outgoing_services
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
+from qlvbdh.services.registers import register_create
 
 # Every test here runs with the default storage on a real S3-compatible server on loopback.
 from qlvbdh.tests.test_attachments import post_file, s3, s3_endpoint, stored_keys  # noqa: F401
@@ -25,14 +27,14 @@ pytestmark = pytest.mark.django_db
 def office(tenant, make_user, sign_in):
     with in_tenant(tenant):
         unit = account_services.unit_create(actor=Actor(label="t"), name="Phòng Kỹ thuật", kind="division")
-        services.register_create(
+        register_create(
             actor=Actor(label="t"),
             year=2026,
             direction="outgoing",
             name="Sổ văn bản đi",
             agency_abbreviation="STTTT",
         )
-        services.register_create(
+        register_create(
             actor=Actor(label="t"),
             year=2026,
             direction="outgoing",
@@ -77,7 +79,7 @@ def _approve_and_sign(office, key: str) -> None:
 
 
 def test_draft_to_issue_numbers_and_notates_per_decree_30(tenant, office, monkeypatch, s3):  # noqa: F811
-    monkeypatch.setattr(services, "_today", lambda: date(2026, 6, 1))
+    monkeypatch.setattr(outgoing_services, "_today", lambda: date(2026, 6, 1))
     letter = _draft(office["official"])
     draft_file = post_file(
         office["official"], Document(uuid=letter["uuid"]), "du-thao.pdf", pdf_with_text("Dự thảo")
@@ -169,9 +171,9 @@ def test_a_replacement_links_to_and_revokes_the_old_one_when_issued(tenant, offi
 
 def test_the_clerk_marks_an_incoming_document_revoked_by_its_sender(tenant, office):
     with in_tenant(tenant):
-        document = services.incoming_document_register(
+        document = incoming_document_register(
             actor=Actor(label="t"),
-            data=services.IncomingData(
+            data=IncomingData(
                 issuer_name="Sở Tài chính",
                 document_type="TB",
                 summary="Thông báo",

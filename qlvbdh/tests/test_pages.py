@@ -10,8 +10,8 @@ from pypdf import PdfWriter
 from accounts.services import units as account_services
 from core.audit import Actor
 from core.tenancy import in_tenant
-from qlvbdh import services
 from qlvbdh.models import Document, Dossier, Register
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +77,9 @@ def test_outgoing_through_the_pages(tenant, office):
 def test_attach_and_file_into_a_dossier_from_the_document_page(tenant, office):
     clerk, official = office["clerk"], office["official"]
     with in_tenant(tenant):
-        document = services.incoming_document_register(
+        document = incoming_document_register(
             actor=Actor(label="t"),
-            data=services.IncomingData(
+            data=IncomingData(
                 issuer_name="Sở Y tế", document_type="TTr", summary="Tờ trình", number="3", notation="TTr-SYT"
             ),
         )

@@ -18,8 +18,11 @@ from pypdf import PdfReader
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import printing, services
+from qlvbdh import printing
 from qlvbdh.models import Document, Register
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
+from qlvbdh.services.processing import document_submit
+from qlvbdh.services.registers import register_create
 
 ACTOR = Actor(label="t")
 INCOMING_HEADERS = [
@@ -55,7 +58,7 @@ def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(_year(), month, day, hour, minute, tzinfo=timezone.get_current_timezone())
 
 
-def _data(**overrides: Any) -> services.IncomingData:
+def _data(**overrides: Any) -> IncomingData:
     values: dict[str, Any] = {
         "issuer_name": "Sở Nội vụ tỉnh Gia Lai",
         "issuer_code": "000.00.14.H21",
@@ -65,14 +68,14 @@ def _data(**overrides: Any) -> services.IncomingData:
         "notation": "SNV-VP",
     }
     values.update(overrides)
-    return services.IncomingData(**values)
+    return IncomingData(**values)
 
 
 def _register_at(monkeypatch: pytest.MonkeyPatch, moment: datetime, **overrides: Any) -> Document:
     """Register a document as if the clerk did it at `moment` (the service stamps registered_at with now)."""
     with monkeypatch.context() as patch:
         patch.setattr(timezone, "now", lambda: moment)
-        return services.incoming_document_register(
+        return incoming_document_register(
             actor=ACTOR, data=_data(**overrides), today=timezone.localdate(moment)
         )
 
@@ -91,9 +94,7 @@ def clerk(tenant, make_user, sign_in):
 @pytest.fixture
 def register(tenant):
     with in_tenant(tenant):
-        return services.register_create(
-            actor=ACTOR, year=_year(), direction="incoming", name="Sổ văn bản đến"
-        )
+        return register_create(actor=ACTOR, year=_year(), direction="incoming", name="Sổ văn bản đến")
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def march(tenant, register, make_user, monkeypatch):
     head = make_user(tenant, "giamdoc", roles=("head",), full_name="Nguyễn Văn Đông")
     with in_tenant(tenant):
         first = _register_at(monkeypatch, _at(3, 5, 9), issued_on=date(_year(), 3, 4), urgency="urgent")
-        services.document_submit(actor=ACTOR, document=first, head=head)
+        document_submit(actor=ACTOR, document=first, head=head)
         _register_at(monkeypatch, _at(3, 5, 23, 30), number="12", notation="STC-NS", summary="Về dự toán")
         _register_at(monkeypatch, _at(3, 6, 0, 10), number="7", notation="SYT-VP", summary="Về y tế")
         _register_at(monkeypatch, _at(3, 7, 10), number="88", notation="UBND-KT", summary="Về đất đai")
@@ -150,7 +151,7 @@ def test_daily_pdf_has_every_column_and_only_that_days_documents(tenant, clerk, 
 @pytest.mark.django_db
 def test_pdf_defaults_to_today_and_ignores_the_accept_header(tenant, clerk, register):
     with in_tenant(tenant):
-        services.incoming_document_register(actor=ACTOR, data=_data())
+        incoming_document_register(actor=ACTOR, data=_data())
 
     response = clerk.get(_print_url(register), HTTP_ACCEPT="application/pdf")
 
@@ -280,10 +281,8 @@ def test_print_query_count_does_not_grow_with_the_documents(tenant, clerk, regis
     def add(count: int) -> None:
         with in_tenant(tenant):
             for _ in range(count):
-                document = services.incoming_document_register(
-                    actor=ACTOR, data=_data(), accept_duplicate=True
-                )
-                services.document_submit(actor=ACTOR, document=document, head=head)
+                document = incoming_document_register(actor=ACTOR, data=_data(), accept_duplicate=True)
+                document_submit(actor=ACTOR, document=document, head=head)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -311,7 +310,7 @@ def test_rows_are_read_in_one_query(tenant, march, django_assert_num_queries):
 @pytest.mark.django_db
 def test_outgoing_register_has_the_outgoing_columns(tenant):
     with in_tenant(tenant):
-        register = services.register_create(
+        register = register_create(
             actor=ACTOR, year=_year(), direction="outgoing", name="Sổ văn bản đi", agency_abbreviation="UBND"
         )
         Document.objects.create(

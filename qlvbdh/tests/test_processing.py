@@ -14,8 +14,9 @@ from accounts.services import units as account_services
 from core.audit import Actor, audit_verify
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import services
 from qlvbdh.models import Assignment, Document, ReadReceipt
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
+from qlvbdh.services.processing import AssignmentSpec, document_direct
 
 # Every test here runs with the default storage on a real S3-compatible server on loopback.
 from qlvbdh.tests.test_attachments import post_file, s3, s3_endpoint, stored_keys  # noqa: F401
@@ -205,9 +206,9 @@ def test_my_tasks_lists_overdue_first(tenant, office):
         minh = User.objects.get(username="minhtht")
         today = timezone.localdate()
         documents = [
-            services.incoming_document_register(
+            incoming_document_register(
                 actor=actor,
-                data=services.IncomingData(
+                data=IncomingData(
                     issuer_name="Sở Tài chính",
                     document_type="CV",
                     summary=f"Việc {i}",
@@ -218,12 +219,12 @@ def test_my_tasks_lists_overdue_first(tenant, office):
             for i in range(3)
         ]
         for document, days in zip(documents, (10, 3, 20), strict=True):
-            services.document_direct(
+            document_direct(
                 actor=actor,
                 document=document,
                 note="",
                 assignments=[
-                    services.AssignmentSpec(role="lead", assignee=minh, deadline=today + timedelta(days=days))
+                    AssignmentSpec(role="lead", assignee=minh, deadline=today + timedelta(days=days))
                 ],
             )
         # one falls overdue

@@ -14,13 +14,14 @@ from django.utils import timezone
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from qlvbdh import services
 from qlvbdh.models import Document, Register
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
+from qlvbdh.services.registers import register_create
 
 CLERK = Actor(label="test-clerk")
 
 
-def _data(**overrides: Any) -> services.IncomingData:
+def _data(**overrides: Any) -> IncomingData:
     values: dict[str, Any] = {
         "issuer_name": "Sở Nội vụ tỉnh Gia Lai",
         "issuer_code": "000.00.14.H21",
@@ -30,7 +31,7 @@ def _data(**overrides: Any) -> services.IncomingData:
         "notation": "SNV-CCHC",
     }
     values.update(overrides)
-    return services.IncomingData(**values)
+    return IncomingData(**values)
 
 
 @pytest.fixture
@@ -55,16 +56,14 @@ def _incoming(**overrides: Any) -> dict[str, Any]:
 @pytest.mark.django_db(transaction=True)
 def test_arrival_numbers_are_consecutive_under_concurrent_clerks(tenant):
     with in_tenant(tenant):
-        services.register_create(
-            actor=CLERK, year=timezone.localdate().year, direction="incoming", name="Sổ đến"
-        )
+        register_create(actor=CLERK, year=timezone.localdate().year, direction="incoming", name="Sổ đến")
     workers, barrier, failures = 12, threading.Barrier(12), []
 
     def register(index: int) -> None:
         try:
             barrier.wait(timeout=10)
             with in_tenant(tenant):
-                services.incoming_document_register(actor=CLERK, data=_data(number=str(index), notation="X"))
+                incoming_document_register(actor=CLERK, data=_data(number=str(index), notation="X"))
         except Exception as exc:  # reported below; a thread's exception is otherwise lost
             failures.append(exc)
         finally:
@@ -86,22 +85,18 @@ def test_arrival_numbers_are_consecutive_under_concurrent_clerks(tenant):
 @pytest.mark.django_db
 def test_numbers_start_again_from_01_in_a_new_year_with_last_years_registers(tenant):
     with in_tenant(tenant):
-        services.register_create(actor=CLERK, year=2026, direction="incoming", name="Sổ đến")
-        services.register_create(
+        register_create(actor=CLERK, year=2026, direction="incoming", name="Sổ đến")
+        register_create(
             actor=CLERK, year=2026, direction="incoming", name="Sổ Quyết định", document_types=["QĐ"]
         )
         december = [
-            services.incoming_document_register(
-                actor=CLERK, data=_data(number=str(i)), today=date(2026, 12, 31)
-            )
+            incoming_document_register(actor=CLERK, data=_data(number=str(i)), today=date(2026, 12, 31))
             for i in (1, 2)
         ]
-        decision = services.incoming_document_register(
+        decision = incoming_document_register(
             actor=CLERK, data=_data(number="9", document_type="QĐ"), today=date(2026, 12, 31)
         )
-        january = services.incoming_document_register(
-            actor=CLERK, data=_data(number="3"), today=date(2027, 1, 2)
-        )
+        january = incoming_document_register(actor=CLERK, data=_data(number="3"), today=date(2027, 1, 2))
 
         assert [d.register_number for d in december] == [1, 2]
         assert decision.register is not None

@@ -14,27 +14,27 @@ from accounts.models import Notification, User
 from config.celery import app
 from core.audit import Actor
 from core.tenancy import in_tenant
-from qlvbdh import reminders, services
+from qlvbdh import reminders
 from qlvbdh.models import Assignment
+from qlvbdh.services.incoming import IncomingData, incoming_document_register
+from qlvbdh.services.processing import AssignmentSpec, document_direct
 
 ACTOR = Actor(label="t")
 
 
 def _task_for(person, days: int, summary: str) -> Assignment:
-    document = services.incoming_document_register(
+    document = incoming_document_register(
         actor=ACTOR,
-        data=services.IncomingData(
+        data=IncomingData(
             issuer_name="Sở Y tế", document_type="CV", summary=summary, number=summary[-2:], notation="SYT"
         ),
     )
-    services.document_direct(
+    document_direct(
         actor=ACTOR,
         document=document,
         note="",
         assignments=[
-            services.AssignmentSpec(
-                role="lead", assignee=person, deadline=timezone.localdate() + timedelta(days=1)
-            )
+            AssignmentSpec(role="lead", assignee=person, deadline=timezone.localdate() + timedelta(days=1))
         ],
     )
     task = Assignment.objects.get(document=document)

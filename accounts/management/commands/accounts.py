@@ -1,4 +1,5 @@
-"""`manage.py accounts import|lock|unlock|reset-password|grant|propose --tenant <schema> ...`.
+"""`manage.py accounts <action> --tenant <schema> ...`: import, lock, unlock, reset-password,
+reset-second-factor, grant, propose.
 
 Runs inside one tenant's schema (or the public one with `--tenant public`). Bad input exits with
 status 1 and one sentence; an import with bad rows writes nothing unless --skip-bad-rows.
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.services.credentials import user_reset_password
+from accounts.services.credentials import second_factor_reset, user_reset_password
 from accounts.services.imports import import_cancel, import_confirm, import_preview, import_rows_check
 from accounts.services.roles import role_grant
 from accounts.services.users import user_lock, user_propose_username, user_unlock
@@ -57,6 +58,10 @@ class Command(BaseCommand):
             p.add_argument("--reason", default="")
         reset = command("reset-password", "issue a one-time password that forces a new one")
         reset.add_argument("username")
+        device = command(
+            "reset-second-factor", "remove a lost authenticator; the next sign-in enrols a new one"
+        )
+        device.add_argument("username")
         grant = command("grant", "grant a role")
         grant.add_argument("username")
         grant.add_argument("role")
@@ -134,6 +139,10 @@ class Command(BaseCommand):
     def _reset_password(self, actor: Actor, options: dict[str, Any]) -> None:
         user, password = user_reset_password(actor=actor, user=self._user(options["username"]))
         self.stdout.write(f"{user.username}\t{password}")
+
+    def _reset_second_factor(self, actor: Actor, options: dict[str, Any]) -> None:
+        user = second_factor_reset(actor=actor, user=self._user(options["username"]))
+        self.stdout.write(f"{user.username}\tauthenticator removed")
 
     def _grant(self, actor: Actor, options: dict[str, Any]) -> None:
         user = role_grant(actor=actor, user=self._user(options["username"]), role=options["role"])

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts import demo
@@ -72,9 +73,8 @@ class Command(BaseCommand):
                 lines.append((f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", login))
 
         # The hub's directory lists every agency, so they can send documents to each other at once.
-        from interagency.directory import directory_sync_tenants
-
-        directory_sync_tenants(actor=actor)
+        # Through its command: tenants sits below the hub and imports none of it.
+        call_command("directory", "sync", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS(f"Demo province {province.name} is ready."))
         self.stdout.write(f"Every account below has the password: {password}")
         self.stdout.write(
@@ -90,7 +90,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from qlvbdh.models import Register
-        from qlvbdh.services import register_create
+        from qlvbdh.services.registers import register_create
 
         year = timezone.localdate().year
         for direction, name in (("incoming", "Sổ văn bản đến"), ("outgoing", "Sổ văn bản đi")):

@@ -1,0 +1,184 @@
+"""Receiving: the hub delivers one packet into this schema (`packet_receive`, inside the hub's
+delivery transaction). Idempotent on the packet id (and, for documents, on the DocumentId), so
+delivering twice has one effect. A document arrives as an `InboxItem` (status 01 goes back at
+once); a status updates what the sender sees of a document it sent; a request (13, revoke,
+update) waits for the clerk's answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import users_with
+from accounts.services.notifications import notification_send
+from core.audit import Actor, audit_record
+from interagency.edxml.codes import same_org_code
+from interagency.edxml.packets import DocumentPacket, StatusPacket
+from interagency.edxml.reader import parse
+from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
+from interagency.exchange.services.outbox import outbox_status
+from qlvbdh.models import Distribution
+
+SYSTEM = Actor(label="hub")
+
+
+def _metadata(packet: DocumentPacket) -> dict[str, Any]:
+    return {
+        "type_name": packet.type_name,
+        "priority": packet.priority,
+        "signer": packet.signer.full_name,
+        "signer_position": packet.signer.position,
+        "competence": packet.signer.competence,
+        "due_date": packet.due_date.isoformat() if packet.due_date else None,
+        "page_amount": packet.page_amount,
+        "promulgation_amount": packet.promulgation_amount,
+        "place": packet.place,
+        "to_places": list(packet.to_places),
+        "content": packet.content,
+        "steering_type": packet.steering_type,
+        "attachments": [{"name": a.name, "size": len(a.data)} for a in packet.attachments],
+        "recipients": [r.organ_id for r in packet.recipients],
+    }
+
+
+def notify_clerks(message: str, link: str, dedupe: str) -> None:
+    clerks = list(users_with("qlvbdh.register_incoming"))
+    notification_send(users=clerks, kind="hub", message=message, link=link, dedupe=f"hub:{dedupe}")
+
+
+def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
+    """The hub delivers one packet here (inside its transaction). Returns what it did:
+    `arrived`, `duplicate`, `request`, `status` or `ignored`. Idempotent on the packet id."""
+    if ReceivedPacket.objects.filter(packet_id=packet_id).exists():
+        return "duplicate"
+    packet = parse(content)
+    if isinstance(packet, DocumentPacket):
+        outcome = _receive_document(packet, content=content, packet_id=packet_id, sha256=sha256)
+        status_code = ""
+    else:
+        outcome = _receive_status(packet, packet_id=packet_id)
+        status_code = packet.status_code
+    ReceivedPacket.objects.create(
+        packet_id=packet_id,
+        kind="status" if isinstance(packet, StatusPacket) else "edoc",
+        document_id=packet.document_id,
+        sender_code=packet.sender.organ_id,
+        status_code=status_code,
+        sha256=sha256,
+        outcome=outcome,
+    )
+    return outcome
+
+
+def _receive_document(packet: DocumentPacket, *, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
+    if packet.business_doc_type in (1, 2):
+        # A revocation or an update of a document we have: the sender's request, for the clerk.
+        target = packet.business_document_id or packet.document_id
+        item = InboxItem.objects.select_for_update().filter(exchange_id=target).first()
+        if item is None or not same_org_code(item.sender_code, packet.sender.organ_id):
+            return "ignored"
+        item.request = {
+            "kind": "revoke" if packet.business_doc_type == 1 else "update",
+            "reason": packet.business_reason,
+            "packet_id": str(packet_id),
+            "at": timezone.now().isoformat(),
+            "update": {
+                "subject": packet.subject,
+                "due_date": packet.due_date.isoformat() if packet.due_date else None,
+            }
+            if packet.business_doc_type == 2
+            else None,
+        }
+        item.save(update_fields=["request"])
+        notify_clerks(
+            _("Bên gửi đề nghị thu hồi/cập nhật văn bản %s.") % item.exchange_id,
+            "/hub/inbox/",
+            str(packet_id),
+        )
+        return "request"
+    if InboxItem.objects.filter(exchange_id=packet.document_id).exists():
+        return "duplicate"
+    replaces = ""
+    if packet.business_doc_type == 3 and packet.replacements:
+        replaces = packet.replacements[0].document_id
+    item = InboxItem.objects.create(
+        packet_id=packet_id,
+        exchange_id=packet.document_id,
+        business=packet.business_doc_type,
+        replaces_document_id=replaces,
+        sender_code=packet.sender.organ_id,
+        sender_name=packet.sender.organ_name,
+        number=packet.code_number[:11],
+        notation=packet.code_notation[:30],
+        issued_on=packet.promulgation_date,
+        summary=packet.subject[:500] or "-",
+        metadata=_metadata(packet),
+        content=content,
+        sha256=sha256,
+    )
+    audit_record(actor=SYSTEM, action="hub.arrived", target=item, document_id=item.exchange_id)
+    outbox_status(actor=SYSTEM, item=item, code="01")
+    notify_clerks(
+        _("Văn bản mới đến qua trục: %(n)s/%(notation)s của %(sender)s.")
+        % {"n": item.number, "notation": item.notation, "sender": item.sender_name or item.sender_code},
+        f"/hub/inbox/{item.uuid}/",
+        str(packet_id),
+    )
+    return "arrived"
+
+
+def _receive_status(packet: StatusPacket, *, packet_id: uuid.UUID) -> str:
+    if packet.status_code == "13":
+        item = InboxItem.objects.select_for_update().filter(exchange_id=packet.document_id).first()
+        if item is None or not same_org_code(item.sender_code, packet.sender.organ_id):
+            return "ignored"  # only the document's own sender may ask for it back
+        item.request = {
+            "kind": "revoke",
+            "reason": packet.description,
+            "packet_id": str(packet_id),
+            "at": timezone.now().isoformat(),
+            "update": None,
+        }
+        item.save(update_fields=["request"])
+        notify_clerks(
+            _("Bên gửi đề nghị lấy lại văn bản %(id)s: %(reason)s")
+            % {"id": item.exchange_id, "reason": packet.description},
+            f"/hub/inbox/{item.uuid}/",
+            str(packet_id),
+        )
+        return "request"
+    sent = (
+        OutboxEntry.objects.filter(
+            kind=OutboxEntry.Kind.EDOC, exchange_id=packet.document_id, document__isnull=False
+        )
+        .select_related("document")
+        .order_by("id")
+        .first()
+    )
+    if sent is None or sent.document is None:
+        return "ignored"
+    reporter = packet.sender.organ_id
+    if not any(same_org_code(code, reporter) for code in sent.recipient_codes):
+        return "ignored"  # a status counts only from an organisation the document was sent to
+    ExchangeStatus.objects.create(
+        document=sent.document,
+        recipient_code=reporter,
+        recipient_name=packet.sender.organ_name[:200],
+        status_code=packet.status_code,
+        description=packet.description[:500],
+        staff={
+            "department": packet.staff.department,
+            "staff": packet.staff.staff,
+            "email": packet.staff.email,
+            "mobile": packet.staff.mobile,
+        },
+        reported_at=packet.timestamp,
+        packet_id=packet_id,
+    )
+    Distribution.objects.filter(document=sent.document, org_code=reporter, unit__isnull=True).exclude(
+        status=Distribution.Status.DELIVERED
+    ).update(status=Distribution.Status.DELIVERED)
+    return "status"

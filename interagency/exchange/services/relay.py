@@ -1,0 +1,211 @@
+"""The relay: builds, signs and hands the agency's waiting outbox entries to the hub.
+
+Each entry is built and signed once (kept, so a retry sends the same bytes) and recorded at the
+hub and marked relayed in one transaction, so it is relayed exactly once however often the relay
+is interrupted; the hub ignores a packet id it already has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from core.tenancy import in_public, in_schema
+from interagency.edxml.codes import VIETNAM_TZ
+from interagency.edxml.packets import (
+    Attachment,
+    DocumentPacket,
+    EdxmlError,
+    Organisation,
+    Packet,
+    ReplacementInfo,
+    ResponseFor,
+    Signer,
+    Staff,
+    StatusPacket,
+)
+from interagency.edxml.writer import build
+from interagency.exchange.models import OutboxEntry
+from interagency.exchange.services.agency import Agency, current_agency
+from interagency.exchange.services.keys import signing_hook
+from interagency.hub.services.packets import PacketRefused, packet_accept
+from qlvbdh import catalogue
+from qlvbdh.models import Distribution, Document
+from qlvbdh.selectors.attachments import attachment_open
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+PRIORITY: dict[str, int] = {
+    catalogue.Urgency.NORMAL: 0,
+    catalogue.Urgency.URGENT: 1,
+    catalogue.Urgency.VERY_URGENT: 2,
+    catalogue.Urgency.FLASH: 3,
+}
+
+
+def _attachments_of(document: Document) -> tuple[Attachment, ...]:
+    latest: dict[str, Any] = {}
+    for attachment in document.attachments.order_by("original_name", "-version"):
+        latest.setdefault(attachment.original_name, attachment)
+    files = []
+    for number, attachment in enumerate(latest.values(), start=1):
+        with attachment_open(attachment=attachment) as handle:
+            data = handle.read()
+        files.append(
+            Attachment(
+                content_id=str(number),
+                name=attachment.original_name,
+                data=data,
+                content_type=attachment.content_type or "application/octet-stream",
+            )
+        )
+    return tuple(files)
+
+
+def _packet_for(entry: OutboxEntry, agency: Agency) -> Packet:
+    sender = Organisation(organ_id=agency.org_code, organ_name=agency.name[:200])
+    staff = Staff(staff=str(entry.staff.get("staff", ""))[:100])
+    if entry.kind == OutboxEntry.Kind.STATUS:
+        organ_id = entry.recipient_codes[0]  # the addressee
+        _sender_code, day, code = entry.exchange_id.split(",", 2)
+        return StatusPacket(
+            sender=sender,
+            response_for=ResponseFor(
+                organ_id=organ_id,
+                document_id=entry.exchange_id,
+                code=code,
+                promulgation_date=date(*map(int, day.split("/"))),
+            ),
+            status_code=entry.status_code,
+            timestamp=entry.created_at.astimezone(VIETNAM_TZ).replace(microsecond=0),
+            staff=staff,
+            description=entry.description,
+        )
+    document = entry.document
+    if document is None:
+        raise EdxmlError([f"N.Document: outbox entry {entry.packet_id} has no document"])
+    names = dict(
+        Distribution.objects.filter(document=document, unit__isnull=True).values_list("org_code", "org_name")
+    )
+    recipients = tuple(
+        Organisation(organ_id=code, organ_name=(names.get(code) or "")[:200])
+        for code in entry.recipient_codes
+    )
+    replacements: tuple[ReplacementInfo, ...] = ()
+    if entry.business == 3 and entry.description:
+        replacements = (
+            ReplacementInfo(document_id=entry.description, organ_ids=tuple(entry.recipient_codes)),
+        )
+    issued: date = document.issued_on or entry.created_at.date()
+    return DocumentPacket(
+        sender=sender,
+        recipients=recipients,
+        document_id=entry.exchange_id,
+        code_number=document.number,
+        code_notation=document.notation,
+        promulgation_date=issued,
+        subject=document.summary,
+        type_name=str(catalogue.DOCUMENT_TYPES.get(document.document_type, ""))[:100],
+        signer=Signer(competence=document.signing_authority, full_name=document.signer_name),
+        due_date=document.due_date,
+        priority=PRIORITY.get(document.urgency, 0),
+        promulgation_amount=document.copy_count,
+        page_amount=document.page_count,
+        business_doc_type=entry.business or 0,
+        business_document_id=entry.exchange_id if entry.business else "",
+        replacements=replacements,
+        attachments=_attachments_of(document),
+        trace=((agency.org_code, entry.created_at.astimezone(VIETNAM_TZ).replace(microsecond=0)),),
+    )
+
+
+def _build(entry: OutboxEntry, agency: Agency) -> bytes:
+    return build(_packet_for(entry, agency), sign=signing_hook())
+
+
+def outbox_relay(*, limit: int = 50) -> int:
+    """Hand waiting entries of this agency to the hub, oldest first; returns how many went.
+
+    Each entry: lock it (SKIP LOCKED: two relays never take the same one), build and sign it once
+    (kept, so a retry sends the same bytes), then record it at the hub and mark it relayed in the
+    same transaction. A crash anywhere rolls all of it back; the hub ignores a packet id it has.
+    """
+    agency = current_agency()
+    relayed = 0
+    failed: set[int] = set()
+    # Packets about one document leave in the order they were written, whatever relays run at once.
+    earlier_waiting = OutboxEntry.objects.filter(
+        exchange_id=OuterRef("exchange_id"), relayed_at__isnull=True, id__lt=OuterRef("id")
+    )
+    for _round in range(limit):
+        with transaction.atomic():
+            entry = (
+                OutboxEntry.objects.select_for_update(skip_locked=True)
+                .filter(relayed_at__isnull=True)
+                .exclude(pk__in=failed)
+                .exclude(Exists(earlier_waiting))
+                .order_by("id")
+                .first()
+            )
+            if entry is None:
+                break
+            try:
+                with transaction.atomic():
+                    if entry.content is None:
+                        content = _build(entry, agency)
+                        entry.content = content
+                        entry.sha256 = hashlib.sha256(content).hexdigest()
+                    with in_public():
+                        packet_accept(
+                            content=bytes(entry.content),
+                            packet_id=entry.packet_id,
+                            source=f"tenant:{agency.schema_name}",
+                            expected_sender=agency.org_code,
+                        )
+            except (EdxmlError, PacketRefused, FileNotFoundError, OSError) as exc:
+                # Not retried in this round: it would fail the same way. Kept waiting and visible;
+                # the agency's other documents still go.
+                OutboxEntry.objects.filter(pk=entry.pk).update(
+                    attempts=entry.attempts + 1, last_error=str(exc)[:2000]
+                )
+                logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, exc)
+                failed.add(entry.pk)
+                continue
+            entry.relayed_at = timezone.now()
+            entry.attempts += 1
+            entry.last_error = ""
+            entry.save(update_fields=["content", "sha256", "relayed_at", "attempts", "last_error"])
+            relayed += 1
+    return relayed
+
+
+def outbox_relay_in(*, schema_name: str) -> int:
+    """The relay task's body: relay one agency's outbox, if it is still an active tenant."""
+    with in_public():
+        if not Tenant.objects.filter(schema_name=schema_name, status=Tenant.Status.ACTIVE).exists():
+            return 0  # archived, suspended or gone since the task was queued; the sweep relays it later
+    with in_schema(schema_name):
+        return outbox_relay()
+
+
+def relay_all(*, limit_per_tenant: int = 200) -> int:
+    """Relay every agency's waiting outbox entries (the sweep after a crash or a broker outage)."""
+    relayed = 0
+    with in_public():
+        schemas = list(
+            Tenant.objects.filter(status=Tenant.Status.ACTIVE)
+            .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+            .values_list("schema_name", flat=True)
+        )
+    for schema in schemas:
+        with in_schema(schema):
+            if OutboxEntry.objects.filter(relayed_at__isnull=True).exists():
+                relayed += outbox_relay(limit=limit_per_tenant)
+    return relayed

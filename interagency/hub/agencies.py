@@ -1,0 +1,46 @@
+"""How the hub reaches the agencies' side without importing it.
+
+The hub lives in the public schema and knows nothing of what an agency keeps. Two things cross
+the line, and `interagency.exchange` plugs both in from its `AppConfig.ready()`:
+
+- the receiver: the hub calls it inside its delivery transaction, with the recipient's schema
+  active, to hand one packet over (it must be idempotent on the packet id);
+- the feeders: the sweep calls them to relay whatever the agencies' outboxes still hold (after
+  a crash or a lost message); each returns how many packets it handed in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Receiver(Protocol):
+    def __call__(self, *, content: bytes, packet_id: uuid.UUID, sha256: str) -> str: ...
+
+
+Feeder = Callable[[], int]
+
+_receivers: list[Receiver] = []
+_feeders: list[Feeder] = []
+
+
+def connect(*, receiver: Receiver, feeder: Feeder) -> None:
+    """Register the agencies' side (once; a second registration of the same pair is a no-op)."""
+    if receiver not in _receivers:
+        _receivers.append(receiver)
+    if feeder not in _feeders:
+        _feeders.append(feeder)
+
+
+def receive(*, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
+    """Hand one packet to the agency whose schema is active; returns what it did with it."""
+    if len(_receivers) != 1:
+        raise RuntimeError(f"the hub needs exactly one agency receiver, has {len(_receivers)}")
+    return _receivers[0](content=content, packet_id=packet_id, sha256=sha256)
+
+
+def feed() -> int:
+    """Relay what every agency has waiting; returns how many packets came in."""
+    return sum(feeder() for feeder in _feeders)

@@ -1,0 +1,178 @@
+"""``manage.py hub work|status|retry|peer-add|peer-list|peer-pull``: run the hub's loop by hand,
+look after its queue, and manage the other hubs it federates with.
+
+`work` is the worker's loop without Celery (relay every agency's outbox, deliver what is due);
+`--forever` keeps polling, which is how a plain process can serve as a hub worker. `peer-add`
+prints the secret the peer must send us (once; only its keyed hash is kept). Bad input exits with
+status 1 and one sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import InterfaceError, OperationalError, close_old_connections
+
+from core.audit import Actor
+from core.errors import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Trục liên thông: chạy chuyển gói tin (work), xem hàng đợi (status), gửi lại (retry)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        work = actions.add_parser("work", help="relay outboxes and deliver due packets until idle")
+        work.add_argument("--forever", action="store_true", help="keep polling (a worker without Celery)")
+        work.add_argument("--interval", type=float, default=1.0, help="seconds between polls with --forever")
+        actions.add_parser("status", help="queue depth, dead letters and the last hour's deliveries")
+        retry = actions.add_parser("retry", help="send a dead or waiting delivery again")
+        retry.add_argument("delivery", type=int, metavar="DELIVERY_ID")
+        add = actions.add_parser("peer-add", help="register another hub (prints its inbound secret once)")
+        add.add_argument("--system-id", required=True, help="the id the peer sends us as X-System-Id")
+        add.add_argument("--name", default="")
+        add.add_argument("--base-url", required=True, help="the peer's https base URL (its hub_url)")
+        add.add_argument("--remote-system-id", required=True, help="our id at the peer")
+        add.add_argument("--remote-secret", required=True, help="our secret at the peer")
+        add.add_argument("--secret", default=None, help="the peer's inbound secret (default: generated)")
+        add.add_argument("--trust-roots", type=Path, help="PEM file: the peer's signing authority")
+        add.add_argument("--tls-ca", type=Path, help="PEM file to verify the peer's TLS certificate")
+        add.add_argument("--mode", choices=["push", "pull"], default="push")
+        actions.add_parser("peer-list", help="the hubs we federate with")
+        pull = actions.add_parser("peer-pull", help="fetch and acknowledge what waits for us at a peer")
+        pull.add_argument("system_id", metavar="SYSTEM_ID")
+        _evidence_add_parsers(actions)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from interagency.hub.selectors import queue_figures
+        from interagency.hub.services.deliveries import delivery_retry, work
+
+        action = options["action"]
+        if action in EVIDENCE_ACTIONS:
+            return _evidence_handle(self, options)
+        if action == "work":
+            while True:
+                try:
+                    relayed, delivered = work()
+                except (OperationalError, InterfaceError) as exc:
+                    if not options["forever"]:
+                        raise CommandError(f"The database is unreachable: {exc}") from exc
+                    # PostgreSQL restarted or the network dropped: nothing is lost (each step is one
+                    # transaction); reconnect and go on.
+                    self.stderr.write(f"database unreachable, retrying: {exc}")
+                    close_old_connections()
+                    time.sleep(max(options["interval"], 1.0))
+                    continue
+                if relayed or delivered or not options["forever"]:
+                    self.stdout.write(f"relayed {relayed}, delivery tries {delivered}")
+                if not options["forever"]:
+                    return
+                time.sleep(max(options["interval"], 0.05))
+        if action == "status":
+            figures = queue_figures()
+            for key, value in figures.items():
+                self.stdout.write(f"{key}: {value}")
+            return
+        if action.startswith("peer-"):
+            try:
+                self._peer(action, options)
+            except ApplicationError as exc:
+                raise CommandError(exc.message) from exc
+            return
+        try:
+            delivery = delivery_retry(actor=Actor(label="manage.py hub"), delivery_id=options["delivery"])
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"delivery {delivery.pk}: {delivery.state}")
+
+    def _peer(self, action: str, options: dict[str, Any]) -> None:
+        from interagency.hub.services import connector, federation
+
+        actor = Actor(label="manage.py hub")
+        if action == "peer-list":
+            for listed in federation.peer_list():
+                state = "active" if listed.is_active else "inactive"
+                self.stdout.write(
+                    f"{listed.system_id}\t{listed.base_url}\t{listed.mode}\t{state}\t{listed.name}"
+                )
+            return
+        if action == "peer-pull":
+            peer = next((p for p in federation.peer_list() if p.system_id == options["system_id"]), None)
+            if peer is None:
+                raise CommandError(f"No peer has the system id {options['system_id']!r}.")
+            result = connector.peer_pull(peer=peer, actor=actor)
+            self.stdout.write(
+                f"listed {result.listed}, accepted {len(result.accepted)}, refused {len(result.refused)}, "
+                f"errors {len(result.errors)}"
+            )
+            for line in [*result.refused, *result.errors]:
+                self.stderr.write(line)
+            return
+        pems = {}
+        for key in ("trust_roots", "tls_ca"):
+            path = options[key]
+            try:
+                pems[key] = path.read_text() if path is not None else ""
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"Cannot read {path}: {exc}.") from exc
+        peer, secret = federation.peer_create(
+            actor=actor,
+            data=federation.PeerData(
+                system_id=options["system_id"],
+                name=options["name"],
+                base_url=options["base_url"],
+                remote_system_id=options["remote_system_id"],
+                remote_secret=options["remote_secret"],
+                mode=options["mode"],
+                **pems,
+            ),
+            secret=options["secret"],
+        )
+        self.stdout.write(f"peer {peer.system_id} added ({peer.base_url}, {peer.mode})")
+        if options["secret"] is None:
+            self.stdout.write(f"inbound secret (shown once): {secret}")
+
+
+# --- evidence: `hub evidence DOCUMENT_ID -o FILE.zip`, `hub verify-evidence FILE.zip` -------------
+
+EVIDENCE_ACTIONS = ("evidence", "verify-evidence")
+
+
+def _evidence_add_parsers(actions: Any) -> None:
+    export = actions.add_parser("evidence", help="write the evidence ZIP of one exchange (edXML DocumentId)")
+    export.add_argument("document_id", metavar="DOCUMENT_ID")
+    export.add_argument("-o", "--output", required=True, metavar="FILE.zip")
+    verify = actions.add_parser(
+        "verify-evidence", help="check an evidence ZIP offline; exit 1 on any problem"
+    )
+    verify.add_argument("file", metavar="FILE.zip")
+
+
+def _evidence_handle(command: BaseCommand, options: dict[str, Any]) -> None:
+    from pathlib import Path
+
+    from interagency.hub.services import evidence
+
+    if options["action"] == "evidence":
+        try:
+            data = evidence.evidence_export(
+                actor=Actor(label="manage.py hub"), document_id=options["document_id"]
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        Path(options["output"]).write_bytes(data)
+        command.stdout.write(f"{options['output']}: {len(data)} bytes")
+        return
+    try:
+        data = Path(options["file"]).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{options['file']}: {exc.strerror}") from exc
+    problems = evidence.evidence_verify(data)
+    for problem in problems:
+        command.stderr.write(problem)
+    if problems:
+        raise CommandError(f"{options['file']}: {len(problems)} problem(s)")
+    command.stdout.write(f"{options['file']}: intact")

@@ -1,0 +1,177 @@
+"""Reads of the hub's tables for the province console (public schema); no writes here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from core.tenancy import in_public
+from interagency.hub.models import FederationPeer, HubAttempt, HubDelivery, HubPacket, Organisation
+
+# The packet's bytes stay in the database unless a page really shows or exports them.
+_HEAVY = ("packet__content",)
+
+
+@dataclass(frozen=True)
+class HourBar:
+    start: datetime  # local (Asia/Ho_Chi_Minh) start of the hour
+    delivered: int
+    percent: int  # of the busiest hour, for the CSS bar
+
+
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def hub_hourly_deliveries(*, now: datetime | None = None, hours: int = 24) -> list[HourBar]:
+    """Successful tries per local hour for the last `hours` hours, oldest first, empty hours included."""
+    zone = _local_zone()
+    now = now or timezone.now()
+    last = now.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+    first = last - timedelta(hours=hours - 1)
+    with in_public():
+        rows = (
+            HubAttempt.objects.filter(ok=True, at__gte=first)
+            .annotate(hour=TruncHour("at", tzinfo=zone))
+            .values("hour")
+            .annotate(count=Count("id"))
+        )
+        counts = {row["hour"].astimezone(zone): row["count"] for row in rows}
+    starts = [first + timedelta(hours=index) for index in range(hours)]
+    busiest = max(counts.values(), default=0)
+    return [
+        HourBar(
+            start=start,
+            delivered=counts.get(start, 0),
+            percent=round(100 * counts.get(start, 0) / busiest) if busiest else 0,
+        )
+        for start in starts
+    ]
+
+
+def hub_peer_counts() -> list[dict[str, Any]]:
+    """Deliveries through each federation peer by state (reached via the directory's hub_url)."""
+    with in_public():
+        peers = list(FederationPeer.objects.order_by("system_id"))
+        codes_by_url: dict[str, list[str]] = {}
+        for code, url in Organisation.objects.filter(kind=Organisation.Kind.EXTERNAL).values_list(
+            "org_code", "hub_url"
+        ):
+            codes_by_url.setdefault(url, []).append(code)
+        result = []
+        for peer in peers:
+            figures = HubDelivery.objects.filter(
+                target=HubDelivery.Target.PEER, recipient_code__in=codes_by_url.get(peer.base_url, [])
+            ).aggregate(
+                pending=Count("id", filter=Q(state=HubDelivery.State.PENDING)),
+                dead=Count("id", filter=Q(state=HubDelivery.State.DEAD)),
+                delivered=Count("id", filter=Q(state=HubDelivery.State.DELIVERED)),
+            )
+            received = HubPacket.objects.filter(source=f"peer:{peer.system_id}").count()
+            result.append({"peer": peer, "received": received, **figures})
+    return result
+
+
+def hub_recipient_backlog(*, limit: int = 20) -> list[dict[str, Any]]:
+    """The recipients with the most waiting or dead deliveries: where the trouble is."""
+    with in_public():
+        rows = (
+            HubDelivery.objects.exclude(state=HubDelivery.State.DELIVERED)
+            .values("recipient_code", "target")
+            .annotate(
+                pending=Count("id", filter=Q(state=HubDelivery.State.PENDING)),
+                dead=Count("id", filter=Q(state=HubDelivery.State.DEAD)),
+            )
+            .order_by("-dead", "-pending", "recipient_code")[:limit]
+        )
+        return [dict(row) for row in rows]
+
+
+def hub_overview(*, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the hub's console page shows, in a handful of queries."""
+    now = now or timezone.now()
+    figures = queue_figures()
+    with in_public():
+        oldest = HubDelivery.objects.filter(state=HubDelivery.State.PENDING).aggregate(
+            oldest=Min("created_at")
+        )["oldest"]
+        day = HubAttempt.objects.filter(at__gte=now - timedelta(hours=24)).aggregate(
+            delivered=Count("id", filter=Q(ok=True)), failed=Count("id", filter=Q(ok=False))
+        )
+    return {
+        "figures": figures,
+        "oldest_waiting_since": oldest,
+        "oldest_waiting_age": (now - oldest) if oldest else None,
+        "delivered_24h": day["delivered"],
+        "failed_24h": day["failed"],
+        "hours": hub_hourly_deliveries(now=now),
+        "peers": hub_peer_counts(),
+        "backlog": hub_recipient_backlog(),
+    }
+
+
+def hub_delivery_list(
+    *, state: str = "", recipient: str = "", sender: str = "", kind: str = "", document_id: str = ""
+) -> QuerySet[HubDelivery]:
+    """Deliveries, newest first, filtered; the packet comes along without its bytes."""
+    deliveries = HubDelivery.objects.select_related("packet").defer(*_HEAVY)
+    if state:
+        deliveries = deliveries.filter(state=state)
+    if recipient:
+        deliveries = deliveries.filter(recipient_code__icontains=recipient.strip())
+    if sender:
+        deliveries = deliveries.filter(packet__sender_code__icontains=sender.strip())
+    if kind:
+        deliveries = deliveries.filter(packet__kind=kind)
+    if document_id:
+        deliveries = deliveries.filter(document_id__icontains=document_id.strip())
+    return deliveries.order_by("-id")
+
+
+def hub_delivery_get(*, delivery_id: int) -> HubDelivery | None:
+    with in_public():
+        return (
+            HubDelivery.objects.select_related("packet")
+            .defer(*_HEAVY)
+            .prefetch_related("tries")
+            .filter(pk=delivery_id)
+            .first()
+        )
+
+
+def hub_packet_get(*, packet_id: Any) -> HubPacket | None:
+    with in_public():
+        return (
+            HubPacket.objects.defer("content")
+            .prefetch_related("deliveries")
+            .filter(packet_id=packet_id)
+            .first()
+        )
+
+
+def hub_exchange_packets(*, document_id: str) -> QuerySet[HubPacket]:
+    """Every packet about one exchange (one edXML DocumentId), in the order the hub took them."""
+    return HubPacket.objects.filter(document_id=document_id).order_by("id")
+
+
+def queue_figures() -> dict[str, int]:
+    """What the operator watches: waiting, due, dead, and the last hour's tries."""
+    now = timezone.now()
+    with in_public():
+        counts = HubDelivery.objects.aggregate(
+            waiting=Count("id", filter=Q(state=HubDelivery.State.PENDING)),
+            due=Count("id", filter=Q(state=HubDelivery.State.PENDING, next_attempt_at__lte=now)),
+            dead=Count("id", filter=Q(state=HubDelivery.State.DEAD)),
+        )
+        hour = HubAttempt.objects.filter(at__gte=now - timedelta(hours=1)).aggregate(
+            delivered_last_hour=Count("id", filter=Q(ok=True)),
+            failed_last_hour=Count("id", filter=Q(ok=False)),
+        )
+    return {**counts, **hour}

@@ -1,0 +1,137 @@
+"""The hub takes a packet in: `packet_accept` records it once per packet id (with its hash, signature
+check and trace) and one `HubDelivery` per recipient, from an agency's relay or another hub."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
+from interagency.edxml.codes import InvalidOrgCode, org_code_normal
+from interagency.edxml.packets import EdxmlError, Packet, StatusPacket
+from interagency.edxml.reader import parse
+from interagency.edxml.signatures import verify_packet
+from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
+from interagency.hub.services.authority import split_pem, trust_roots
+from interagency.hub.services.queue import deliver_soon
+from interagency.hub.services.routing import route as route_for
+
+
+class PacketRefused(ApplicationError):
+    """The hub will not take this packet (bad signature, wrong sender, malformed): a 4xx."""
+
+    def __init__(self, message: str, *, errors: list[str] | None = None) -> None:
+        super().__init__(message, code="packet_refused", status=400, extra={"errors": errors or [message]})
+
+
+def _recipients(packet: Packet) -> list[str]:
+    if isinstance(packet, StatusPacket):
+        codes = [packet.response_for.organ_id]
+    else:
+        codes = [organisation.organ_id for organisation in packet.recipients]
+    seen: list[str] = []
+    for code in codes:
+        try:
+            code = org_code_normal(code)
+        except InvalidOrgCode:
+            code = code.strip().upper()
+        if code not in seen:
+            seen.append(code)
+    return seen
+
+
+def _check_signature(
+    content: bytes, *, expected_sender: str | None, peer: FederationPeer | None
+) -> tuple[str, str, str]:
+    if peer is not None:
+        roots = [root.encode() for root in split_pem(peer.trust_roots)]
+        if not roots:
+            check = verify_packet(content, trust_roots_pem=[], expected_org_code=None)
+            state = check.state if check.state in ("absent", "invalid") else "untrusted"
+            if state == "invalid":
+                raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
+            return state, check.subject, check.fingerprint
+        check = verify_packet(content, trust_roots_pem=roots, expected_org_code=expected_sender)
+    else:
+        check = verify_packet(content, trust_roots_pem=trust_roots(), expected_org_code=expected_sender)
+    if check.state != "valid":
+        raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
+    return check.state, check.subject, check.fingerprint
+
+
+def packet_accept(
+    *,
+    content: bytes,
+    packet_id: uuid.UUID,
+    source: str,
+    expected_sender: str | None = None,
+    peer: FederationPeer | None = None,
+    trace: list[dict[str, Any]] | None = None,
+) -> HubPacket:
+    """Record a packet and its deliveries (public schema, inside the caller's transaction or its
+    own). The same packet id again returns the stored packet; other bytes under it are refused."""
+    digest = hashlib.sha256(content).hexdigest()
+    existing = HubPacket.objects.filter(packet_id=packet_id).first()
+    if existing is not None:
+        if existing.sha256 != digest:
+            raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
+        return existing
+    try:
+        packet = parse(content)
+    except EdxmlError as exc:
+        raise PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors) from exc
+    sender = org_code_normal(packet.sender.organ_id)
+    if expected_sender is not None and sender != org_code_normal(expected_sender):
+        raise PacketRefused(
+            _("Gói tin ghi bên gửi %(sender)s, nhưng được gửi từ %(source)s.")
+            % {"sender": sender, "source": source}
+        )
+    signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer)
+    recipients = _recipients(packet)
+    if not recipients:
+        raise PacketRefused(_("Gói tin không có nơi nhận."))
+    now = timezone.now()
+    with transaction.atomic():
+        record, created = HubPacket.objects.get_or_create(
+            packet_id=packet_id,
+            defaults={
+                "kind": HubPacket.Kind.STATUS if isinstance(packet, StatusPacket) else HubPacket.Kind.EDOC,
+                "business": None if isinstance(packet, StatusPacket) else packet.business_doc_type,
+                "status_code": packet.status_code if isinstance(packet, StatusPacket) else "",
+                "document_id": packet.document_id[:255],
+                "sender_code": sender,
+                "recipient_codes": recipients,
+                "source": source[:80],
+                "content": content,
+                "size": len(content),
+                "sha256": digest,
+                "signature": signature,
+                "signer": signer[:255],
+                "signer_fingerprint": fingerprint,
+                "trace": [*(trace or []), {"by": source, "at": now.isoformat()}],
+            },
+        )
+        if not created:
+            return record
+        deliveries = []
+        for code in recipients:
+            route = route_for(code)
+            deliveries.append(
+                HubDelivery(
+                    packet=record,
+                    recipient_code=route.code,
+                    document_id=record.document_id,
+                    target=route.target,
+                    state=HubDelivery.State.DEAD if route.error else HubDelivery.State.PENDING,
+                    last_error=route.error,
+                    next_attempt_at=now,
+                )
+            )
+        HubDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        transaction.on_commit(deliver_soon)
+    return record

@@ -1,0 +1,45 @@
+"""Where a packet goes: one of our agencies (delivered into its schema) or another hub (pushed, or
+held for it to pull), decided from the tenant table, the directory and the federation peers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from interagency.hub.models import FederationPeer, HubDelivery
+from interagency.hub.services.directory import directory_lookup
+from tenants.models import Tenant
+
+
+@dataclass(frozen=True)
+class Route:
+    code: str
+    target: str
+    error: str = ""
+
+
+def route(code: str) -> Route:
+    # Our own agencies first, straight from the tenant table (the directory may lag a new tenant).
+    if Tenant.objects.filter(org_code=code).exclude(status=Tenant.Status.ARCHIVED).exists():
+        return Route(code, HubDelivery.Target.TENANT)
+    organisation = directory_lookup(code)
+    if organisation is None or not organisation.is_active:
+        return Route(code, HubDelivery.Target.TENANT, _("Mã định danh %s không có trong danh bạ.") % code)
+    if organisation.kind == organisation.Kind.TENANT:
+        return Route(organisation.org_code, HubDelivery.Target.TENANT)
+    if not FederationPeer.objects.filter(
+        base_url__in=url_forms(organisation.hub_url), is_active=True
+    ).exists():
+        return Route(
+            organisation.org_code,
+            HubDelivery.Target.PEER,
+            _("Chưa cấu hình kết nối tới trục %s.") % organisation.hub_url,
+        )
+    return Route(organisation.org_code, HubDelivery.Target.PEER)
+
+
+def url_forms(url: str) -> list[str]:
+    """A directory's hub_url matches a peer's base URL with or without a trailing slash."""
+    bare = url.rstrip("/")
+    return [bare, f"{bare}/"]

@@ -1,0 +1,1 @@
+"""QLVBĐH reads, one module per entity, limited to what the reader may see."""

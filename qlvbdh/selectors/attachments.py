@@ -1,0 +1,39 @@
+"""Attachments, read only through a document the reader may see."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.files import File
+from django.db.models import QuerySet
+
+from accounts.permissions import can
+from qlvbdh.attachment_models import Attachment
+from qlvbdh.models import Document
+from qlvbdh.selectors.documents import document_list
+
+
+def attachment_list(*, reader: Any, document: Document) -> QuerySet[Attachment]:
+    """Every version of every file of a document the reader may see, newest version first per name."""
+    if not can(reader, "qlvbdh.view_documents"):
+        return Attachment.objects.none()
+    return Attachment.objects.filter(document=document).order_by("original_name", "-version")
+
+
+def attachment_get(*, reader: Any, key: str) -> Attachment | None:
+    """One attachment, only through a document the reader may see (else None: a 404)."""
+    try:
+        wanted = uuid.UUID(key)
+    except ValueError:
+        return None
+    visible = document_list(reader=reader).order_by().values("pk")
+    return Attachment.objects.select_related("document").filter(uuid=wanted, document__in=visible).first()
+
+
+def attachment_open(*, attachment: Attachment) -> File[Any]:
+    """The stored file, open for reading; FileNotFoundError when storage has lost it."""
+    name = attachment.file.name
+    if not name:
+        raise FileNotFoundError(str(attachment.uuid))
+    return attachment.file.storage.open(name, "rb")

@@ -1,0 +1,75 @@
+"""Documents the reader may see: the filtered list, one by key, its timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.permissions import can
+from core.ids import is_uuid
+from core.text import fold
+from qlvbdh.models import Document, DocumentEvent
+
+SEARCH_FILTERS = ("direction", "q", "type", "status", "urgency", "start", "end", "unit")
+
+
+def document_list(
+    *,
+    reader: Any,
+    direction: str = "",
+    q: str = "",
+    type: str = "",
+    status: str = "",
+    urgency: str = "",
+    start: date | None = None,
+    end: date | None = None,
+    unit: str = "",
+) -> QuerySet[Document]:
+    """Documents the reader may see, filtered; `q` matches metadata and attachment text without
+    diacritics or case (all words, in any order)."""
+    if not can(reader, "qlvbdh.view_documents"):
+        return Document.objects.none()
+    documents = Document.objects.select_related("register").defer("search_text")
+    if direction:
+        documents = documents.filter(direction=direction)
+    for word in fold(q.replace("\x00", "")).split()[:10]:
+        documents = documents.filter(search_text__contains=word)
+    if type:
+        documents = documents.filter(document_type=type)
+    if status:
+        documents = documents.filter(status=status)
+    if urgency:
+        documents = documents.filter(urgency=urgency)
+    if start is not None:
+        documents = documents.filter(registered_at__gte=_local_midnight(start))
+    if end is not None:
+        documents = documents.filter(registered_at__lt=_local_midnight(end + timedelta(days=1)))
+    if unit and is_uuid(unit):
+        documents = documents.filter(assignments__unit__uuid=unit).distinct()
+    return documents.order_by("-registered_at", "-id")
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def document_get(*, reader: Any, key: str) -> Document | None:
+    if not is_uuid(key):
+        return None
+    return document_list(reader=reader).filter(uuid=key).first()
+
+
+def document_get_or_404(*, reader: Any, key: str) -> Document:
+    """A document the reader may see, else a 404 (no hint that it exists)."""
+    document = document_get(reader=reader, key=key)
+    if document is None:
+        raise Http404
+    return document
+
+
+def document_timeline(*, document: Document) -> QuerySet[DocumentEvent]:
+    return document.events.order_by("at", "id")

@@ -1,0 +1,1 @@
+"""The workspace pages, one module per entity. Thin: parse, call one service, render or redirect."""
