@@ -184,8 +184,8 @@ def test_replacing_the_file_of_a_signed_draft_sends_it_back_for_approval(tenant,
         assert AuditEntry.objects.filter(
             action="document.return_to_draft", target_id=str(stored.uuid)
         ).exists()
-    # nothing goes out under the old signature
-    assert _issue(office, document).status_code == 409
+    # nothing goes out under the old signature: a draft again, not even the clerk's to see (need-to-know)
+    assert _issue(office, document).status_code == 404
     # approved and signed again, the new file is what is signed and sent
     for step in ("approve", "sign"):
         assert office["head"].post(f"/api/v1/documents/{document.uuid}/{step}/").status_code == 200
