@@ -3,19 +3,31 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency (runtime + dev) pinned with hashes; `make lock` regenerates it from pyproject.toml.
+LOCK := requirements.lock
+PIP := $(BIN)/pip --disable-pip-version-check
+PIP_TOOLS := pip-tools==7.6.2
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check install browser bench clean-var
+.PHONY: run test lint imports migrations-check typecheck check install lock browser bench clean-var
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+# Re-runs when the lock or pyproject.toml changes; the project itself goes in without dependencies,
+# so nothing is installed that the lock does not pin and hash.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock: | $(BIN)/python
+	$(PIP) install --quiet $(PIP_TOOLS)
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
 
 # Debian's chromium for the Playwright browser tests; Playwright cannot download its own browser here.
 # Never fails the build: without root, apt or a network the browser tests are skipped instead.
@@ -37,11 +49,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Which app may import which: [tool.importlinter] in pyproject.toml.
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# Models and migrations agree. With DATABASE_URL set a deployment needs its own SECRET_KEY; this
+# check never signs anything, so it may borrow a placeholder (the embedded defaults use var/'s key).
+migrations-check: $(STAMP)
+	SECRET_KEY="$${SECRET_KEY:-makemigrations-check}" $(BIN)/python manage.py makemigrations --check --dry-run
+
 # mypy's Django plugin imports the settings: give them URLs so no embedded service starts.
 typecheck: $(STAMP)
 	SECRET_KEY=typecheck DATABASE_URL=postgresql://mypy@127.0.0.1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
 
-check: lint typecheck test
+check: lint imports typecheck migrations-check test
 
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import Role
 from core.text import fold, nfc
@@ -194,7 +195,7 @@ class LoginEvent(models.Model):
         FAILURE = "failure", _("Sai tên đăng nhập hoặc mật khẩu")
         LOCKED_OUT = "locked_out", _("Bị chặn do đăng nhập sai nhiều lần")
         SECOND_FACTOR_FAILURE = "otp_failure", _("Sai mã xác thực hai lớp")
-        LOGOUT = "logout", _("Đăng xuất")
+        LOGOUT = "logout", pgettext_lazy("login event", "Đăng xuất")  # the event, not the button
         EXPIRED = "expired", _("Phiên làm việc hết hạn")
 
     user = models.ForeignKey(

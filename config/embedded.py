@@ -24,6 +24,26 @@ _redis: Any = None
 _started_postgres = False
 
 
+def kept_secret_key() -> str:
+    """A per-machine key kept under var/ (made on first use), so the demo's sessions and sealed
+    hub keys survive restarts. For the embedded defaults only: a configured deployment sets SECRET_KEY."""
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole, readable by the owner only, then published with a link: two processes
+        # starting at once end up with the same key, never a half-written one.
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    return path.read_text().strip()
+
+
 def postgres_url(database: str = "tinhso") -> str:
     """Start (or reuse) the embedded PostgreSQL and return a URL for `database`."""
     global _started_postgres

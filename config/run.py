@@ -7,7 +7,6 @@ handed to every child process through the environment; Ctrl-C stops the children
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -18,16 +17,6 @@ from config import embedded
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-
-
-def _secret_key() -> str:
-    """A per-machine key kept under var/, so sessions survive restarts of the demo."""
-    path = embedded.VAR_DIR / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _manage(*args: str) -> None:
@@ -41,7 +30,7 @@ def main() -> int:
         env["DATABASE_URL"] = embedded.postgres_url()
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = embedded.redis_url()
-    env.setdefault("SECRET_KEY", _secret_key())
+    env.setdefault("SECRET_KEY", embedded.kept_secret_key())
     port = env.setdefault("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
 

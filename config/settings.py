@@ -40,7 +40,11 @@ if not SECRET_KEY:
     if not DEBUG:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. A configured deployment (DATABASE_URL set) "
+            "sets it in the environment; with nothing configured, manage.py and make run use the key "
+            "kept in var/secret_key."
+        )
     SECRET_KEY = "dev-only-insecure-key-for-tinhso"  # noqa: S105
 
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "gialai.localhost").strip().lower().rstrip(".")
@@ -72,6 +76,7 @@ SHARED_APPS = [
     "interagency.hub",  # the hub: organisation directory, packets, deliveries, federation
     "backups",
     "oversight",
+    "config",  # the project's own commands that span every app (seed_demo); no models
 ]
 
 TENANT_APPS = [

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection as _connection
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context, tenant_context
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -20,6 +20,8 @@ __all__ = [
     "in_schema",
     "in_tenant",
     "public_schema_name",
+    "tenant_by_key",
+    "tenant_model",
 ]
 
 # django-tenants' wrapper adds schema methods the Django stubs do not know.
@@ -50,6 +52,24 @@ def in_schema(schema_name: str) -> Iterator[str]:
 def in_public() -> Iterator[None]:
     with schema_context(public_schema_name()):
         yield
+
+
+def tenant_model() -> type[Tenant]:
+    """The Tenant model, for code below the tenants app (core's commands) that may not import it."""
+    return cast("type[Tenant]", get_tenant_model())
+
+
+def tenant_by_key(key: str) -> Tenant | None:
+    """An agency's tenant by UUID, schema name or organisation code (what an operator types)."""
+    import uuid
+
+    model = tenant_model()
+    agencies = model.objects.exclude(kind=model.Kind.PROVINCE)
+    try:
+        return agencies.filter(uuid=uuid.UUID(key)).first()
+    except ValueError:
+        pass
+    return agencies.filter(schema_name=key).first() or agencies.filter(org_code=key.strip().upper()).first()
 
 
 def activate_tenant(tenant: Tenant) -> None:

@@ -9,6 +9,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -22,8 +23,9 @@ class Tenant(TenantMixin):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Đang hoạt động")
-        SUSPENDED = "suspended", _("Tạm ngừng")
-        ARCHIVED = "archived", _("Lưu trữ")
+        # The same words are the console's buttons ("Suspend", "Archive"): a context keeps them apart.
+        SUSPENDED = "suspended", pgettext_lazy("tenant status", "Tạm ngừng")
+        ARCHIVED = "archived", pgettext_lazy("tenant status", "Lưu trữ")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("tên đơn vị"), max_length=255)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core.tenancy import tenant_by_key
 from tenants.models import Domain, Tenant
 
 
@@ -18,14 +19,7 @@ def tenant_list(*, status: str | None = None, kind: str | None = None) -> QueryS
 
 def tenant_get(*, key: str) -> Tenant | None:
     """By UUID, schema name or organisation code (what an operator types)."""
-    qs = Tenant.objects.exclude(kind=Tenant.Kind.PROVINCE)
-    try:
-        import uuid
-
-        return qs.filter(uuid=uuid.UUID(key)).first()
-    except ValueError:
-        pass
-    return qs.filter(schema_name=key).first() or qs.filter(org_code=key.strip().upper()).first()
+    return tenant_by_key(key)
 
 
 def host_is_taken(host: str) -> bool:

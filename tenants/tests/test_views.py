@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
@@ -67,3 +68,18 @@ def test_login_page_is_vietnamese_by_default(province):
 
     assert "Đăng nhập" in page
     assert 'lang="vi"' in page
+
+
+def test_in_english_the_buttons_are_verbs_and_the_status_an_adjective(operator, tenant):
+    """One Vietnamese word, two English ones (pgettext): "Tạm ngừng" is Suspend on the button and
+    Suspended as the status."""
+    operator.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    active = operator.get(f"/tenants/{tenant.uuid}/").content.decode()
+    operator.post(f"/tenants/{tenant.uuid}/suspend/", {"reason": "test"})
+    suspended = operator.get(f"/tenants/{tenant.uuid}/").content.decode()
+
+    assert ">Suspend</button>" in active
+    assert ">Archive</button>" in active
+    assert "Suspended" in suspended
+    assert ">Suspended</button>" not in active + suspended

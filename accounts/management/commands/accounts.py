@@ -22,8 +22,7 @@ from accounts.services.roles import role_grant
 from accounts.services.users import user_lock, user_propose_username, user_unlock
 from core.audit import Actor
 from core.errors import ApplicationError, validation_sentence
-from core.tenancy import in_schema, public_schema_name
-from tenants.models import Tenant
+from core.tenancy import in_schema, public_schema_name, tenant_by_key
 
 
 class Command(BaseCommand):
@@ -85,12 +84,10 @@ class Command(BaseCommand):
     def _schema(key: str) -> str:
         if key == public_schema_name():
             return key
-        from tenants.selectors import tenant_get
-
-        tenant = tenant_get(key=key)
+        tenant = tenant_by_key(key)
         if tenant is None:
             raise CommandError(f"No tenant matches {key!r}.")
-        if tenant.status == Tenant.Status.ARCHIVED:
+        if tenant.status == tenant.Status.ARCHIVED:
             raise CommandError(f"Tenant {tenant.schema_name} is archived.")
         return str(tenant.schema_name)
 

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import audit_verify
 from core.models import AuditEntry
-from core.tenancy import in_schema, public_schema_name
+from core.tenancy import in_schema, public_schema_name, tenant_by_key, tenant_model
 
 
 class Command(BaseCommand):
@@ -24,21 +24,19 @@ class Command(BaseCommand):
         verify.add_argument("--tenant", help="one tenant (schema, organisation code or UUID) or 'public'")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from tenants.models import Tenant
-        from tenants.selectors import tenant_get
-
         key = options.get("tenant")
         if key == public_schema_name():
             schemas = [public_schema_name()]
         elif key:
-            tenant = tenant_get(key=key)
+            tenant = tenant_by_key(key)
             if tenant is None:
                 raise CommandError(f"No tenant matches {key!r}.")
             schemas = [str(tenant.schema_name)]
         else:
             schemas = [
                 public_schema_name(),
-                *Tenant.objects.exclude(schema_name=public_schema_name())
+                *tenant_model()
+                .objects.exclude(schema_name=public_schema_name())
                 .order_by("schema_name")
                 .values_list("schema_name", flat=True),
             ]
