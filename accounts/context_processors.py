@@ -29,7 +29,10 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
 ]
 # A count shown beside an entry: a reader function `(*, reader) -> int`, by dotted path so that
 # accounts imports no domain app.
-NAVIGATION_COUNTS: dict[str, str] = {"hub-inbox": "interagency.exchange.selectors.inbox_arrived_count"}
+NAVIGATION_COUNTS: dict[str, str] = {
+    "hub-inbox": "interagency.exchange.selectors.inbox_arrived_count",
+    "my-tasks": "qlvbdh.selectors.assignments.my_tasks_count",
+}
 
 
 def _count(name: str, user: Any) -> int:

@@ -20,6 +20,8 @@ PermissionCode = Literal[
     "accounts.manage_units",
     "accounts.view_audit",
     "qlvbdh.view_documents",
+    "qlvbdh.view_registered",
+    "qlvbdh.share",
     "qlvbdh.process",
     "qlvbdh.book_resources",
     "qlvbdh.direct",
@@ -95,20 +97,24 @@ _ACCOUNTS_READ = _codes({"accounts.view_accounts", "accounts.view_units"})
 _ACCOUNTS_ADMIN = _codes(
     _ACCOUNTS_READ, {"accounts.manage_accounts", "accounts.manage_units", "accounts.view_audit"}
 )
-_WORKSPACE_BASE = _codes({"qlvbdh.view_documents", "qlvbdh.process", "qlvbdh.book_resources"})
+_WORKSPACE_BASE = _codes({"qlvbdh.view_documents", "qlvbdh.share", "qlvbdh.process", "qlvbdh.book_resources"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
     Role.HEAD: _codes(
         _WORKSPACE_BASE,
         _ACCOUNTS_READ,
-        {"qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports", "accounts.view_audit"},
+        {"qlvbdh.view_registered", "qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports"},
+        {"accounts.view_audit"},
     ),
     Role.DEPUTY_HEAD: _codes(
-        _WORKSPACE_BASE, _ACCOUNTS_READ, {"qlvbdh.direct", "qlvbdh.assign", "qlvbdh.view_reports"}
+        _WORKSPACE_BASE,
+        _ACCOUNTS_READ,
+        {"qlvbdh.view_registered", "qlvbdh.direct", "qlvbdh.assign", "qlvbdh.view_reports"},
     ),
     Role.CLERK: _codes(
         _WORKSPACE_BASE,
-        {"qlvbdh.register_incoming", "qlvbdh.issue_outgoing", "qlvbdh.manage_registers", "qlvbdh.receive"},
+        {"qlvbdh.view_registered", "qlvbdh.register_incoming", "qlvbdh.issue_outgoing"},
+        {"qlvbdh.manage_registers", "qlvbdh.receive"},
     ),
     Role.OFFICIAL: _codes(_WORKSPACE_BASE, {"qlvbdh.draft"}),
     Role.IT_OFFICER: _codes(_ACCOUNTS_ADMIN, {"backups.run_own"}),

@@ -217,6 +217,8 @@ EVENT_LABELS = {
     "attachment_added": _("Đính kèm tệp"),
     "attachment_analysed": _("Kiểm tra tệp, chữ ký số"),
     "attachment_downloaded": _("Tải tệp"),
+    "shared": _("Chia sẻ"),
+    "unshared": _("Thôi chia sẻ"),
 }
 
 
@@ -231,6 +233,10 @@ class DocumentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # Need-to-know: "the documents this person took part in" is read by actor (qlvbdh.permissions).
+            models.Index(fields=["actor", "document"], name="qlvbdh_event_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.kind}"
@@ -359,3 +365,4 @@ class SavedSearch(models.Model):
 
 
 from qlvbdh.attachment_models import Attachment  # noqa: E402, F401  (registers the model)
+from qlvbdh.share_models import DocumentShare, DossierShare  # noqa: E402, F401  (registers the models)

@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from accounts.permissions import can
+from accounts.permissions import can, permitted
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import nfc
@@ -140,13 +140,17 @@ def _outgoing_row(document: Document) -> Row:
     )
 
 
-def register_rows(*, register: Register, start: date, end: date) -> list[Row]:
-    """The register's documents registered (local date) from `start` to `end` inclusive, by number.
+def register_rows(*, register: Register, start: date, end: date, reader: Any = None) -> list[Row]:
+    """The register's documents registered (local date) from `start` to `end` inclusive, by number;
+    with a reader, only those that person may see (need-to-know; None: the command line).
 
     One query; each row holds the values of `register_columns(register)`, in order.
     """
+    readable = (
+        Document.objects.all() if reader is None else permitted(reader, "qlvbdh.view_documents", Document)
+    )
     documents = (
-        Document.objects.filter(
+        readable.filter(
             register=register,
             registered_at__gte=_local_midnight(start),
             registered_at__lt=_local_midnight(end + timedelta(days=1)),
@@ -371,7 +375,7 @@ def register_print(*, actor: Actor, register: Register, day: date) -> bytes:
     """The day's register as PDF, for the clerk to print, sign and close. Audited."""
     _check(actor)
     period_check(start=day, end=day)
-    rows = register_rows(register=register, start=day, end=day)
+    rows = register_rows(register=register, start=day, end=day, reader=actor.user)
     content = register_pdf(register=register, agency_name=_agency_name(), start=day, end=day, rows=rows)
     with transaction.atomic():
         audit_record(actor=actor, action="register.print", target=register, day=day, documents=len(rows))
@@ -382,7 +386,7 @@ def register_export(*, actor: Actor, register: Register, start: date, end: date)
     """A period of the register as XLSX. Audited."""
     _check(actor)
     period_check(start=start, end=end)
-    rows = register_rows(register=register, start=start, end=end)
+    rows = register_rows(register=register, start=start, end=end, reader=actor.user)
     content = register_xlsx(register=register, agency_name=_agency_name(), start=start, end=end, rows=rows)
     with transaction.atomic():
         audit_record(

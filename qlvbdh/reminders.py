@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,36 +18,56 @@ from config.celery import app
 
 
 def reminders_send() -> int:
-    """In the current schema: notify the holders of tasks due by tomorrow or overdue, once a day each."""
+    """In the current schema: notify the holders of tasks due by tomorrow or overdue, once a day each.
+
+    Per person, through the queryset forms of the rules (need-to-know): the tasks they may act
+    on, on documents they may see; a reminder never names a document to someone who may not
+    open it. Two queries per person, not per task.
+    """
     from accounts.models import User
+    from accounts.permissions import permitted
     from accounts.services.notifications import notification_send
-    from qlvbdh.models import Assignment
+    from qlvbdh.models import Assignment, Document
 
     today = timezone.localdate()
     due = Assignment.objects.filter(
         status=Assignment.Status.OPEN, deadline__isnull=False, deadline__lte=today + timedelta(days=1)
-    ).select_related("document", "assignee", "unit")
+    )
+    people = User.objects.filter(
+        Q(pk__in=due.order_by().values("assignee_id")) | Q(unit_id__in=due.order_by().values("unit_id")),
+        is_active=True,
+        locked_at__isnull=True,
+    ).order_by("pk")
     sent = 0
-    for task in due.iterator(chunk_size=500):
-        overdue = task.deadline is not None and task.deadline < today
-        people: list[Any] = (
-            [task.assignee]
-            if task.assignee_id
-            else list(User.objects.filter(unit_id=task.unit_id, is_active=True, locked_at__isnull=True))
+    for person in people.iterator(chunk_size=500):
+        visible = permitted(person, "qlvbdh.view_documents", Document).order_by().values("pk")
+        tasks = (
+            permitted(person, "qlvbdh.process", Assignment)
+            .filter(pk__in=due.order_by().values("pk"), document__in=visible)
+            .select_related("document")
+            .order_by("deadline", "pk")
         )
-        message = (
-            _("Quá hạn xử lý (%(date)s): %(summary)s")
-            if overdue
-            else _("Sắp đến hạn xử lý (%(date)s): %(summary)s")
-        ) % {"date": f"{task.deadline:%d/%m/%Y}", "summary": task.document.summary[:200]}
-        sent += notification_send(
-            users=[person for person in people if person is not None and person.is_active],
+        for task in tasks:
+            sent += _remind(notification_send, person, task, today)
+    return sent
+
+
+def _remind(send: Any, person: Any, task: Any, today: Any) -> int:
+    overdue = task.deadline is not None and task.deadline < today
+    message = (
+        _("Quá hạn xử lý (%(date)s): %(summary)s")
+        if overdue
+        else _("Sắp đến hạn xử lý (%(date)s): %(summary)s")
+    ) % {"date": f"{task.deadline:%d/%m/%Y}", "summary": task.document.summary[:200]}
+    return int(
+        send(
+            users=[person],
             kind="overdue" if overdue else "due_soon",
             message=message,
             link=f"/api/v1/documents/{task.document.uuid}/",
             dedupe=f"{task.uuid}:{'overdue' if overdue else 'due_soon'}:{today.isoformat()}",
         )
-    return sent
+    )
 
 
 @app.task(acks_late=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qlvbdh.views import documents, dossiers, incoming, outgoing, registers, tasks
+from qlvbdh.views import documents, dossiers, incoming, outgoing, registers, sharing, tasks
 
 urlpatterns = [
     path("", documents.workspace_home, name="home"),
@@ -12,7 +12,10 @@ urlpatterns = [
     path("documents/<str:key>/step/<str:step>/", documents.document_step_view, name="document-step"),
     path("registers/", registers.register_list_view, name="register-list"),
     path("dossiers/", dossiers.dossier_list_view, name="dossier-list"),
+    path("dossiers/<str:key>/", sharing.dossier_detail_view, name="dossier-detail"),
+    path("dossiers/<str:key>/shares/", sharing.dossier_shares_view, name="dossier-shares"),
     path("documents/<str:key>/", documents.document_detail_view, name="document-detail"),
+    path("documents/<str:key>/shares/", sharing.document_shares_view, name="document-shares"),
     path("documents/<str:key>/submit/", incoming.document_submit_view, name="document-submit"),
     path("documents/<str:key>/direct/", incoming.document_direct_view, name="document-direct"),
     path("tasks/", tasks.my_tasks_view, name="my-tasks"),

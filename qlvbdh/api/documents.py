@@ -128,7 +128,7 @@ class DocumentTimelineApi(APIView):
         require(request.user, "qlvbdh.view_documents")
         document = document_get_or_404(reader=request.user, key=key)
         document_mark_read(actor=actor_from(request), document=document)
-        events = document_timeline(document=document)
+        events = document_timeline(reader=request.user, document=document)
         return Response(EventSerializer(events, many=True).data)
 
 

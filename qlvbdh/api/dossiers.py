@@ -44,14 +44,21 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
         return dossier.owner.get_username()
 
     def get_document_count(self, dossier: Dossier) -> int:
-        return dossier.links.count()
+        # Annotated by dossiers.dossier_list(with_counts=True): the documents the reader may see.
+        return int(getattr(dossier, "document_count", 0))
 
 
 def _dossier(request: Request, key: str) -> Dossier:
-    dossier = dossier_list(reader=request.user).filter(uuid=key).first() if is_uuid(key) else None
+    """One dossier the reader may see (else 404), with its count of documents they may see."""
+    found = dossier_list(reader=request.user, with_counts=True)
+    dossier = found.filter(uuid=key).first() if is_uuid(key) else None
     if dossier is None:
         raise Http404
     return dossier
+
+
+def _shown(request: Request, dossier: Dossier) -> dict[str, Any]:
+    return dict(DossierSerializer(_dossier(request, str(dossier.uuid))).data)
 
 
 class DossierListApi(APIView):
@@ -69,6 +76,7 @@ class DossierListApi(APIView):
         found = dossier_list(
             reader=request.user,
             year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
+            with_counts=True,
         )
         return Response(DossierSerializer(found, many=True).data)
 
@@ -78,7 +86,7 @@ class DossierListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         dossier = dossier_create(actor=actor_from(request), owner=request.user, **data.validated_data)
-        return Response(DossierSerializer(dossier).data, status=status.HTTP_201_CREATED)
+        return Response(_shown(request, dossier), status=status.HTTP_201_CREATED)
 
 
 class DossierDocumentsApi(APIView):
@@ -95,16 +103,15 @@ class DossierDocumentsApi(APIView):
         if document is None:
             raise ValidationError({"document": [_("Không tìm thấy văn bản.")]})
         dossier = dossier_add_document(actor=actor_from(request), dossier=dossier, document=document)
-        return Response(DossierSerializer(dossier).data)
+        return Response(_shown(request, dossier))
 
 
 class DossierCloseApi(APIView):
     @extend_schema(request=None, responses=DossierSerializer)
     def post(self, request: Request, key: str) -> Response:
         require(request.user, "qlvbdh.process")
-        return Response(
-            DossierSerializer(dossier_close(actor=actor_from(request), dossier=_dossier(request, key))).data
-        )
+        dossier = dossier_close(actor=actor_from(request), dossier=_dossier(request, key))
+        return Response(_shown(request, dossier))
 
 
 def _export(request: Request, key: str, kind: str) -> HttpResponse:

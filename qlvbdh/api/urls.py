@@ -1,6 +1,16 @@
 from django.urls import path
 
-from qlvbdh.api import attachments, documents, dossiers, incoming, outgoing, printing, processing, registers
+from qlvbdh.api import (
+    attachments,
+    documents,
+    dossiers,
+    incoming,
+    outgoing,
+    printing,
+    processing,
+    registers,
+    sharing,
+)
 
 urlpatterns = [
     path("registers/", registers.RegisterListApi.as_view(), name="api-register-list"),
@@ -47,4 +57,14 @@ urlpatterns = [
         "tasks/<str:key>/report/", processing.AssignmentStepApi.as_view(step="report"), name="api-task-report"
     ),
     path("tasks/<str:key>/close/", processing.AssignmentStepApi.as_view(step="close"), name="api-task-close"),
+    path("documents/<str:key>/shares/", sharing.DocumentSharesApi.as_view(), name="api-document-shares"),
+    path(
+        "documents/<str:key>/shares/remove/",
+        sharing.DocumentUnshareApi.as_view(),
+        name="api-document-unshare",
+    ),
+    path("dossiers/<str:key>/shares/", sharing.DossierSharesApi.as_view(), name="api-dossier-shares"),
+    path(
+        "dossiers/<str:key>/shares/remove/", sharing.DossierUnshareApi.as_view(), name="api-dossier-unshare"
+    ),
 ]

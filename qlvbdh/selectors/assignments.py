@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.permissions import can
+from accounts.permissions import permitted
 from core.ids import is_uuid
 from qlvbdh.models import Assignment
 
 
 def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
     """The person's tasks and their unit's, overdue first, then by deadline (none last)."""
-    if not can(user, "qlvbdh.process"):
-        return Assignment.objects.none()
-    mine = Q(assignee=user)
-    if getattr(user, "unit_id", None):
-        mine |= Q(unit_id=user.unit_id)
-    tasks = Assignment.objects.filter(mine).select_related("document", "unit", "assignee")
+    tasks = permitted(user, "qlvbdh.process", Assignment).select_related("document", "unit", "assignee")
     if not include_done:
         tasks = tasks.filter(status=Assignment.Status.OPEN)
     today = timezone.localdate()
@@ -32,3 +27,8 @@ def assignment_get(*, user: Any, key: str) -> Assignment | None:
     if not is_uuid(key):
         return None
     return my_tasks(user=user, include_done=True).filter(uuid=key).first()
+
+
+def my_tasks_count(*, reader: Any) -> int:
+    """Open tasks of the person and their unit (the navigation's badge)."""
+    return permitted(reader, "qlvbdh.process", Assignment).filter(status=Assignment.Status.OPEN).count()

@@ -8,17 +8,15 @@ from typing import Any
 from django.core.files import File
 from django.db.models import QuerySet
 
-from accounts.permissions import can
+from accounts.permissions import permitted
 from qlvbdh.attachment_models import Attachment
 from qlvbdh.models import Document
-from qlvbdh.selectors.documents import document_list
 
 
 def attachment_list(*, reader: Any, document: Document) -> QuerySet[Attachment]:
     """Every version of every file of a document the reader may see, newest version first per name."""
-    if not can(reader, "qlvbdh.view_documents"):
-        return Attachment.objects.none()
-    return Attachment.objects.filter(document=document).order_by("original_name", "-version")
+    visible = permitted(reader, "qlvbdh.view_documents", Attachment)
+    return visible.filter(document=document).order_by("original_name", "-version")
 
 
 def attachment_get(*, reader: Any, key: str) -> Attachment | None:
@@ -27,8 +25,8 @@ def attachment_get(*, reader: Any, key: str) -> Attachment | None:
         wanted = uuid.UUID(key)
     except ValueError:
         return None
-    visible = document_list(reader=reader).order_by().values("pk")
-    return Attachment.objects.select_related("document").filter(uuid=wanted, document__in=visible).first()
+    visible = permitted(reader, "qlvbdh.view_documents", Attachment)
+    return visible.select_related("document").filter(uuid=wanted).first()
 
 
 def attachment_open(*, attachment: Attachment) -> File[Any]:

@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.permissions import can
+from accounts.permissions import permitted
 from core.ids import is_uuid
 from core.text import fold
-from qlvbdh.models import Document, DocumentEvent
+from qlvbdh.models import Assignment, Document, DocumentEvent
 
 SEARCH_FILTERS = ("direction", "q", "type", "status", "urgency", "start", "end", "unit")
 
@@ -29,11 +29,11 @@ def document_list(
     end: date | None = None,
     unit: str = "",
 ) -> QuerySet[Document]:
-    """Documents the reader may see, filtered; `q` matches metadata and attachment text without
-    diacritics or case (all words, in any order)."""
-    if not can(reader, "qlvbdh.view_documents"):
-        return Document.objects.none()
-    documents = Document.objects.select_related("register").defer("search_text")
+    """Documents the reader may see (need-to-know: qlvbdh.permissions), filtered; `q` matches
+    metadata and attachment text without diacritics or case (all words, in any order)."""
+    documents = (
+        permitted(reader, "qlvbdh.view_documents", Document).select_related("register").defer("search_text")
+    )
     if direction:
         documents = documents.filter(direction=direction)
     for word in fold(q.replace("\x00", "")).split()[:10]:
@@ -49,7 +49,8 @@ def document_list(
     if end is not None:
         documents = documents.filter(registered_at__lt=_local_midnight(end + timedelta(days=1)))
     if unit and is_uuid(unit):
-        documents = documents.filter(assignments__unit__uuid=unit).distinct()
+        # A subquery, not a join: a document assigned to the unit twice is listed once, without DISTINCT.
+        documents = documents.filter(pk__in=Assignment.objects.filter(unit__uuid=unit).values("document_id"))
     return documents.order_by("-registered_at", "-id")
 
 
@@ -71,5 +72,10 @@ def document_get_or_404(*, reader: Any, key: str) -> Document:
     return document
 
 
-def document_timeline(*, document: Document) -> QuerySet[DocumentEvent]:
-    return document.events.order_by("at", "id")
+def document_timeline(*, reader: Any, document: Document) -> QuerySet[DocumentEvent]:
+    """The document's timeline, as far as the reader may see it (all of it, or nothing)."""
+    return (
+        permitted(reader, "qlvbdh.view_documents", DocumentEvent)
+        .filter(document=document)
+        .order_by("at", "id")
+    )

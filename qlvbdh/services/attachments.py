@@ -54,6 +54,8 @@ def attachment_can_add(user: Any, document: Document | None = None) -> bool:
     holding an open task on it. Issued and revoked documents are frozen."""
     if not (can(user, "qlvbdh.register_incoming") or can(user, "qlvbdh.process")):
         return False
+    if document is not None and not can(user, "qlvbdh.view_documents", document):
+        return False  # need-to-know: nobody attaches to a document they may not see
     if document is None or can(user, "qlvbdh.register_incoming"):
         return True  # a frozen (issued, revoked) document is refused with its reason by attachment_add
     if can(user, "qlvbdh.register_incoming"):
@@ -266,7 +268,7 @@ def attachment_analyse(*, attachment_id: uuid.UUID | str) -> Attachment | None:
 
 def attachment_download_record(*, actor: Actor, attachment: Attachment) -> None:
     """R11: every download is on the document's timeline and in the audit trail."""
-    if actor.user is not None and not can(actor.user, "qlvbdh.view_documents"):
+    if actor.user is not None and not can(actor.user, "qlvbdh.view_documents", attachment):
         raise PermissionDenied
     with transaction.atomic():
         DocumentEvent.objects.create(

@@ -67,8 +67,9 @@ def dossier_create(
 
 
 def _require_keeper(actor: Actor, dossier: Dossier) -> None:
-    """A dossier is kept by the person who opened it; a head may act on any."""
+    """A dossier is kept by the person who opened it; a head may act on any they may see."""
     require_actor(actor, "qlvbdh.process")
+    require_actor(actor, "qlvbdh.view_documents", dossier)
     if actor.user is not None and dossier.owner_id != actor.user.pk and not can(actor.user, "qlvbdh.direct"):
         raise PermissionDenied
 
@@ -76,6 +77,7 @@ def _require_keeper(actor: Actor, dossier: Dossier) -> None:
 def dossier_add_document(*, actor: Actor, dossier: Dossier, document: Document) -> Dossier:
     """Link, never copy; linking again changes nothing. A closed dossier takes nothing more."""
     _require_keeper(actor, dossier)
+    require_actor(actor, "qlvbdh.view_documents", document)  # nobody files what they may not see
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.closed_on is not None:
@@ -105,7 +107,7 @@ def _label(document: Document) -> str:
     return f"{document.number}/{document.notation}" if document.number else document.notation
 
 
-def dossier_xml(dossier: Dossier) -> bytes:
+def dossier_xml(dossier: Dossier, *, reader: Any = None) -> bytes:
     root = ET.Element("HoSo", {"ma": dossier.code, "nam": str(dossier.year)})
     ET.SubElement(root, "TieuDe").text = dossier.title
     ET.SubElement(root, "ThoiHanBaoQuan").text = dossier.retention
@@ -114,7 +116,7 @@ def dossier_xml(dossier: Dossier) -> bytes:
     if dossier.closed_on:
         ET.SubElement(root, "NgayDong").text = dossier.closed_on.isoformat()
     items = ET.SubElement(root, "VanBan")
-    for order, document in enumerate(dossier_documents(dossier), start=1):
+    for order, document in enumerate(dossier_documents(dossier, reader=reader), start=1):
         item = ET.SubElement(items, "MucVanBan", {"stt": str(order), "uuid": str(document.uuid)})
         ET.SubElement(item, "SoKyHieu").text = _label(document)
         ET.SubElement(item, "NgayBanHanh").text = document.issued_on.isoformat() if document.issued_on else ""
@@ -125,7 +127,7 @@ def dossier_xml(dossier: Dossier) -> bytes:
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
-def dossier_pdf(dossier: Dossier) -> bytes:
+def dossier_pdf(dossier: Dossier, *, reader: Any = None) -> bytes:
     pdf = FPDF(orientation="P", format="A4")
     pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
     pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
@@ -158,7 +160,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
         heading = table.row()
         for header in headers:
             heading.cell(str(header))
-        for order, document in enumerate(dossier_documents(dossier), start=1):
+        for order, document in enumerate(dossier_documents(dossier, reader=reader), start=1):
             row = table.row()
             row.cell(str(order))
             row.cell(_label(document))
@@ -169,8 +171,9 @@ def dossier_pdf(dossier: Dossier) -> bytes:
 
 
 def dossier_export(*, actor: Actor, dossier: Dossier, kind: str) -> bytes:
-    require_actor(actor, "qlvbdh.view_documents")
-    data = dossier_pdf(dossier) if kind == "pdf" else dossier_xml(dossier)
+    require_actor(actor, "qlvbdh.view_documents", dossier)
+    reader = actor.user  # None: the trusted command line exports the whole dossier
+    data = dossier_pdf(dossier, reader=reader) if kind == "pdf" else dossier_xml(dossier, reader=reader)
     with transaction.atomic():
         audit_record(actor=actor, action=f"dossier.export_{kind}", target=dossier)
     return data

@@ -510,10 +510,11 @@ def test_reading_needs_view_documents_and_adding_needs_register_or_process(
     assert it_officer.get(f"/api/v1/documents/{document.uuid}/attachments/").status_code == 403
     assert it_officer.get(f"/api/v1/attachments/{uuid}/download/").status_code == 403
     assert post_file(it_officer, document, "b.pdf", pdf_with_text("y")).status_code == 403
-    assert official.get(f"/api/v1/documents/{document.uuid}/attachments/").status_code == 200
-    assert official.get(f"/api/v1/attachments/{uuid}/download/").status_code == 200
+    # need-to-know: an official with no part in the document does not learn it exists
+    assert official.get(f"/api/v1/documents/{document.uuid}/attachments/").status_code == 404
+    assert official.get(f"/api/v1/attachments/{uuid}/download/").status_code == 404
     # an official attaches only to a document they hold a task on (R11: nobody adds to others' files)
-    assert post_file(official, document, "c.pdf", pdf_with_text("z")).status_code == 403
+    assert post_file(official, document, "c.pdf", pdf_with_text("z")).status_code == 404
     with in_tenant(tenant):
         from accounts.models import User
         from qlvbdh.services import processing as qlvbdh_services
@@ -525,6 +526,8 @@ def test_reading_needs_view_documents_and_adding_needs_register_or_process(
             note="",
             assignments=[qlvbdh_services.AssignmentSpec(role="lead", assignee=person)],
         )
+    assert official.get(f"/api/v1/documents/{document.uuid}/attachments/").status_code == 200
+    assert official.get(f"/api/v1/attachments/{uuid}/download/").status_code == 200
     assert post_file(official, document, "c.pdf", pdf_with_text("z")).status_code == 201
 
 

@@ -10,10 +10,12 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from accounts.models import User
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
 from qlvbdh.models import Document, DossierDocument
+from qlvbdh.services import sharing
 from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,10 @@ def _documents(tenant) -> list[Document]:
                     ),
                 )
             )
+        # need-to-know: the official files only what they may see; here, what was shared with them
+        reader = User.objects.filter(username="minhtht").first()
+        for document in made if reader is not None else []:
+            sharing.document_share(actor=Actor(label="t"), document=document, user=reader)
         return made
 
 

@@ -88,8 +88,9 @@ def test_draft_to_issue_numbers_and_notates_per_decree_30(tenant, office, monkey
     assert any(key.startswith(f"tenants/{tenant.schema_name}/") for key in stored_keys(s3))
     decision = _draft(office["official"], document_type="QĐ", drafting_unit="")
 
-    # nothing is issued before approval and signature, and only the clerk issues
-    assert _issue(office, letter["uuid"]).status_code == 409
+    # nothing is issued before approval and signature, and only the clerk issues; until it is
+    # signed the clerk does not even see the draft (need-to-know: it has not come to them yet)
+    assert _issue(office, letter["uuid"]).status_code == 404
     _approve_and_sign(office, letter["uuid"])
     _approve_and_sign(office, decision["uuid"])
     assert (
@@ -118,7 +119,7 @@ def test_only_the_head_approves_and_signs(tenant, office):
     key = _draft(office["official"])["uuid"]
 
     assert office["official"].post(f"/api/v1/documents/{key}/approve/").status_code == 403
-    assert office["clerk"].post(f"/api/v1/documents/{key}/approve/").status_code == 403
+    assert office["clerk"].post(f"/api/v1/documents/{key}/approve/").status_code == 404  # not theirs to see
     assert office["head"].post(f"/api/v1/documents/{key}/sign/").status_code == 409  # not approved yet
 
 

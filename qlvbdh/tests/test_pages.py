@@ -7,10 +7,12 @@ import io
 import pytest
 from pypdf import PdfWriter
 
+from accounts.models import User
 from accounts.services import units as account_services
 from core.audit import Actor
 from core.tenancy import in_tenant
 from qlvbdh.models import Document, Dossier, Register
+from qlvbdh.services import sharing
 from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,10 @@ def test_attach_and_file_into_a_dossier_from_the_document_page(tenant, office):
     )
     with in_tenant(tenant):
         dossier = Dossier.objects.get(code="01/HS")
+        # need-to-know: the official files only what they may see; the document is shared with them
+        sharing.document_share(
+            actor=Actor(label="t"), document=document, user=User.objects.get(username="minhtht")
+        )
     filed = official.post(f"/documents/{document.uuid}/step/file/", {"dossier": str(dossier.uuid)})
     page = official.get(f"/documents/{document.uuid}/").content.decode()
 

@@ -87,13 +87,33 @@ def test_a_dossier_is_kept_by_its_owner(tenant, office):
         .json()["uuid"]
     )
 
+    # another official does not even see the dossier (need-to-know)
     assert (
         office["annv"]
         .post(f"/api/v1/dossiers/{dossier}/documents/", {"document": key}, content_type="application/json")
         .status_code
-        == 403
+        == 404
     )
+    assert office["annv"].post(f"/api/v1/dossiers/{dossier}/close/").status_code == 404
+    # once shared with annv, annv sees it but still may not keep it
+    shared = office["minhtht"].post(
+        f"/api/v1/dossiers/{dossier}/shares/", {"user": "annv"}, content_type="application/json"
+    )
+    assert shared.status_code == 201, shared.content
     assert office["annv"].post(f"/api/v1/dossiers/{dossier}/close/").status_code == 403
+    # the owner files only what they may see: the head shares the document with them first
+    assert (
+        office["minhtht"]
+        .post(f"/api/v1/dossiers/{dossier}/documents/", {"document": key}, content_type="application/json")
+        .status_code
+        == 400
+    )
+    assert (
+        office["nguyentd"]
+        .post(f"/api/v1/documents/{key}/shares/", {"user": "minhtht"}, content_type="application/json")
+        .status_code
+        == 201
+    )
     assert (
         office["minhtht"]
         .post(f"/api/v1/dossiers/{dossier}/documents/", {"document": key}, content_type="application/json")

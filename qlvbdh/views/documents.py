@@ -30,6 +30,7 @@ from qlvbdh.selectors.attachments import attachment_list
 from qlvbdh.selectors.documents import document_get_or_404, document_list, document_timeline
 from qlvbdh.selectors.dossiers import dossier_list
 from qlvbdh.selectors.people import heads_list
+from qlvbdh.selectors.sharing import document_shares
 from qlvbdh.services.attachments import attachment_add, attachment_can_add
 from qlvbdh.services.documents import document_mark_read, document_revoke
 from qlvbdh.services.dossiers import dossier_add_document
@@ -41,6 +42,7 @@ from qlvbdh.services.outgoing import (
     outgoing_issue,
     outgoing_sign,
 )
+from qlvbdh.views.sharing import share_panel
 
 
 @login_required
@@ -84,12 +86,15 @@ def document_detail_view(request: HttpRequest, key: str) -> HttpResponse:
         "qlvbdh/document_detail.html",
         {
             "document": document,
-            "events": document_timeline(document=document),
+            "events": document_timeline(reader=request.user, document=document),
             "assignments": document.assignments.select_related("assignee", "unit"),
             "submit_form": SubmitForm(heads=heads_list()) if can_submit else None,
             "can_direct": can(request.user, "qlvbdh.direct")
             and document.status in ("registered", "submitted"),
             "panels": events.document_panels(reader=request.user, document=document),
+            **share_panel(
+                request, document, document_shares(document=document), f"/documents/{document.uuid}/shares/"
+            ),
             **_document_actions(request, document),
         },
     )

@@ -41,7 +41,7 @@ def dossier_list_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Đã tạo hồ sơ."))
                 return redirect("dossier-list")
-    found = dossier_list(reader=request.user).prefetch_related("documents")
+    found = dossier_list(reader=request.user, with_counts=True)
     return render(
         request,
         "qlvbdh/dossier_list.html",
