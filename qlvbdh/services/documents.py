@@ -7,10 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import require_actor
+from accounts.permissions import permitted, require_actor
 from accounts.roles import PermissionCode
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
@@ -23,8 +24,16 @@ def event_record(document: Document, actor: Actor, kind: str, **detail: Any) -> 
     DocumentEvent.objects.create(document=document, actor=actor.name, kind=kind, detail=detail)
 
 
-def document_lock(document: Document) -> Document:
-    return Document.objects.select_for_update().get(pk=document.pk)
+def document_lock(document: Document, *, actor: Actor | None = None) -> Document:
+    """The document's row, locked. With an actor, through what that person may see (need-to-know):
+    a document they may not see is a 404, whoever called the service."""
+    documents = Document.objects.all()
+    if actor is not None and actor.user is not None:
+        documents = permitted(actor.user, "qlvbdh.view_documents", Document)
+    locked = documents.select_for_update(of=("self",)).filter(pk=document.pk).first()
+    if locked is None:
+        raise Http404
+    return locked
 
 
 def document_mark_read(*, actor: Actor, document: Document) -> None:
@@ -51,7 +60,7 @@ def document_revoke(*, actor: Actor, document: Document, reason: str) -> Documen
     code: PermissionCode = "qlvbdh.sign" if issued_here else "qlvbdh.register_incoming"
     require_actor(actor, code)
     with transaction.atomic():
-        locked = document_lock(document)
+        locked = document_lock(document, actor=actor)
         if locked.status == Document.Status.REVOKED:
             return locked
         if issued_here and locked.status != Document.Status.ISSUED:

@@ -104,7 +104,7 @@ def _outgoing_step(
 ) -> Document:
     require_actor(actor, code)
     with transaction.atomic():
-        locked = document_lock(document)
+        locked = document_lock(document, actor=actor)
         if locked.direction not in (Document.Direction.OUTGOING, Document.Direction.INTERNAL):
             raise ApplicationError(_("Đây không phải văn bản đi."), code="not_outgoing")
         if locked.status == after:
@@ -183,7 +183,7 @@ def outgoing_issue(
         raise ValidationError(errors)
     issued_on = today or _today()
     with transaction.atomic():
-        locked = document_lock(document)
+        locked = document_lock(document, actor=actor)
         if locked.status == Document.Status.ISSUED:
             return locked  # a retry
         if locked.status != Document.Status.SIGNED:

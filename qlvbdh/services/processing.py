@@ -28,7 +28,7 @@ def document_submit(*, actor: Actor, document: Document, head: Any) -> Document:
     if not can(head, "qlvbdh.direct"):
         raise ValidationError({"head": [_("Người nhận phải có quyền cho ý kiến chỉ đạo (thủ trưởng, phó).")]})
     with transaction.atomic():
-        locked = document_lock(document)
+        locked = document_lock(document, actor=actor)
         if locked.status == Document.Status.SUBMITTED and locked.submitted_to_id == head.pk:
             return locked  # a retry
         if locked.status not in (Document.Status.REGISTERED, Document.Status.SUBMITTED):
@@ -87,7 +87,7 @@ def document_direct(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = document_lock(document)
+        locked = document_lock(document, actor=actor)
         if locked.status not in (Document.Status.REGISTERED, Document.Status.SUBMITTED):
             raise ApplicationError(
                 _("Văn bản đã được chỉ đạo hoặc không còn chờ chỉ đạo."), code="already_directed", status=409
