@@ -35,3 +35,15 @@ def attachment_open(*, attachment: Attachment) -> File[Any]:
     if not name:
         raise FileNotFoundError(str(attachment.uuid))
     return attachment.file.storage.open(name, "rb")
+
+
+def signed_digests(*, document: Document) -> dict[int, str] | None:
+    """The SHA-256 of each file as its latest signature found it, by attachment id; None for a
+    document with no recorded signature (incoming, or signed before digests were kept)."""
+    from qlvbdh.attachment_models import SignedFile
+
+    if document.signed_at is None:
+        return None
+    rows = SignedFile.objects.filter(document=document, signed_at=document.signed_at)
+    digests = dict(rows.values_list("attachment_id", "sha256"))
+    return digests or None

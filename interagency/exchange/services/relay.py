@@ -38,7 +38,7 @@ from interagency.exchange.services.keys import signing_hook
 from interagency.hub.services.packets import PacketRefused, packet_accept
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
-from qlvbdh.selectors.attachments import attachment_open
+from qlvbdh.selectors.attachments import attachment_open, signed_digests
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -50,14 +50,22 @@ PRIORITY: dict[str, int] = {
 }
 
 
+class SignedFileChanged(Exception):
+    """A file's stored bytes are not the ones its signature covered: the packet is not built."""
+
+
 def _attachments_of(document: Document) -> tuple[Attachment, ...]:
     latest: dict[str, Any] = {}
     for attachment in document.attachments.order_by("original_name", "-version"):
         latest.setdefault(attachment.original_name, attachment)
+    signed = signed_digests(document=document)
     files = []
     for number, attachment in enumerate(latest.values(), start=1):
         with attachment_open(attachment=attachment) as handle:
             data = handle.read()
+        # Checked at issue too; this closes the window between issue and relay.
+        if signed is not None and signed.get(attachment.pk) != hashlib.sha256(data).hexdigest():
+            raise SignedFileChanged(f"{attachment.original_name}: not the signed file (SHA-256 differs)")
         files.append(
             Attachment(
                 content_id=str(number),
@@ -169,7 +177,7 @@ def outbox_relay(*, limit: int = 50) -> int:
                             source=f"tenant:{agency.schema_name}",
                             expected_sender=agency.org_code,
                         )
-            except (EdxmlError, PacketRefused, FileNotFoundError, OSError) as exc:
+            except (EdxmlError, PacketRefused, SignedFileChanged, FileNotFoundError, OSError) as exc:
                 # Not retried in this round: it would fail the same way. Kept waiting and visible;
                 # the agency's other documents still go.
                 OutboxEntry.objects.filter(pk=entry.pk).update(

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -376,6 +377,24 @@ def test_a_document_that_cannot_be_relayed_waits_visibly_without_holding_back_th
         assert OutboxEntry.objects.get(document=fine).relayed_at is not None
     with in_tenant(b):
         assert list(InboxItem.objects.values_list("summary", flat=True)) == ["Văn bản bình thường"]
+
+
+def test_a_file_changed_in_storage_after_issue_is_not_relayed(agencies):
+    (a, a_people), (b, _people) = agencies["a"], agencies["b"]
+    sent = issue_to(a, a_people, [b], summary="Văn bản bị tráo tệp sau khi ban hành")
+    with in_tenant(a):
+        attachment = sent.attachments.get()
+        storage, name = attachment.file.storage, str(attachment.file.name)
+        storage.delete(name)
+        storage.save(name, ContentFile(b"%PDF-1.4 not what the head signed"))
+    work()
+    with in_tenant(a):
+        waiting = OutboxEntry.objects.get(document=sent)
+        assert waiting.relayed_at is None
+        assert waiting.content is None
+        assert "cong-van.pdf" in waiting.last_error
+    with in_tenant(b):
+        assert not InboxItem.objects.exists()
 
 
 def test_a_status_from_an_organisation_the_document_was_not_sent_to_is_ignored(agencies):
