@@ -42,8 +42,11 @@ browser:
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m config.run
 
+# In parallel (pytest-xdist): a worker per core, at most 4; each has its own test database, Redis
+# key prefix and media folder (config/pytest_workers.py). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

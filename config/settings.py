@@ -171,10 +171,14 @@ _KOMBU_REDIS_URL = (
     "redis+socket://" + REDIS_URL.removeprefix("unix://") if REDIS_URL.startswith("unix://") else REDIS_URL
 )
 
+# Several deployments (or test workers) may share one Redis: each keeps to its own key prefix.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
         "KEY_FUNCTION": "django_tenants.cache.make_key",  # keys carry the schema
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
@@ -190,6 +194,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 CELERY_BROKER_URL = _KOMBU_REDIS_URL
 CELERY_RESULT_BACKEND = _KOMBU_REDIS_URL
+if REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -56,3 +56,35 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} (v{self.version})"
+
+
+class SignedFile(models.Model):
+    """A file as it was when the head signed: the SHA-256 read back from storage at signing.
+
+    One row per file sent (the latest version of each name) and signing; a draft sent back and
+    signed again gets new rows, the old ones stay as the record of the earlier signature.
+    """
+
+    document = models.ForeignKey(
+        "qlvbdh.Document", on_delete=models.PROTECT, related_name="signed_files", verbose_name=_("văn bản")
+    )
+    attachment = models.ForeignKey(
+        Attachment, on_delete=models.PROTECT, related_name="signatures_of", verbose_name=_("tệp")
+    )
+    signed_at = models.DateTimeField(_("thời điểm ký"))
+    sha256 = models.CharField(_("SHA-256 khi ký"), max_length=64)
+
+    class Meta:
+        verbose_name = _("tệp đã ký")
+        verbose_name_plural = _("tệp đã ký")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "attachment", "signed_at"], name="qlvbdh_signedfile_once_per_signing"
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="qlvbdh_signedfile_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment} @ {self.signed_at:%Y-%m-%d %H:%M}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OrgUnit, User
 from qlvbdh import catalogue
 from qlvbdh.models import Assignment
+from qlvbdh.services.outgoing import Recipient
 
 
 class IncomingForm(forms.Form):
@@ -134,6 +135,15 @@ class IssueForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = OrgUnit.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+    def recipients(self) -> list[Recipient]:
+        """Units ticked, then one organisation per line: `code; name`."""
+        chosen = [Recipient(unit=unit) for unit in self.cleaned_data["units"]]
+        for line in self.cleaned_data["org_codes"].splitlines():
+            code, _sep, name = line.partition(";")
+            if code.strip():
+                chosen.append(Recipient(org_code=code.strip(), org_name=name.strip()))
+        return chosen
 
 
 class AttachmentForm(forms.Form):

@@ -215,6 +215,7 @@ EVENT_LABELS = {
     "revoked": _("Thu hồi"),
     "replaced": _("Bị thay thế"),
     "attachment_added": _("Đính kèm tệp"),
+    "returned_to_draft": _("Trả về dự thảo (tệp thay đổi sau khi duyệt)"),
     "attachment_analysed": _("Kiểm tra tệp, chữ ký số"),
     "attachment_downloaded": _("Tải tệp"),
     "shared": _("Chia sẻ"),
@@ -364,5 +365,5 @@ class SavedSearch(models.Model):
         return self.name
 
 
-from qlvbdh.attachment_models import Attachment  # noqa: E402, F401  (registers the model)
+from qlvbdh.attachment_models import Attachment, SignedFile  # noqa: E402, F401  (registers the models)
 from qlvbdh.share_models import DocumentShare, DossierShare  # noqa: E402, F401  (registers the models)

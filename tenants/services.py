@@ -85,20 +85,10 @@ def _schema_name_for(host: str) -> str:
     return candidate
 
 
-def tenant_create(
-    *,
-    actor: Actor,
-    name: str,
-    kind: str,
-    org_code: str,
-    parent: Tenant | None = None,
-    hosts: Mapping[str, str] | None = None,
-) -> Tenant:
-    """Create a tenant with its hosts and a ready schema (from the spare pool when it can)."""
-    _authorise(actor)
-    started = time.perf_counter()
-    errors: dict[str, list[str]] = {}
-    name = nfc(name or "")
+def _identity_check(
+    *, name: str, kind: str, org_code: str, parent: Tenant | None, errors: dict[str, list[str]]
+) -> str:
+    """Name, kind, organisation code (normalised, unused) and parent; errors go into `errors`."""
     if not name:
         errors["name"] = [_("Tên đơn vị không được để trống.")]
     if kind not in CREATABLE_KINDS:
@@ -118,29 +108,56 @@ def tenant_create(
     if parent is not None and parent.status == Tenant.Status.ARCHIVED:
         errors["parent"] = [_("Đơn vị cấp trên đã được lưu trữ.")]
 
+    return org_code
+
+
+def _hosts_check(
+    *, name: str, kind: str, hosts: Mapping[str, str] | None, errors: dict[str, list[str]]
+) -> dict[str, str]:
+    """The proposed hosts, overridden by those given; errors go into `errors`."""
+    final_hosts: dict[str, str] = {}
+    try:
+        final_hosts = tenant_propose_hosts(name=name, kind=kind)
+    except ValidationError as exc:
+        if not hosts:
+            errors["hosts"] = list(exc.messages)
+    for purpose, value in (hosts or {}).items():
+        if purpose not in (Domain.Purpose.WORKSPACE, Domain.Purpose.PORTAL):
+            errors.setdefault("hosts", []).append(
+                _("Mục đích tên miền “%(p)s” không hợp lệ.") % {"p": purpose}
+            )
+            continue
+        try:
+            host = _host_for(purpose, value)
+        except ValidationError as exc:
+            errors.setdefault("hosts", []).extend(exc.messages)
+            continue
+        if host_is_taken(host) or host in {h for p, h in final_hosts.items() if p != purpose}:
+            errors.setdefault("hosts", []).append(_("Tên miền %(host)s đã được dùng.") % {"host": host})
+        final_hosts[purpose] = host
+    if not final_hosts and "hosts" not in errors:
+        errors["hosts"] = [_("Đơn vị cần ít nhất một tên miền.")]
+    return final_hosts
+
+
+def tenant_create(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    org_code: str,
+    parent: Tenant | None = None,
+    hosts: Mapping[str, str] | None = None,
+) -> Tenant:
+    """Create a tenant with its hosts and a ready schema (from the spare pool when it can)."""
+    _authorise(actor)
+    started = time.perf_counter()
+    errors: dict[str, list[str]] = {}
+    name = nfc(name or "")
+    org_code = _identity_check(name=name, kind=kind, org_code=org_code, parent=parent, errors=errors)
     final_hosts: dict[str, str] = {}
     if "name" not in errors and "kind" not in errors:
-        try:
-            final_hosts = tenant_propose_hosts(name=name, kind=kind)
-        except ValidationError as exc:
-            if not hosts:
-                errors["hosts"] = list(exc.messages)
-        for purpose, value in (hosts or {}).items():
-            if purpose not in (Domain.Purpose.WORKSPACE, Domain.Purpose.PORTAL):
-                errors.setdefault("hosts", []).append(
-                    _("Mục đích tên miền “%(p)s” không hợp lệ.") % {"p": purpose}
-                )
-                continue
-            try:
-                host = _host_for(purpose, value)
-            except ValidationError as exc:
-                errors.setdefault("hosts", []).extend(exc.messages)
-                continue
-            if host_is_taken(host) or host in {h for p, h in final_hosts.items() if p != purpose}:
-                errors.setdefault("hosts", []).append(_("Tên miền %(host)s đã được dùng.") % {"host": host})
-            final_hosts[purpose] = host
-        if not final_hosts and "hosts" not in errors:
-            errors["hosts"] = [_("Đơn vị cần ít nhất một tên miền.")]
+        final_hosts = _hosts_check(name=name, kind=kind, hosts=hosts, errors=errors)
     if errors:
         raise ValidationError(errors)
 

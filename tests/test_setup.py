@@ -112,3 +112,19 @@ def test_the_lock_pins_every_dependency_of_pyproject_at_its_version_with_hashes(
     assert not stale, f"requirements.lock is stale ({stale}): run `make lock`"
     entries = re.split(r"\n(?=[A-Za-z0-9])", lock_text.split("\n\n", 1)[1])
     assert all("--hash=sha256:" in entry for entry in entries if "==" in entry)
+
+
+def test_a_parallel_worker_empties_only_its_own_cache_keys():
+    from django.core.cache import cache
+
+    from conftest import cache_clear_keys
+
+    client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+    client.set("test_alpha:test-gwA:1:failures", 3)
+    client.set("test_alpha:test-gwB:1:failures", 5)
+
+    cache_clear_keys("test-gwA")
+
+    assert client.get("test_alpha:test-gwA:1:failures") is None
+    assert client.get("test_alpha:test-gwB:1:failures") == b"5"  # another worker's counter stays
+    client.delete("test_alpha:test-gwB:1:failures")

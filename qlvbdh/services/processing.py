@@ -54,6 +54,30 @@ class AssignmentSpec:
     note: str = ""
 
 
+def _assignment_problems(assignments: list[AssignmentSpec]) -> list[str]:
+    """Each row: a known role, one person or one unit, an active account, a deadline not past, once."""
+    problems: list[str] = []
+    today = timezone.localdate()
+    seen: set[tuple[str, int]] = set()
+    for spec in assignments:
+        if spec.role not in Assignment.Role.values:
+            problems.append(_("Vai trò giao xử lý không hợp lệ."))
+        if (spec.assignee is None) == (spec.unit is None):
+            problems.append(_("Mỗi dòng giao cho một người hoặc một phòng, ban."))
+            continue
+        if spec.assignee is not None and not (spec.assignee.is_active and spec.assignee.locked_at is None):
+            problems.append(
+                _("Tài khoản %(name)s không còn hoạt động.") % {"name": spec.assignee.get_username()}
+            )
+        if spec.deadline is not None and spec.deadline < today:
+            problems.append(_("Hạn xử lý không được trước hôm nay."))
+        key = ("user", spec.assignee.pk) if spec.assignee is not None else ("unit", spec.unit.pk)  # type: ignore[union-attr]
+        if key in seen:
+            problems.append(_("Một người hoặc phòng, ban chỉ được giao một lần."))
+        seen.add(key)
+    return problems
+
+
 def document_direct(
     *, actor: Actor, document: Document, note: str, assignments: list[AssignmentSpec]
 ) -> Document:
@@ -66,24 +90,9 @@ def document_direct(
     leads = [spec for spec in assignments if spec.role == Assignment.Role.LEAD]
     if len(leads) != 1:
         errors["assignments"] = [_("Cần đúng một đơn vị hoặc người chủ trì.")]
-    today = timezone.localdate()
-    seen: set[tuple[str, int]] = set()
-    for spec in assignments:
-        if spec.role not in Assignment.Role.values:
-            errors.setdefault("assignments", []).append(_("Vai trò giao xử lý không hợp lệ."))
-        if (spec.assignee is None) == (spec.unit is None):
-            errors.setdefault("assignments", []).append(_("Mỗi dòng giao cho một người hoặc một phòng, ban."))
-            continue
-        if spec.assignee is not None and not (spec.assignee.is_active and spec.assignee.locked_at is None):
-            errors.setdefault("assignments", []).append(
-                _("Tài khoản %(name)s không còn hoạt động.") % {"name": spec.assignee.get_username()}
-            )
-        if spec.deadline is not None and spec.deadline < today:
-            errors.setdefault("assignments", []).append(_("Hạn xử lý không được trước hôm nay."))
-        key = ("user", spec.assignee.pk) if spec.assignee is not None else ("unit", spec.unit.pk)  # type: ignore[union-attr]
-        if key in seen:
-            errors.setdefault("assignments", []).append(_("Một người hoặc phòng, ban chỉ được giao một lần."))
-        seen.add(key)
+    problems = _assignment_problems(assignments)
+    if problems:
+        errors.setdefault("assignments", []).extend(problems)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

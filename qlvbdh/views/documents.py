@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,13 +16,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, require
 from core.audit import actor_from
-from core.errors import ApplicationError, form_add_validation_errors
 from core.ids import is_uuid
+from core.responses import message_call
 from qlvbdh import events
 from qlvbdh.forms import (
     AttachmentForm,
     IssueForm,
-    OutgoingForm,
     SubmitForm,
 )
 from qlvbdh.models import Document
@@ -35,10 +35,7 @@ from qlvbdh.services.attachments import attachment_add, attachment_can_add
 from qlvbdh.services.documents import document_mark_read, document_revoke
 from qlvbdh.services.dossiers import dossier_add_document
 from qlvbdh.services.outgoing import (
-    OutgoingData,
-    Recipient,
     outgoing_approve,
-    outgoing_draft_create,
     outgoing_issue,
     outgoing_sign,
 )
@@ -124,71 +121,62 @@ def _document_actions(request: HttpRequest, document: Document) -> dict[str, Any
     }
 
 
-def _message_from(request: HttpRequest, exc: Exception) -> None:
-    if isinstance(exc, ApplicationError):
-        messages.error(request, exc.message)
-    elif isinstance(exc, ValidationError):
-        messages.error(request, " ".join(exc.messages))
+def _approve(request: HttpRequest, document: Document) -> None:
+    outgoing_approve(actor=actor_from(request), document=document)
 
 
-@login_required
-def outgoing_create_view(request: HttpRequest) -> HttpResponse:
-    require(request.user, "qlvbdh.draft")
-    form = OutgoingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document = outgoing_draft_create(
-                actor=actor_from(request), data=OutgoingData(**form.cleaned_data)
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Đã lưu dự thảo."))
-            return redirect("document-detail", key=str(document.uuid))
-    return render(request, "qlvbdh/outgoing_form.html", {"form": form})
+def _sign(request: HttpRequest, document: Document) -> None:
+    outgoing_sign(actor=actor_from(request), document=document)
+
+
+def _revoke(request: HttpRequest, document: Document) -> None:
+    document_revoke(actor=actor_from(request), document=document, reason=request.POST.get("reason", ""))
+
+
+def _issue(request: HttpRequest, document: Document) -> None:
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Nơi nhận chưa hợp lệ."))
+    outgoing_issue(actor=actor_from(request), document=document, recipients=form.recipients())
+
+
+def _attach(request: HttpRequest, document: Document) -> None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationError(_("Chưa chọn tệp."))
+    attachment_add(actor=actor_from(request), document=document, upload=upload)
+
+
+def _file(request: HttpRequest, document: Document) -> None:
+    chosen = request.POST.get("dossier", "")
+    dossier = dossier_list(reader=request.user).filter(uuid=chosen).first() if is_uuid(chosen) else None
+    if dossier is None:
+        raise ValidationError(_("Chưa chọn hồ sơ."))
+    dossier_add_document(actor=actor_from(request), dossier=dossier, document=document)
+
+
+_STEPS: dict[str, Callable[[HttpRequest, Document], None]] = {
+    "approve": _approve,
+    "sign": _sign,
+    "revoke": _revoke,
+    "issue": _issue,
+    "attach": _attach,
+    "file": _file,  # into a dossier
+}
 
 
 @require_POST
 @login_required
 def document_step_view(request: HttpRequest, key: str, step: str) -> HttpResponse:
-    """approve / sign / issue / revoke / attach / file (into a dossier) from the document page."""
+    """One step from the document page (see _STEPS); the outcome comes back as a message."""
     document = document_get_or_404(reader=request.user, key=key)
-    actor = actor_from(request)
-    try:
-        if step == "approve":
-            outgoing_approve(actor=actor, document=document)
-        elif step == "sign":
-            outgoing_sign(actor=actor, document=document)
-        elif step == "revoke":
-            document_revoke(actor=actor, document=document, reason=request.POST.get("reason", ""))
-        elif step == "issue":
-            form = IssueForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(_("Nơi nhận chưa hợp lệ."))
-            recipients = [Recipient(unit=unit) for unit in form.cleaned_data["units"]]
-            for line in form.cleaned_data["org_codes"].splitlines():
-                code, _sep, name = line.partition(";")
-                if code.strip():
-                    recipients.append(Recipient(org_code=code.strip(), org_name=name.strip()))
-            outgoing_issue(actor=actor, document=document, recipients=recipients)
-        elif step == "attach":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ValidationError(_("Chưa chọn tệp."))
-            attachment_add(actor=actor, document=document, upload=upload)
-        elif step == "file":
-            chosen = request.POST.get("dossier", "")
-            found = dossier_list(reader=request.user)
-            dossier = found.filter(uuid=chosen).first() if is_uuid(chosen) else None
-            if dossier is None:
-                raise ValidationError(_("Chưa chọn hồ sơ."))
-            dossier_add_document(actor=actor, dossier=dossier, document=document)
-        else:
-            raise Http404
-    except (ApplicationError, ValidationError) as exc:
-        _message_from(request, exc)
-    else:
-        messages.success(request, _("Đã cập nhật văn bản."))
+    if step not in _STEPS:
+        raise Http404
+    status_before = document.status
+    message_call(request, _STEPS[step], request, document, success=_("Đã cập nhật văn bản."))
+    document.refresh_from_db(fields=["status"])
+    if step == "attach" and document.status != status_before:
+        messages.warning(
+            request, _("Tệp đã thay đổi sau khi duyệt: văn bản trở về dự thảo, cần duyệt và ký lại.")
+        )
     return redirect("document-detail", key=str(document.uuid))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can, require
 from core.audit import actor_from
-from core.errors import ApplicationError, form_add_validation_errors
+from core.responses import form_call
 from qlvbdh.forms import (
     DossierForm,
 )
@@ -27,18 +26,15 @@ def dossier_list_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require(request.user, "qlvbdh.process")
         if form.is_valid():
-            try:
-                dossier_create(
-                    actor=actor_from(request),
-                    owner=request.user,
-                    year=timezone.localdate().year,
-                    **form.cleaned_data,
-                )
-            except ValidationError as exc:
-                form_add_validation_errors(form, exc)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
+            created = form_call(
+                form,
+                dossier_create,
+                actor=actor_from(request),
+                owner=request.user,
+                year=timezone.localdate().year,
+                **form.cleaned_data,
+            )
+            if created.ok:
                 messages.success(request, _("Đã tạo hồ sơ."))
                 return redirect("dossier-list")
     found = dossier_list(reader=request.user, with_counts=True)

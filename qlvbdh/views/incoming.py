@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require
 from core.audit import actor_from
-from core.errors import ApplicationError, form_add_validation_errors
+from core.responses import form_call, message_call
 from qlvbdh.forms import (
     DirectionForm,
     IncomingForm,
@@ -37,16 +36,15 @@ def incoming_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         accept = data.pop("accept_duplicate")
-        try:
-            document = incoming_document_register(
-                actor=actor_from(request), data=IncomingData(**data), accept_duplicate=accept
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-        except ApplicationError as exc:
-            duplicate = exc.code == "possible_duplicate"
-            form.add_error(None, exc.message)
-        else:
+        outcome = form_call(
+            form,
+            incoming_document_register,
+            actor=actor_from(request),
+            data=IncomingData(**data),
+            accept_duplicate=accept,
+        )
+        duplicate = outcome.refused == "possible_duplicate"
+        if (document := outcome.value) is not None:
             messages.success(
                 request, _("Đã vào sổ, số đến %(n)s.") % {"n": f"{document.register_number:02d}"}
             )
@@ -61,12 +59,14 @@ def document_submit_view(request: HttpRequest, key: str) -> HttpResponse:
     document = document_get_or_404(reader=request.user, key=key)
     form = SubmitForm(request.POST, heads=heads_list())
     if form.is_valid():
-        try:
-            document_submit(actor=actor_from(request), document=document, head=form.cleaned_data["head"])
-        except (ValidationError, ApplicationError) as exc:
-            messages.error(request, getattr(exc, "message", None) or " ".join(getattr(exc, "messages", [])))
-        else:
-            messages.success(request, _("Đã trình văn bản."))
+        message_call(
+            request,
+            document_submit,
+            success=_("Đã trình văn bản."),
+            actor=actor_from(request),
+            document=document,
+            head=form.cleaned_data["head"],
+        )
     return redirect("document-detail", key=str(document.uuid))
 
 
@@ -87,15 +87,15 @@ def document_direct_view(request: HttpRequest, key: str) -> HttpResponse:
             AssignmentSpec(role="cooperate", assignee=p, deadline=data["deadline"]) for p in data["cooperate"]
         ]
         specs += [AssignmentSpec(role="inform", assignee=p) for p in data["inform"]]
-        try:
-            document_direct(
-                actor=actor_from(request), document=document, note=data["note"], assignments=specs
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        outcome = form_call(
+            form,
+            document_direct,
+            actor=actor_from(request),
+            document=document,
+            note=data["note"],
+            assignments=specs,
+        )
+        if outcome.ok:
             messages.success(request, _("Đã giao xử lý."))
             return redirect("document-detail", key=str(document.uuid))
     return render(request, "qlvbdh/direction_form.html", {"form": form, "document": document})

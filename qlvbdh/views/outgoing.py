@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.permissions import require
 from core.audit import actor_from
-from core.errors import ApplicationError, form_add_validation_errors
+from core.responses import form_call
 from qlvbdh.forms import (
     OutgoingForm,
 )
@@ -26,15 +25,10 @@ def outgoing_create_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.draft")
     form = OutgoingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            document = outgoing_draft_create(
-                actor=actor_from(request), data=OutgoingData(**form.cleaned_data)
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        outcome = form_call(
+            form, outgoing_draft_create, actor=actor_from(request), data=OutgoingData(**form.cleaned_data)
+        )
+        if (document := outcome.value) is not None:
             messages.success(request, _("Đã lưu dự thảo."))
             return redirect("document-detail", key=str(document.uuid))
     return render(request, "qlvbdh/outgoing_form.html", {"form": form})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can, require
 from core.audit import actor_from
-from core.errors import ApplicationError, form_add_validation_errors
+from core.responses import form_call
 from qlvbdh.forms import (
     RegisterForm,
 )
@@ -27,16 +26,12 @@ def register_list_view(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST":
         require(request.user, "qlvbdh.manage_registers")
-        if form.is_valid():
-            try:
-                register_create(actor=actor_from(request), year=year, **form.cleaned_data)
-            except ValidationError as exc:
-                form_add_validation_errors(form, exc)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Đã tạo sổ."))
-                return redirect("register-list")
+        created = form.is_valid() and form_call(
+            form, register_create, actor=actor_from(request), year=year, **form.cleaned_data
+        )
+        if created and created.ok:
+            messages.success(request, _("Đã tạo sổ."))
+            return redirect("register-list")
     return render(
         request,
         "qlvbdh/register_list.html",

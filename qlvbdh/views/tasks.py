@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require
 from core.audit import actor_from
-from core.errors import ApplicationError
+from core.responses import message_call
 from qlvbdh.forms import (
     TaskForm,
 )
@@ -40,12 +38,12 @@ def task_action_view(request: HttpRequest, key: str, action: str) -> HttpRespons
     form = TaskForm(request.POST)
     report = form.cleaned_data["report"] if form.is_valid() else ""
     service = assignment_close if action == "close" else assignment_report
-    try:
-        service(actor=actor_from(request), assignment=task, report=report)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Đã cập nhật việc."))
+    message_call(
+        request,
+        service,
+        success=_("Đã cập nhật việc."),
+        actor=actor_from(request),
+        assignment=task,
+        report=report,
+    )
     return redirect("my-tasks")

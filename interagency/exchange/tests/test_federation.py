@@ -4,7 +4,6 @@ connector's failures on loopback, and two real tinhso deployments exchanging ove
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -507,8 +506,6 @@ def deployments(tmp_path):
 @pytest.mark.federation
 def test_two_deployments_exchange_a_document_and_its_statuses_over_https(deployments):
     a, b = deployments
-    started = time.monotonic()
-
     # A's agency sends to B's: relayed at A, posted to B over HTTPS
     sent = a.run(ISSUE.format(sender=X_ORG, to=Y_ORG, summary="Về việc liên thông giữa hai tỉnh"))
     a.manage("hub", "work")
@@ -550,4 +547,3 @@ def test_two_deployments_exchange_a_document_and_its_statuses_over_https(deploym
         "Về việc liên thông giữa hai tỉnh",
         "Gửi theo cách lấy về",
     ]
-    assert time.monotonic() - started < 90
