@@ -12,8 +12,9 @@ inside its schema, fast, with PostgreSQL `INSERT ... SELECT ... FROM generate_se
 days, with Vietnamese summaries, issuers, notations and signers picked from small lists,
 statuses and urgencies mixed, and `search_text` folded as `qlvbdh.services.incoming` folds it (a
 sample is checked against `search_text_for`); then about N/100 assignments to the reading person
-(a clerk and official, no second factor) and to their unit: those of the last 30 days open,
-some overdue, the older ones done; then ANALYZE.
+(a clerk and official, or with --official an official only, who then sees just those: need-to-know;
+no second factor) and to their unit: those of the last 30 days open, some overdue, the older ones
+done; then ANALYZE.
 
 Then, with django.test.Client on the tenant's workspace host, signed in as that person, each page
 is requested 3 times to warm up and --requests times measured:
@@ -463,7 +464,9 @@ def plans_print(tenant: Any, count: Count, tables: tuple[str, ...], show_sql: bo
 # --- the run -------------------------------------------------------------------------------------
 
 
-def run(documents: int, requests: int, show_queries: bool, server: str) -> None:
+def run(
+    documents: int, requests: int, show_queries: bool, server: str, reader_roles: tuple[str, ...]
+) -> None:
     import django
 
     django.setup()
@@ -476,7 +479,6 @@ def run(documents: int, requests: int, show_queries: bool, server: str) -> None:
     from django.utils import timezone
 
     from accounts.models import OrgUnit, RoleGrant, User, folded_name_of
-    from accounts.roles import Role
     from core.audit import Actor
     from core.tenancy import in_tenant
     from qlvbdh.models import Assignment, Document, Register
@@ -508,7 +510,7 @@ def run(documents: int, requests: int, show_queries: bool, server: str) -> None:
             folded_name=folded_name_of("Người Đọc Thử"),
             unit=unit,
         )
-        for role in (Role.CLERK, Role.OFFICIAL):  # neither needs a second factor
+        for role in reader_roles:  # neither clerk nor official needs a second factor
             RoleGrant.objects.create(user=reader, role=role, granted_by="bench")
         register = qlvbdh_services.register_create(
             actor=actor, year=now.year, direction=Register.Direction.INCOMING, name="Sổ văn bản đến"
@@ -625,11 +627,19 @@ def main(argv: list[str] | None = None) -> int:
         "--requests", type=int, default=50, metavar="N", help="measured per page (default 50)"
     )
     parser.add_argument("--show-queries", action="store_true", help="print the SQL of the queries shown")
+    parser.add_argument(
+        "--official",
+        action="store_true",
+        help="read as an official only (need-to-know: the documents assigned to them), not as a clerk",
+    )
     args = parser.parse_args(argv)
     if args.documents < 1 or args.requests < 1:
         parser.error("--documents and --requests must be at least 1")
 
-    run_in_throwaway_database(lambda server: run(args.documents, args.requests, args.show_queries, server))
+    roles = ("official",) if args.official else ("clerk", "official")
+    run_in_throwaway_database(
+        lambda server: run(args.documents, args.requests, args.show_queries, server, roles)
+    )
     return 0
 
 
