@@ -1,4 +1,4 @@
-"""Code lists of Decree 30/2020/NĐ-CP (see ../shared/domain/STANDARDS.md section 1), kept as data.
+"""Code lists of Decree 30/2020/NĐ-CP (section 1 of the shared national STANDARDS.md), kept as data.
 
 Document type abbreviations are case-sensitive (HD ≠ HĐ, DA ≠ ĐA, CT ≠ CTr).
 """

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require
 from accounts.roles import PermissionCode
-from core.audit import Actor
-from core.errors import ApplicationError, form_add_validation_errors
+from core.audit import actor_from
+from core.errors import ApplicationError
+from core.responses import error_message, form_call
 from interagency.exchange.forms import AnswerForm, RefuseForm
 from interagency.exchange.models import InboxItem
 from interagency.exchange.selectors import inbox_item_get, inbox_item_queue
@@ -104,12 +105,9 @@ def inbox_accept_view(request: HttpRequest, key: str) -> HttpResponse:
     require(request.user, PERMISSION)
     item = _item_or_404(request, key)
     try:
-        document = inbox_item_accept(actor=Actor.from_request(request), item=item)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("hub-inbox-item", key=str(item.uuid))
-    except ValidationError as exc:  # the packet's data did not pass the register's checks
-        messages.error(request, " ".join(exc.messages))
+        document = inbox_item_accept(actor=actor_from(request), item=item)
+    except (ApplicationError, ValidationError) as exc:  # ValidationError: the register's checks
+        messages.error(request, error_message(exc))
         return redirect("hub-inbox-item", key=str(item.uuid))
     messages.success(
         request, _("Đã tiếp nhận văn bản, số đến %(n)s.") % {"n": f"{document.register_number:02d}"}
@@ -124,16 +122,10 @@ def inbox_refuse_view(request: HttpRequest, key: str) -> HttpResponse:
     item = _item_or_404(request, key)
     form = RefuseForm(request.POST)
     if form.is_valid():
-        try:
-            inbox_item_refuse(
-                actor=Actor.from_request(request), item=item, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect("hub-inbox-item", key=str(item.uuid))
-        else:
+        refused = form_call(
+            form, inbox_item_refuse, actor=actor_from(request), item=item, reason=form.cleaned_data["reason"]
+        )
+        if refused.ok:
             messages.success(request, _("Đã từ chối tiếp nhận văn bản."))
             return redirect("hub-inbox-item", key=str(item.uuid))
     return _render_item(request, item, refuse_form=form)
@@ -146,19 +138,15 @@ def inbox_answer_view(request: HttpRequest, key: str) -> HttpResponse:
     item = _item_or_404(request, key)
     form = AnswerForm(request.POST)
     if form.is_valid():
-        try:
-            inbox_item_answer(
-                actor=Actor.from_request(request),
-                item=item,
-                agree=form.cleaned_data["agree"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect("hub-inbox-item", key=str(item.uuid))
-        else:
+        answered = form_call(
+            form,
+            inbox_item_answer,
+            actor=actor_from(request),
+            item=item,
+            agree=form.cleaned_data["agree"],
+            reason=form.cleaned_data["reason"],
+        )
+        if answered.ok:
             messages.success(request, _("Đã trả lời đề nghị của bên gửi."))
             return redirect("hub-inbox-item", key=str(item.uuid))
     return _render_item(request, item, answer_form=form)
