@@ -65,7 +65,7 @@ class InboxItem(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     packet_id = models.UUIDField(unique=True)
-    exchange_id = models.CharField(max_length=255, unique=True)  # the edXML DocumentId: one item each
+    exchange_id = models.CharField(max_length=255)  # the edXML DocumentId: one item per sender
     business = models.PositiveSmallIntegerField(default=0)
     replaces_document_id = models.CharField(max_length=255, blank=True)
     sender_code = models.CharField(max_length=32)
@@ -89,10 +89,17 @@ class InboxItem(models.Model):
     request = models.JSONField(null=True, blank=True)
     # Status codes already sent back, so the automatic ones (04, 05, 06) go once each.
     sent_codes = models.JSONField(default=list)
+    # What the tolerant reader accepted but the standard does not, shown to the clerk.
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         db_table = "interagency_inboxitem"
         ordering = ["-arrived_at", "-id"]
+        constraints = [
+            # DocumentIds are unique per sender: another sender cannot squat one.
+            models.UniqueConstraint(fields=["sender_code", "exchange_id"], name="interagency_inbox_once"),
+        ]
+        indexes = [models.Index(fields=["exchange_id"], name="interagency_inbox_exchange")]
         verbose_name = _("văn bản đến qua trục")
         verbose_name_plural = _("văn bản đến qua trục")
 

@@ -71,11 +71,13 @@ class HubPacket(models.Model):
     source = models.CharField(max_length=80)
     content = models.BinaryField()
     size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, db_index=True)  # a replay is the same bytes again
     signature = models.CharField(max_length=10, choices=Signature.choices)
     signer = models.CharField(max_length=255, blank=True)
     signer_fingerprint = models.CharField(max_length=64, blank=True)
     trace = models.JSONField(default=list)  # [{"organ_id", "at", "by"}], the hubs it passed
+    # What the tolerant reader accepted but the standard does not (the error shape, "T.path: ...").
+    warnings = models.JSONField(default=list, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -166,10 +168,15 @@ class FederationPeer(models.Model):
     remote_secret = models.TextField()  # sealed with interagency.hub.services.sealing.seal
     # PEM of the peer's signing authority: packets from it must carry a signature chained to it.
     trust_roots = models.TextField(blank=True)
+    # The organisation codes this peer may speak for, one shell-style pattern per line ("*.H22",
+    # "vxp.saas.*"), matched case-insensitively; never our own agencies, whatever the patterns say.
+    org_patterns = models.TextField(_("mã cơ quan được đại diện"), blank=True)
     # PEM bundle to verify the peer's TLS certificate (blank: the system's CA store).
     tls_ca = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "interagency_federationpeer"
