@@ -15,3 +15,12 @@ def lock_table_for_writers(model: Any) -> None:
         cursor.execute(
             f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
         )
+
+
+def lock_for_transaction(namespace: str, key: str) -> None:
+    """Inside a transaction: one holder at a time of (namespace, key), until commit or rollback
+    (a PostgreSQL advisory lock on their hash; unrelated keys rarely share one)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("a transaction lock only lasts inside a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", [namespace, key])

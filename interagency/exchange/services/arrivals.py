@@ -1,8 +1,12 @@
 """Receiving: the hub delivers one packet into this schema (`packet_receive`, inside the hub's
-delivery transaction). Idempotent on the packet id (and, for documents, on the DocumentId), so
-delivering twice has one effect. A document arrives as an `InboxItem` (status 01 goes back at
-once); a status updates what the sender sees of a document it sent; a request (13, revoke,
-update) waits for the clerk's answer."""
+delivery transaction). Idempotent on the packet id (and, for documents, on the sender and its
+DocumentId), so delivering twice has one effect. A document arrives as an `InboxItem` (status 01
+goes back at once); a status updates what the sender sees of a document it sent; a request (13,
+revoke, update) waits for the clerk's answer.
+
+Who may say what, again here (the hub checks it first): DocumentIds are the sender's own, so
+every lookup is by sender and DocumentId; a request counts only from the document's sender, a
+status only from an organisation it was sent to, and 15/16 only for a request we made."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from interagency.edxml.packets import DocumentPacket, StatusPacket
 from interagency.edxml.reader import parse
 from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
 from interagency.exchange.services.outbox import outbox_status
-from qlvbdh.models import Distribution
+from qlvbdh.models import Distribution, Document
 
 SYSTEM = Actor(label="hub")
 
@@ -42,6 +46,33 @@ def _metadata(packet: DocumentPacket) -> dict[str, Any]:
         "attachments": [{"name": a.name, "size": len(a.data)} for a in packet.attachments],
         "recipients": [r.organ_id for r in packet.recipients],
     }
+
+
+# Answers to our own request (13) about a document we sent: agreed (15) or refused (16).
+ANSWERS = ("15", "16")
+
+
+def _item_of(sender_code: str, exchange_id: str) -> InboxItem | None:
+    """The item this sender sent under this DocumentId, locked; another sender's never."""
+    return (
+        InboxItem.objects.select_for_update()
+        .filter(exchange_id=exchange_id, sender_code__iexact=sender_code.strip())
+        .first()
+    )
+
+
+def _request_open(document: Document, recipient_code: str) -> bool:
+    """Whether we asked this recipient to take back or update the document (13) and it has not
+    answered since."""
+    rows = ExchangeStatus.objects.filter(document=document).order_by("-id")
+    for row in rows.only("recipient_code", "status_code", "outgoing"):
+        if not same_org_code(row.recipient_code, recipient_code):
+            continue
+        if row.outgoing and row.status_code == "13":
+            return True
+        if row.status_code in ANSWERS:
+            return False
+    return False
 
 
 def notify_clerks(message: str, link: str, dedupe: str) -> None:
@@ -77,8 +108,8 @@ def _receive_document(packet: DocumentPacket, *, content: bytes, packet_id: uuid
     if packet.business_doc_type in (1, 2):
         # A revocation or an update of a document we have: the sender's request, for the clerk.
         target = packet.business_document_id or packet.document_id
-        item = InboxItem.objects.select_for_update().filter(exchange_id=target).first()
-        if item is None or not same_org_code(item.sender_code, packet.sender.organ_id):
+        item = _item_of(packet.sender.organ_id, target)
+        if item is None:
             return "ignored"
         item.request = {
             "kind": "revoke" if packet.business_doc_type == 1 else "update",
@@ -99,7 +130,9 @@ def _receive_document(packet: DocumentPacket, *, content: bytes, packet_id: uuid
             str(packet_id),
         )
         return "request"
-    if InboxItem.objects.filter(exchange_id=packet.document_id).exists():
+    if InboxItem.objects.filter(
+        exchange_id=packet.document_id, sender_code__iexact=packet.sender.organ_id.strip()
+    ).exists():
         return "duplicate"
     replaces = ""
     if packet.business_doc_type == 3 and packet.replacements:
@@ -132,8 +165,8 @@ def _receive_document(packet: DocumentPacket, *, content: bytes, packet_id: uuid
 
 def _receive_status(packet: StatusPacket, *, packet_id: uuid.UUID) -> str:
     if packet.status_code == "13":
-        item = InboxItem.objects.select_for_update().filter(exchange_id=packet.document_id).first()
-        if item is None or not same_org_code(item.sender_code, packet.sender.organ_id):
+        item = _item_of(packet.sender.organ_id, packet.document_id)
+        if item is None:
             return "ignored"  # only the document's own sender may ask for it back
         item.request = {
             "kind": "revoke",
@@ -163,6 +196,8 @@ def _receive_status(packet: StatusPacket, *, packet_id: uuid.UUID) -> str:
     reporter = packet.sender.organ_id
     if not any(same_org_code(code, reporter) for code in sent.recipient_codes):
         return "ignored"  # a status counts only from an organisation the document was sent to
+    if packet.status_code in ANSWERS and not _request_open(sent.document, reporter):
+        return "ignored"  # an answer to a request we never made
     ExchangeStatus.objects.create(
         document=sent.document,
         recipient_code=reporter,

@@ -98,8 +98,13 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
 
 
 def _replace_earlier(actor: Actor, item: InboxItem) -> None:
+    # Only the same sender's document: a replacement never names another organisation's.
     earlier = (
-        InboxItem.objects.filter(exchange_id=item.replaces_document_id).select_related("document").first()
+        InboxItem.objects.filter(
+            exchange_id=item.replaces_document_id, sender_code__iexact=item.sender_code.strip()
+        )
+        .select_related("document")
+        .first()
     )
     if earlier is None or earlier.document is None:
         return

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.tenancy import in_public, in_schema
@@ -148,10 +148,12 @@ def outbox_relay(*, limit: int = 50) -> int:
     agency = current_agency()
     relayed = 0
     failed: set[int] = set()
-    # Packets about one document leave in the order they were written, whatever relays run at once.
+    # Packets about one document leave in the order they were written, whatever relays run at once:
+    # behind the document itself and behind what went earlier to the same addressees. DocumentIds
+    # are unique per sender only, so another sender's document under the same id holds nothing up.
     earlier_waiting = OutboxEntry.objects.filter(
         exchange_id=OuterRef("exchange_id"), relayed_at__isnull=True, id__lt=OuterRef("id")
-    )
+    ).filter(Q(kind=OutboxEntry.Kind.EDOC) | Q(recipient_codes=OuterRef("recipient_codes")))
     for _round in range(limit):
         with transaction.atomic():
             entry = (

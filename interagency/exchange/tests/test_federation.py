@@ -62,6 +62,7 @@ def peer(province, foreign_authority) -> FederationPeer:
             remote_system_id="tinhso-test",
             remote_secret="our-secret-at-the-other-hub",
             trust_roots=foreign_authority[1].decode(),
+            org_patterns="*.H36",
         ),
         secret=SECRET,
     )
@@ -285,7 +286,7 @@ def test_a_pull_peer_lists_fetches_and_acks_what_waits_for_it(peer, province, te
 
 
 @pytest.mark.django_db
-def test_a_fail_ack_counts_a_try_and_another_peers_packet_is_404(peer, province, tenant):
+def test_a_fail_ack_counts_a_try_and_another_peers_packet_is_404(peer, province, tenant, foreign_authority):
     with in_public():
         FederationPeer.objects.filter(pk=peer.pk).update(mode=FederationPeer.Mode.PULL)
     federation.peer_create(
@@ -296,6 +297,7 @@ def test_a_fail_ack_counts_a_try_and_another_peers_packet_is_404(peer, province,
             base_url="https://hub.third.example",
             remote_system_id="x",
             remote_secret="y",
+            trust_roots=foreign_authority[1].decode(),
         ),
         secret="third-secret-0123456789",
     )
@@ -486,6 +488,7 @@ def deployments(tmp_path):
                     f"--remote-secret={secrets_at[there]}",
                     f"--secret={secrets_at[here]}",
                     f"--trust-roots={here.directory / 'peer-roots.pem'}",
+                    f"--org-patterns={org}",
                     f"--tls-ca={here.directory / 'peer-tls.pem'}",
                 )
                 here.manage("directory", "import", str(here.directory / "organisations.csv"))

@@ -86,6 +86,7 @@ class PeerData:
     trust_roots: str = ""
     tls_ca: str = ""
     mode: str = FederationPeer.Mode.PUSH
+    org_patterns: str = ""
 
 
 def base_url_normal(url: str) -> str:
@@ -96,6 +97,15 @@ def base_url_normal(url: str) -> str:
     except ValidationError as exc:
         raise ApplicationError(_("Địa chỉ trục “%s” phải là một URL https hợp lệ.") % url) from exc
     return url
+
+
+def org_patterns_normal(text: str) -> str:
+    """One shell-style pattern per line ("*.H36", "vxp.saas.*"), from lines, commas or spaces."""
+    patterns: list[str] = []
+    for pattern in (text or "").replace(",", " ").split():
+        if pattern not in patterns:
+            patterns.append(pattern)
+    return "\n".join(patterns)
 
 
 def _pem_certificates(bundle: str, label: str) -> str:
@@ -118,6 +128,15 @@ def peer_create(*, actor: Actor, data: PeerData, secret: str | None = None) -> t
         raise ApplicationError(_("Cần mã hệ thống, mã hệ thống phía bên kia và khóa bí mật phía bên kia."))
     if data.mode not in FederationPeer.Mode.values:
         raise ApplicationError(_("Cách chuyển “%s” không hợp lệ (push hoặc pull).") % data.mode)
+    base_url = base_url_normal(data.base_url)
+    if not split_pem(data.trust_roots):
+        raise ApplicationError(
+            _(
+                "Cần chứng thư gốc ký số của trục %s: mọi gói tin từ trục này phải được ký bằng chứng thư "
+                "do nó cấp."
+            )
+            % system_id
+        )
     secret = secret or secrets.token_urlsafe(32)
     if len(secret) < 16:
         raise ApplicationError(_("Khóa bí mật cần ít nhất 16 ký tự."))
@@ -125,11 +144,12 @@ def peer_create(*, actor: Actor, data: PeerData, secret: str | None = None) -> t
         system_id=system_id,
         name=data.name.strip() or system_id,
         secret_digest=peer_secret_digest(secret),
-        base_url=base_url_normal(data.base_url),
+        base_url=base_url,
         remote_system_id=data.remote_system_id.strip(),
         remote_secret=seal(data.remote_secret.encode()),
         trust_roots=_pem_certificates(data.trust_roots, _("Chứng thư gốc ký số")),
         tls_ca=_pem_certificates(data.tls_ca, _("Chứng thư TLS")),
+        org_patterns=org_patterns_normal(data.org_patterns),
         mode=data.mode,
     )
     with in_public():
@@ -177,6 +197,8 @@ def packet_take(
         packet = packet_accept(
             content=content, packet_id=parsed_id, source=f"peer:{peer.system_id}", peer=peer
         )
+        # A replay (these bytes under another packet id) is answered as the packet first taken.
+        existed = existed or packet.packet_id != parsed_id
         if packet.kind != message_type:  # rolls the new packet back
             raise PacketRefused(
                 _("X-Message-Type là %(said)s nhưng gói tin là %(kind)s.")

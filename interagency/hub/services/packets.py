@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.locks import lock_for_transaction
 from interagency.edxml.codes import InvalidOrgCode, org_code_normal
 from interagency.edxml.packets import EdxmlError, Packet, StatusPacket
 from interagency.edxml.reader import parse
@@ -20,6 +21,7 @@ from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
 from interagency.hub.services.queue import deliver_soon
 from interagency.hub.services.routing import route as route_for
+from interagency.hub.services.speakers import document_id_taken, packet_problem
 
 
 class PacketRefused(ApplicationError):
@@ -51,17 +53,24 @@ def _check_signature(
     if peer is not None:
         roots = [root.encode() for root in split_pem(peer.trust_roots)]
         if not roots:
-            check = verify_packet(content, trust_roots_pem=[], expected_org_code=None)
-            state = check.state if check.state in ("absent", "invalid") else "untrusted"
-            if state == "invalid":
-                raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
-            return state, check.subject, check.fingerprint
+            raise PacketRefused(
+                _(
+                    "Trục %s chưa có chứng thư gốc ký số: không nhận gói tin nào từ trục này cho đến khi "
+                    "được cấu hình."
+                )
+                % peer.system_id
+            )
         check = verify_packet(content, trust_roots_pem=roots, expected_org_code=expected_sender)
     else:
         check = verify_packet(content, trust_roots_pem=trust_roots(), expected_org_code=expected_sender)
     if check.state != "valid":
         raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
     return check.state, check.subject, check.fingerprint
+
+
+def _replayed(digest: str) -> HubPacket | None:
+    """The packet already taken with these exact bytes (under any packet id): a replay."""
+    return HubPacket.objects.filter(sha256=digest).order_by("id").first()
 
 
 def packet_accept(
@@ -74,13 +83,17 @@ def packet_accept(
     trace: list[dict[str, Any]] | None = None,
 ) -> HubPacket:
     """Record a packet and its deliveries (public schema, inside the caller's transaction or its
-    own). The same packet id again returns the stored packet; other bytes under it are refused."""
+    own). The same packet id again returns the stored packet; other bytes under it are refused. The
+    same bytes under another packet id (a replay) return the packet first taken with them."""
     digest = hashlib.sha256(content).hexdigest()
     existing = HubPacket.objects.filter(packet_id=packet_id).first()
     if existing is not None:
         if existing.sha256 != digest:
             raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
         return existing
+    replayed = _replayed(digest)
+    if replayed is not None:
+        return replayed
     try:
         packet = parse(content)
     except EdxmlError as exc:
@@ -95,8 +108,17 @@ def packet_accept(
     recipients = _recipients(packet)
     if not recipients:
         raise PacketRefused(_("Gói tin không có nơi nhận."))
+    problem = packet_problem(packet, sender=sender, source=source, peer=peer) or document_id_taken(
+        packet, sender=sender, recipients=recipients, sha256=digest
+    )
+    if problem:
+        raise PacketRefused(problem)
     now = timezone.now()
     with transaction.atomic():
+        lock_for_transaction("hub.packet", digest)  # two takers of the same bytes: one packet
+        replayed = _replayed(digest)
+        if replayed is not None:
+            return replayed
         record, created = HubPacket.objects.get_or_create(
             packet_id=packet_id,
             defaults={

@@ -38,7 +38,12 @@ class Command(BaseCommand):
         add.add_argument("--remote-system-id", required=True, help="our id at the peer")
         add.add_argument("--remote-secret", required=True, help="our secret at the peer")
         add.add_argument("--secret", default=None, help="the peer's inbound secret (default: generated)")
-        add.add_argument("--trust-roots", type=Path, help="PEM file: the peer's signing authority")
+        add.add_argument("--trust-roots", type=Path, help="PEM file: the peer's signing authority (required)")
+        add.add_argument(
+            "--org-patterns",
+            default="",
+            help="the organisation codes the peer speaks for: shell-style patterns, comma-separated (*.H36)",
+        )
         add.add_argument("--tls-ca", type=Path, help="PEM file to verify the peer's TLS certificate")
         add.add_argument("--mode", choices=["push", "pull"], default="push")
         actions.add_parser("peer-list", help="the hubs we federate with")
@@ -127,6 +132,7 @@ class Command(BaseCommand):
                 remote_system_id=options["remote_system_id"],
                 remote_secret=options["remote_secret"],
                 mode=options["mode"],
+                org_patterns=options["org_patterns"],
                 **pems,
             ),
             secret=options["secret"],

@@ -1,0 +1,184 @@
+"""Who may say what through the hub (public schema), asked by `packet_accept` once the signature
+is known to be good.
+
+- A peer speaks only for the organisation codes its `org_patterns` match, and never for the
+  province's own agencies (a tenant, a directory organisation of kind tenant, the province).
+- A standard DocumentId starts with its sender's OrganId: nobody sends under another's.
+- A revoke, update or replace request, and a status, is honoured only from the one who may send
+  it (the document's original sender; for a status, an organisation the document was sent to),
+  through the route the document came by.
+
+Each check returns why it refuses, or "" when the packet may pass.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from django.utils.translation import gettext as _
+
+from interagency.edxml.codes import InvalidOrgCode, org_code_normal, same_org_code
+from interagency.edxml.packets import DocumentPacket, Packet, StatusPacket
+from interagency.hub.models import FederationPeer, HubDelivery, HubPacket, Organisation
+from tenants.models import Tenant
+
+# Statuses a document's sender sends about it; every other status comes from a recipient.
+SENDER_STATUSES = ("13",)
+NEW_DOCUMENT = (0, 3)
+
+
+def is_province_agency(code: str) -> bool:
+    """Whether `code` names one of ours: a tenant (the province included) or a directory tenant."""
+    code = code.strip()
+    return (
+        Tenant.objects.filter(org_code__iexact=code).exists()
+        or Organisation.objects.filter(kind=Organisation.Kind.TENANT, org_code__iexact=code).exists()
+    )
+
+
+def peer_patterns(peer: FederationPeer) -> list[str]:
+    lines = (line.strip() for line in (peer.org_patterns or "").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def peer_speaks_for(peer: FederationPeer, code: str) -> bool:
+    """Shell-style patterns, case-insensitive; our own agencies never, whatever the patterns say."""
+    folded = code.strip().casefold()
+    if not any(fnmatchcase(folded, pattern.casefold()) for pattern in peer_patterns(peer)):
+        return False
+    return not is_province_agency(code)
+
+
+def peer_problem(peer: FederationPeer, sender: str) -> str:
+    if is_province_agency(sender):
+        return _(
+            "Trục %(peer)s không được gửi thay cơ quan trong tỉnh %(code)s: văn bản của cơ quan này "
+            "chỉ đi từ chính hệ thống của tỉnh."
+        ) % {"peer": peer.system_id, "code": sender}
+    if not peer_speaks_for(peer, sender):
+        return _("Trục %(peer)s không được gửi thay cơ quan %(code)s (ngoài các mã được giao cho trục).") % {
+            "peer": peer.system_id,
+            "code": sender,
+        }
+    return ""
+
+
+def _standard(code: str) -> str:
+    try:
+        return org_code_normal(code)
+    except InvalidOrgCode:
+        return ""
+
+
+def _owned_by(document_id: str, sender: str) -> bool:
+    """Whether a DocumentId may be the sender's: one that starts with a standard OrganId must
+    start with the sender's (or a short form of it, "15.H21" for "000.00.15.H21")."""
+    head, comma, _rest = document_id.partition(",")
+    owner = _standard(head) if comma else ""
+    if not owner:
+        return True  # no standard owner to compare (another scheme's id): the hub keys it per sender
+    code = _standard(sender) or sender.strip().upper()
+    return owner == code or code.endswith(f".{owner}") or owner.endswith(f".{code}")
+
+
+def _originals(document_id: str) -> list[HubPacket]:
+    """The new-document packets the hub carried under this DocumentId (any sender), oldest first."""
+    return list(
+        HubPacket.objects.filter(kind=HubPacket.Kind.EDOC, business__in=NEW_DOCUMENT, document_id=document_id)
+        .only("id", "sender_code", "source", "recipient_codes", "sha256")
+        .order_by("id")
+    )
+
+
+def _from_its_sender(document_id: str, sender: str, source: str) -> str:
+    originals = [p for p in _originals(document_id) if same_org_code(p.sender_code, sender)]
+    if not originals:
+        return _(
+            "Đề nghị về văn bản %(id)s chỉ được nhận từ chính cơ quan đã gửi văn bản đó; "
+            "trục không có văn bản này từ %(sender)s."
+        ) % {"id": document_id, "sender": sender}
+    if not any(original.source == source for original in originals):
+        return _(
+            "Đề nghị về văn bản %(id)s phải đi theo đường văn bản đã đến (%(route)s), không qua %(source)s."
+        ) % {"id": document_id, "route": originals[0].source, "source": source}
+    return ""
+
+
+def _status_problem(packet: StatusPacket, sender: str, source: str) -> str:
+    document_id = packet.document_id
+    if packet.status_code in SENDER_STATUSES:
+        return _from_its_sender(document_id, sender, source)
+    for original in _originals(document_id):
+        if not same_org_code(original.sender_code, packet.response_for.organ_id):
+            continue
+        recipient = next((code for code in original.recipient_codes if same_org_code(code, sender)), None)
+        if recipient is None:
+            continue
+        delivery = (
+            HubDelivery.objects.filter(packet=original, recipient_code=recipient).only("target").first()
+        )
+        expected = (
+            "peer:" if delivery is not None and delivery.target == HubDelivery.Target.PEER else "tenant:"
+        )
+        if source.startswith(expected):
+            return ""
+    return _(
+        "Trạng thái về văn bản %(id)s chỉ được nhận từ cơ quan đã nhận văn bản đó, qua đường văn bản "
+        "đã đi; %(sender)s không phải là nơi nhận."
+    ) % {"id": document_id, "sender": sender}
+
+
+def _document_problem(packet: DocumentPacket, sender: str, source: str) -> str:
+    business = packet.business_doc_type
+    named = [packet.document_id]
+    if business in (1, 2):
+        named.append(packet.business_document_id or packet.document_id)
+    for document_id in named:
+        if document_id and not _owned_by(document_id, sender):
+            return _("Mã văn bản %(id)s thuộc cơ quan khác, không phải bên gửi %(sender)s.") % {
+                "id": document_id,
+                "sender": sender,
+            }
+    if business in (1, 2):
+        return _from_its_sender(packet.business_document_id or packet.document_id, sender, source)
+    if business == 3:
+        for replaced in packet.replacements:
+            if not _owned_by(replaced.document_id, sender):
+                return _("Văn bản thay thế không được nêu văn bản %(id)s của cơ quan khác.") % {
+                    "id": replaced.document_id
+                }
+            if _originals(replaced.document_id):
+                problem = _from_its_sender(replaced.document_id, sender, source)
+                if problem:
+                    return problem
+    return ""
+
+
+def document_id_taken(packet: Packet, *, sender: str, recipients: list[str], sha256: str) -> str:
+    """A DocumentId is unique per sender: the same sender may not send another new document under
+    an id it already used to the same recipient (the recipient would drop one of the two)."""
+    if not isinstance(packet, DocumentPacket) or packet.business_doc_type not in NEW_DOCUMENT:
+        return ""
+    for original in _originals(packet.document_id):
+        if original.sha256 == sha256 or not same_org_code(original.sender_code, sender):
+            continue
+        shared = [
+            code for code in recipients if any(same_org_code(code, c) for c in original.recipient_codes)
+        ]
+        if shared:
+            return _(
+                "Mã văn bản %(id)s đã được %(sender)s dùng cho một văn bản khác gửi %(to)s; "
+                "văn bản mới cần mã mới (hoặc gửi dưới dạng cập nhật, thay thế)."
+            ) % {"id": packet.document_id, "sender": sender, "to": ", ".join(shared)}
+    return ""
+
+
+def packet_problem(packet: Packet, *, sender: str, source: str, peer: FederationPeer | None) -> str:
+    """Why the hub must not take this (signed, verified) packet from this source, or ""."""
+    if peer is not None:
+        problem = peer_problem(peer, sender)
+        if problem:
+            return problem
+    if isinstance(packet, StatusPacket):
+        return _status_problem(packet, sender, source)
+    return _document_problem(packet, sender, source)
