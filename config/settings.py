@@ -315,6 +315,11 @@ FEDERATION_AUTH_FAILURE_LIMIT = int(os.environ.get("FEDERATION_AUTH_FAILURE_LIMI
 FEDERATION_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("FEDERATION_AUTH_FAILURE_WINDOW_SECONDS", "900"))
 # How often the hub fetches what waits for it at each pull-mode peer (beat, `hub work --forever`).
 HUB_PULL_INTERVAL_SECONDS = int(os.environ.get("HUB_PULL_INTERVAL_SECONDS", "60"))
+# One packet's attachments, read only after its signature is checked: how many, their unzipped
+# total, and the largest unzipped/zipped ratio of one file (beyond it: a zip bomb, refused).
+HUB_MAX_ATTACHMENTS = int(os.environ.get("HUB_MAX_ATTACHMENTS", "50"))
+HUB_MAX_ATTACHMENT_TOTAL_BYTES = int(os.environ.get("HUB_MAX_ATTACHMENT_TOTAL_BYTES", str(200 * 1024 * 1024)))
+HUB_MAX_COMPRESSION_RATIO = int(os.environ.get("HUB_MAX_COMPRESSION_RATIO", "200"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY"):
