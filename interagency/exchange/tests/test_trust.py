@@ -480,7 +480,7 @@ def test_a_peer_cannot_send_a_second_document_under_an_id_it_already_used_for_th
         assert HubPacket.objects.count() == 1
 
 
-def test_a_document_id_of_another_scheme_does_not_make_the_same_document_for_two_senders(
+def test_the_receiver_keeps_document_ids_per_sender(
     tenant, other_tenant, third_tenant, province
 ):
     # The receiver keeps DocumentIds per sender: the same id from two senders makes two items.
