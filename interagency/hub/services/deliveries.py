@@ -61,6 +61,8 @@ def _due(now: datetime) -> Any:
 def _tenant_problem(code: str, tenant: Tenant | None) -> DeliveryFailed | None:
     if tenant is None:
         return DeliveryFailed(_("Không có đơn vị mang mã %s.") % code, permanent=True)
+    if tenant.is_public:  # its schema has no inbox: routing refuses it; older rows end here
+        return DeliveryFailed(route_for(code).error, permanent=True)
     if tenant.status != Tenant.Status.ACTIVE:
         return DeliveryFailed(
             _("Đơn vị %(code)s đang %(status)s.")
@@ -232,6 +234,8 @@ def delivery_retry(*, actor: Actor, delivery_id: int) -> HubDelivery:
         if delivery.state == HubDelivery.State.DELIVERED:
             return delivery
         route = route_for(delivery.recipient_code)  # the directory or the peers may have changed
+        if route.refused:
+            raise ApplicationError(route.error)
         delivery.target = route.target
         delivery.state = HubDelivery.State.PENDING
         delivery.attempts = 0
