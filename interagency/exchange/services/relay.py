@@ -191,6 +191,7 @@ def outbox_relay(*, limit: int = 50) -> int:
                 )
                 logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, exc)
                 failed.add(entry.pk)
+                sign = None  # a key issued inside the rolled-back savepoint is gone with it
                 continue
             entry.relayed_at = timezone.now()
             entry.attempts += 1
