@@ -448,11 +448,8 @@ def test_another_schemes_organ_id_is_kept_verbatim_with_a_warning_and_refused_wh
 def test_an_empty_null_or_unusable_sender_is_refused(sender):
     errors = _errors(build(_status()).replace(b">000.00.92.H21<", b">" + sender + b"<"))
 
-    assert (
-        errors[0].split(":")[0] == "M.MessageHeader.From.OrganId"
-        if sender
-        else "N.MessageHeader.From.OrganId"
-    )
+    expected = "M.MessageHeader.From.OrganId" if sender else "N.MessageHeader.From.OrganId"
+    assert errors[0].split(":")[0] == expected
 
 
 # --- organisation codes ---
