@@ -480,9 +480,7 @@ def test_a_peer_cannot_send_a_second_document_under_an_id_it_already_used_for_th
         assert HubPacket.objects.count() == 1
 
 
-def test_the_receiver_keeps_document_ids_per_sender(
-    tenant, other_tenant, third_tenant, province
-):
+def test_the_receiver_keeps_document_ids_per_sender(tenant, other_tenant, third_tenant, province):
     # The receiver keeps DocumentIds per sender: the same id from two senders makes two items.
     shared = "000.00.99.H21,2026/11/20,1/X"  # neither sender's
     for sender in (tenant, third_tenant):
