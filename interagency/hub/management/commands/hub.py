@@ -2,7 +2,8 @@
 look after its queue, and manage the other hubs it federates with.
 
 `work` is the worker's loop without Celery (relay every agency's outbox, deliver what is due);
-`--forever` keeps polling, which is how a plain process can serve as a hub worker. `peer-add`
+`--forever` keeps polling and pulls each pull-mode peer when due, which is how a plain process can
+serve as a hub worker. `peer-add`
 prints the secret the peer must send us (once; only its keyed hash is kept). Bad input exits with
 status 1 and one sentence.
 """
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError, close_old_connections
 
@@ -49,13 +51,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from interagency.hub.selectors import queue_figures
         from interagency.hub.services.deliveries import delivery_retry, work
+        from interagency.hub.services.pulls import peers_pull_due
 
         action = options["action"]
         if action in EVIDENCE_ACTIONS:
             return _evidence_handle(self, options)
         if action == "work":
+            next_pull_check = 0.0
             while True:
                 try:
+                    if options["forever"] and time.monotonic() >= next_pull_check:
+                        # The worker's schedule: pull-mode peers when due, looked up every few seconds.
+                        next_pull_check = time.monotonic() + min(5.0, settings.HUB_PULL_INTERVAL_SECONDS)
+                        for outcome in peers_pull_due():
+                            self.stdout.write(f"pulled {outcome.system_id}: {outcome.summary}")
                     relayed, delivered = work()
                 except (OperationalError, InterfaceError) as exc:
                     if not options["forever"]:
