@@ -83,8 +83,8 @@ def hub_peer_counts() -> list[dict[str, Any]]:
     call it made to us (`last_seen_at`) and the outcome of the last scheduled pull (`pull`)."""
     with in_public():
         peers = list(FederationPeer.objects.order_by("system_id"))
-        received = {
-            row["source"]: row
+        received: dict[str, dict[str, Any]] = {
+            row["source"]: dict(row)
             for row in HubPacket.objects.filter(source__startswith="peer:")
             .values("source")
             .annotate(count=Count("id"), last=Max("received_at"))
@@ -102,22 +102,24 @@ def hub_peer_counts() -> list[dict[str, Any]]:
                 sent=Count("packet", filter=Q(state=HubDelivery.State.DELIVERED), distinct=True),
             )
         ):
-            by_url[(row.pop("hub_url") or "").rstrip("/")] = row
+            figures = by_url.setdefault((row["hub_url"] or "").rstrip("/"), {})
+            for name in ("pending", "dead", "delivered", "sent"):
+                figures[name] = figures.get(name, 0) + int(row[name])
     seen = _cached(PEER_SEEN_KEY, [peer.system_id for peer in peers])
     pulls = _cached(PEER_PULL_KEY, [peer.system_id for peer in peers])
     result = []
     for peer in peers:
         taken = received.get(f"peer:{peer.system_id}", {})
-        figures = by_url.get(peer.base_url.rstrip("/"), {})
+        traffic = by_url.get(peer.base_url.rstrip("/"), {})
         result.append(
             {
                 "peer": peer,
                 "received": taken.get("count", 0),
                 "last_received_at": taken.get("last"),
-                "pending": figures.get("pending", 0),
-                "dead": figures.get("dead", 0),
-                "delivered": figures.get("delivered", 0),
-                "sent": figures.get("sent", 0),
+                "pending": traffic.get("pending", 0),
+                "dead": traffic.get("dead", 0),
+                "delivered": traffic.get("delivered", 0),
+                "sent": traffic.get("sent", 0),
                 "last_seen_at": seen.get(peer.system_id),
                 "pull": pulls.get(peer.system_id) if peer.mode == FederationPeer.Mode.PULL else None,
             }
