@@ -16,10 +16,17 @@ urlpatterns = [
     path("peers/", views.hub_peer_list, name="hub-peer-list"),
     path("peers/add/", views.hub_peer_add, name="hub-peer-add"),
     path(PEER, views.hub_peer_detail, name="hub-peer-detail"),
-    path(PEER + "edit/", views.hub_peer_edit, name="hub-peer-edit"),
-    path(PEER + "trust-roots/", views.hub_peer_trust_roots, name="hub-peer-trust-roots"),
-    path(PEER + "remote-secret/", views.hub_peer_remote_secret, name="hub-peer-remote-secret"),
+    path(PEER + "edit/", views.hub_peer_change, {"change": "edit"}, name="hub-peer-edit"),
+    path(
+        PEER + "trust-roots/", views.hub_peer_change, {"change": "trust-roots"}, name="hub-peer-trust-roots"
+    ),
+    path(
+        PEER + "remote-secret/",
+        views.hub_peer_change,
+        {"change": "remote-secret"},
+        name="hub-peer-remote-secret",
+    ),
     path(PEER + "rotate-secret/", views.hub_peer_secret_rotate, name="hub-peer-secret-rotate"),
-    path(PEER + "pause/", views.hub_peer_pause, name="hub-peer-pause"),
-    path(PEER + "resume/", views.hub_peer_resume, name="hub-peer-resume"),
+    path(PEER + "pause/", views.hub_peer_activity, {"action": "pause"}, name="hub-peer-pause"),
+    path(PEER + "resume/", views.hub_peer_activity, {"action": "resume"}, name="hub-peer-resume"),
 ]

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import can, in_province_scope
@@ -155,26 +160,18 @@ def _peer_or_404(peer_id: int) -> FederationPeer:
     return peer
 
 
-def _edit_initial(peer: FederationPeer) -> dict[str, str]:
-    return {
-        "name": peer.name,
-        "base_url": peer.base_url,
-        "remote_system_id": peer.remote_system_id,
-        "mode": peer.mode,
-        "org_patterns": peer.org_patterns,
-        "tls_ca": peer.tls_ca,
-    }
-
-
 def _peer_page(
-    request: HttpRequest,
-    peer: FederationPeer,
-    *,
-    edit: PeerEditForm | None = None,
-    roots: PeerTrustRootsForm | None = None,
-    remote: PeerRemoteSecretForm | None = None,
-    status: int = 200,
+    request: HttpRequest, peer: FederationPeer, *, bound: Form | None = None, status: int = 200
 ) -> HttpResponse:
+    """The peer's page; `bound` is a refused form, shown again in its place with its errors."""
+    forms: dict[str, Form] = {
+        "edit_form": PeerEditForm(initial=asdict(federation.PeerChanges.of(peer))),
+        "roots_form": PeerTrustRootsForm(),
+        "remote_form": PeerRemoteSecretForm(),
+    }
+    for name, form in forms.items():
+        if bound is not None and type(bound) is type(form):
+            forms[name] = bound
     traffic = next((row for row in hub_selectors.hub_peer_counts() if row["peer"].pk == peer.pk), {})
     return render(
         request,
@@ -186,9 +183,7 @@ def _peer_page(
             "tls_ca": federation.certificate_summaries(peer.tls_ca),
             "patterns": [line for line in peer.org_patterns.splitlines() if line.strip()],
             "can_manage": can(request.user, "interagency.manage"),
-            "edit_form": edit or PeerEditForm(initial=_edit_initial(peer)),
-            "roots_form": roots or PeerTrustRootsForm(),
-            "remote_form": remote or PeerRemoteSecretForm(),
+            **forms,
         },
         status=status,
     )
@@ -198,17 +193,6 @@ def _secret_shown_once(request: HttpRequest, peer: FederationPeer, secret: str) 
     response = render(request, "hub/console/peer_secret.html", {"peer": peer, "secret": secret})
     response["Cache-Control"] = "no-store"  # the secret exists nowhere else in clear
     return response
-
-
-def _changes(data: dict[str, str]) -> federation.PeerChanges:
-    return federation.PeerChanges(
-        name=data["name"],
-        base_url=data["base_url"],
-        remote_system_id=data["remote_system_id"],
-        mode=data["mode"],
-        org_patterns=data["org_patterns"],
-        tls_ca=data["tls_ca"],
-    )
 
 
 @require_safe
@@ -228,28 +212,15 @@ def hub_peer_add(request: HttpRequest) -> HttpResponse:
     _require(request, "interagency.manage")
     form = PeerAddForm(request.POST or None, initial={"mode": FederationPeer.Mode.PUSH})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         outcome = form_call(
             form,
             federation.peer_create,
             actor=actor_from(request),
-            data=federation.PeerData(
-                system_id=data["system_id"],
-                name=data["name"],
-                base_url=data["base_url"],
-                remote_system_id=data["remote_system_id"],
-                remote_secret=data["remote_secret"],
-                trust_roots=data["trust_roots"],
-                tls_ca=data["tls_ca"],
-                mode=data["mode"],
-                org_patterns=data["org_patterns"],
-            ),
+            data=federation.PeerData(**form.cleaned_data),
         )
         if outcome.value is not None:
-            peer, secret = outcome.value
-            return _secret_shown_once(request, peer, secret)
-    status = 400 if form.is_bound else 200
-    return render(request, "hub/console/peer_add.html", {"form": form}, status=status)
+            return _secret_shown_once(request, *outcome.value)
+    return render(request, "hub/console/peer_add.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
 @require_safe
@@ -259,64 +230,57 @@ def hub_peer_detail(request: HttpRequest, peer_id: int) -> HttpResponse:
     return _peer_page(request, _peer_or_404(peer_id))
 
 
-@require_POST
-@login_required
-def hub_peer_edit(request: HttpRequest, peer_id: int) -> HttpResponse:
-    _require(request, "interagency.manage")
-    peer = _peer_or_404(peer_id)
-    form = PeerEditForm(request.POST)
-    if form.is_valid():
-        outcome = form_call(
-            form,
-            federation.peer_update,
-            actor=actor_from(request),
-            peer_id=peer.pk,
-            changes=_changes(form.cleaned_data),
-        )
-        if outcome.ok:
-            messages.success(request, _("Đã lưu thông tin trục %s.") % peer.system_id)
-            return redirect("hub-peer-detail", peer_id=peer.pk)
-    return _peer_page(request, peer, edit=form, status=400)
+class _PeerChange(NamedTuple):
+    """One POST form on the peer's page: the form that parses it, the service it goes to (with the
+    form's fields turned into the service's arguments) and what the operator is told after."""
+
+    form: type[Form]
+    service: Callable[..., Any]
+    arguments: Callable[[dict[str, Any]], dict[str, Any]]
+    success: Any  # a lazy translation with one %s: the peer's system id
+
+
+_PEER_CHANGES: dict[str, _PeerChange] = {
+    "edit": _PeerChange(
+        PeerEditForm,
+        federation.peer_update,
+        lambda fields: {"changes": federation.PeerChanges(**fields)},
+        gettext_lazy("Đã lưu thông tin trục %s."),
+    ),
+    "trust-roots": _PeerChange(
+        PeerTrustRootsForm,
+        federation.peer_trust_roots_replace,
+        dict,
+        gettext_lazy("Đã thay chứng thư gốc ký số của trục %s."),
+    ),
+    "remote-secret": _PeerChange(
+        PeerRemoteSecretForm,
+        federation.peer_remote_secret_set,
+        dict,
+        gettext_lazy("Đã lưu khóa bí mật mới dùng khi gọi trục %s."),
+    ),
+}
 
 
 @require_POST
 @login_required
-def hub_peer_trust_roots(request: HttpRequest, peer_id: int) -> HttpResponse:
+def hub_peer_change(request: HttpRequest, peer_id: int, change: str) -> HttpResponse:
     _require(request, "interagency.manage")
     peer = _peer_or_404(peer_id)
-    form = PeerTrustRootsForm(request.POST)
+    spec = _PEER_CHANGES[change]
+    form = spec.form(request.POST)
     if form.is_valid():
         outcome = form_call(
             form,
-            federation.peer_trust_roots_replace,
+            spec.service,
             actor=actor_from(request),
             peer_id=peer.pk,
-            trust_roots=form.cleaned_data["trust_roots"],
+            **spec.arguments(form.cleaned_data),
         )
         if outcome.ok:
-            messages.success(request, _("Đã thay chứng thư gốc ký số của trục %s.") % peer.system_id)
+            messages.success(request, str(spec.success) % peer.system_id)
             return redirect("hub-peer-detail", peer_id=peer.pk)
-    return _peer_page(request, peer, roots=form, status=400)
-
-
-@require_POST
-@login_required
-def hub_peer_remote_secret(request: HttpRequest, peer_id: int) -> HttpResponse:
-    _require(request, "interagency.manage")
-    peer = _peer_or_404(peer_id)
-    form = PeerRemoteSecretForm(request.POST)
-    if form.is_valid():
-        outcome = form_call(
-            form,
-            federation.peer_remote_secret_set,
-            actor=actor_from(request),
-            peer_id=peer.pk,
-            remote_secret=form.cleaned_data["remote_secret"],
-        )
-        if outcome.ok:
-            messages.success(request, _("Đã lưu khóa bí mật mới dùng khi gọi trục %s.") % peer.system_id)
-            return redirect("hub-peer-detail", peer_id=peer.pk)
-    return _peer_page(request, peer, remote=form, status=400)
+    return _peer_page(request, peer, bound=form, status=400)
 
 
 @require_POST
@@ -324,35 +288,23 @@ def hub_peer_remote_secret(request: HttpRequest, peer_id: int) -> HttpResponse:
 def hub_peer_secret_rotate(request: HttpRequest, peer_id: int) -> HttpResponse:
     _require(request, "interagency.manage")
     peer = _peer_or_404(peer_id)
-    rotated, secret = federation.peer_secret_rotate(actor=actor_from(request), peer_id=peer.pk)
-    return _secret_shown_once(request, rotated, secret)
-
-
-@require_POST
-@login_required
-def hub_peer_pause(request: HttpRequest, peer_id: int) -> HttpResponse:
-    _require(request, "interagency.manage")
-    peer = _peer_or_404(peer_id)
-    message_call(
-        request,
-        federation.peer_pause,
-        actor=actor_from(request),
-        peer_id=peer.pk,
-        success=_("Đã tạm dừng trao đổi với trục %s.") % peer.system_id,
+    return _secret_shown_once(
+        request, *federation.peer_secret_rotate(actor=actor_from(request), peer_id=peer.pk)
     )
-    return redirect("hub-peer-detail", peer_id=peer.pk)
 
 
 @require_POST
 @login_required
-def hub_peer_resume(request: HttpRequest, peer_id: int) -> HttpResponse:
+def hub_peer_activity(request: HttpRequest, peer_id: int, action: str) -> HttpResponse:
+    """Pause or resume exchanging with a peer."""
     _require(request, "interagency.manage")
     peer = _peer_or_404(peer_id)
+    service, success = (
+        (federation.peer_pause, _("Đã tạm dừng trao đổi với trục %s."))
+        if action == "pause"
+        else (federation.peer_resume, _("Đã mở lại trao đổi với trục %s."))
+    )
     message_call(
-        request,
-        federation.peer_resume,
-        actor=actor_from(request),
-        peer_id=peer.pk,
-        success=_("Đã mở lại trao đổi với trục %s.") % peer.system_id,
+        request, service, actor=actor_from(request), peer_id=peer.pk, success=success % peer.system_id
     )
     return redirect("hub-peer-detail", peer_id=peer.pk)

@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from cryptography import x509
@@ -334,6 +334,11 @@ class PeerChanges:
     org_patterns: str
     tls_ca: str
 
+    @classmethod
+    def of(cls, peer: FederationPeer) -> PeerChanges:
+        """The peer as it is now, in these terms."""
+        return cls(**{name: getattr(peer, name) for name in cls.__dataclass_fields__})
+
 
 def _peer_locked(peer_id: int) -> FederationPeer:
     peer = FederationPeer.objects.select_for_update().filter(pk=peer_id).first()
@@ -353,14 +358,7 @@ def peer_update(*, actor: Actor, peer_id: int, changes: PeerChanges) -> Federati
     patterns = org_patterns_clean(changes.org_patterns)
     with in_public(), transaction.atomic():
         peer = _peer_locked(peer_id)
-        before = {
-            "name": peer.name,
-            "base_url": peer.base_url,
-            "remote_system_id": peer.remote_system_id,
-            "mode": peer.mode,
-            "org_patterns": peer.org_patterns,
-            "tls_ca": peer.tls_ca,
-        }
+        before = asdict(PeerChanges.of(peer))
         peer.name = changes.name.strip() or peer.system_id
         peer.base_url = base_url
         peer.remote_system_id = changes.remote_system_id.strip()

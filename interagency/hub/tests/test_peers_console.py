@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import asdict
 
 import pytest
 from django.conf import settings
@@ -95,15 +96,7 @@ def _shown_secret(response) -> str:
 
 
 def _edit_form(peer: FederationPeer, **changes: str) -> dict[str, str]:
-    return {
-        "name": peer.name,
-        "base_url": peer.base_url,
-        "remote_system_id": peer.remote_system_id,
-        "mode": peer.mode,
-        "org_patterns": peer.org_patterns,
-        "tls_ca": peer.tls_ca,
-        **changes,
-    }
+    return {**asdict(federation.PeerChanges.of(peer)), **changes}
 
 
 # --- seeing -----------------------------------------------------------------------------------
