@@ -393,7 +393,8 @@ def _peer_set_active(actor: Actor, peer_id: int, active: bool) -> FederationPeer
 
 
 def peer_pause(*, actor: Actor, peer_id: int) -> FederationPeer:
-    """Stop exchanging with a peer: its calls get 403, nothing is pushed to or pulled from it."""
+    """Stop exchanging with a peer: its calls get 403, deliveries to it wait untried (until
+    `peer_resume`), nothing is pulled from it."""
     return _peer_set_active(actor, peer_id, False)
 
 
