@@ -57,7 +57,7 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
                 issuer_code=packet.sender.organ_id,
                 document_type=document_type,
                 summary=packet.subject[: catalogue.SUMMARY_MAX],
-                number=packet.code_number,
+                number=locked.number,  # as the sender wrote it (the hub kept it)
                 notation=packet.code_notation,
                 signer_name=packet.signer.full_name[:150],
                 issued_on=packet.promulgation_date,

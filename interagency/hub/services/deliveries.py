@@ -65,7 +65,10 @@ def _deliver_to_tenant(delivery: HubDelivery, packet: HubPacket) -> str:
         )
     with in_schema(tenant.schema_name):
         return agencies.receive(
-            content=bytes(packet.content), packet_id=packet.packet_id, sha256=packet.sha256
+            content=bytes(packet.content),
+            packet_id=packet.packet_id,
+            sha256=packet.sha256,
+            warnings=packet.warnings or (),
         )
 
 
