@@ -305,6 +305,11 @@ HUB_KEY_SECRET = os.environ.get("HUB_KEY_SECRET", "")
 # Delivery tries before a hub delivery is dead (an operator retries it), and the first back-off.
 HUB_MAX_ATTEMPTS = int(os.environ.get("HUB_MAX_ATTEMPTS", "8"))
 HUB_RETRY_BASE_SECONDS = float(os.environ.get("HUB_RETRY_BASE_SECONDS", "30"))
+# One packet's attachments, read only after its signature is checked: how many, their unzipped
+# total, and the largest unzipped/zipped ratio of one file (beyond it: a zip bomb, refused).
+HUB_MAX_ATTACHMENTS = int(os.environ.get("HUB_MAX_ATTACHMENTS", "50"))
+HUB_MAX_ATTACHMENT_TOTAL_BYTES = int(os.environ.get("HUB_MAX_ATTACHMENT_TOTAL_BYTES", str(200 * 1024 * 1024)))
+HUB_MAX_COMPRESSION_RATIO = int(os.environ.get("HUB_MAX_COMPRESSION_RATIO", "200"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY"):

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from interagency.edxml.codes import InvalidOrgCode, org_code_normal
+from interagency.edxml.codes import InvalidOrgCode, org_code_key, org_code_normal
 
 AUTHORITY_KEY_BITS = 3072
 AUTHORITY_YEARS = 20
@@ -143,12 +143,13 @@ def issue_certificate(
 
 
 def certificate_org_code(certificate: x509.Certificate) -> str:
-    """The organisation code in a certificate's subject (serialNumber, else UID), or "" if none is valid."""
+    """The organisation code in a certificate's subject (serialNumber, else UID) as ``org_code_key``
+    (another scheme's code kept verbatim), or "" if none is usable."""
     for oid in (NameOID.SERIAL_NUMBER, NameOID.USER_ID):
         for attribute in certificate.subject.get_attributes_for_oid(oid):
             value = attribute.value if isinstance(attribute.value, str) else attribute.value.decode("latin-1")
             try:
-                return org_code_normal(value)
+                return org_code_key(value)
             except InvalidOrgCode:
                 continue
     return ""

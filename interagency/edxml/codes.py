@@ -12,8 +12,13 @@ DATE_FORMAT = "%Y/%m/%d"
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S"
 
 MAX_PACKET_BYTES = 50 * 1024 * 1024
-MAX_ATTACHMENT_BASE64 = 30 * 1024 * 1024
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+# Per-packet attachment budget (defaults; the hub passes its settings): how many, their decoded
+# and decompressed total, the largest decompression ratio of one ZIP member.
+MAX_ATTACHMENTS = 50
+MAX_ATTACHMENT_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+# Codes are stored in 32-character columns; other schemes' codes are kept verbatim up to that.
+MAX_ORG_CODE_LENGTH = 32
 
 STATUS_CODES: dict[str, str] = {
     "01": "Đã đến",
@@ -50,9 +55,36 @@ def org_code_normal(code: str) -> str:
     )
 
 
+_NULL_CODES = frozenset({"", "null", "none", "nil", "undefined"})
+_OTHER_SCHEME_RE = re.compile(r"[^\s\x00-\x1f\x7f]+")
+
+
+def is_standard_org_code(code: str) -> bool:
+    normalised = code.strip().upper()
+    return bool(ORG_CODE_CANONICAL_RE.fullmatch(normalised) or ORG_CODE_SHORT_RE.fullmatch(normalised))
+
+
+def org_code_key(code: str) -> str:
+    """The form an organisation code is stored and compared in: a standard code normalised
+    (stripped, upper-case), another scheme's code (``vxp.saas.03``, ``000.00.15.H2A``) stripped and
+    kept verbatim. Empty, "null", spaces inside or too long raise ``InvalidOrgCode``."""
+    stripped = code.strip()
+    if is_standard_org_code(stripped):
+        return stripped.upper()
+    if stripped.lower() in _NULL_CODES:
+        raise InvalidOrgCode(f"Mã định danh trống hoặc “{stripped}” (empty organisation identifier).")
+    if len(stripped) > MAX_ORG_CODE_LENGTH or not _OTHER_SCHEME_RE.fullmatch(stripped):
+        raise InvalidOrgCode(
+            f"Mã định danh “{stripped[:40]}” không dùng được: tối đa {MAX_ORG_CODE_LENGTH} ký tự, "
+            "không có khoảng trắng (unusable organisation identifier)."
+        )
+    return stripped
+
+
 def same_org_code(first: str, second: str) -> bool:
-    """Whether two identifiers name the same organisation (compared normalised when they can be)."""
+    """Whether two identifiers name the same organisation: their keys, compared case-insensitively
+    (another scheme's code is kept verbatim but must not differ from itself by case)."""
     try:
-        return org_code_normal(first) == org_code_normal(second)
+        return org_code_key(first).upper() == org_code_key(second).upper()
     except InvalidOrgCode:
         return first.strip().upper() == second.strip().upper()

@@ -10,7 +10,13 @@ from typing import Literal
 
 from lxml import etree
 
-from interagency.edxml.codes import BUSINESS_KINDS
+from interagency.edxml.codes import (
+    BUSINESS_KINDS,
+    MAX_ATTACHMENT_TOTAL_BYTES,
+    MAX_ATTACHMENTS,
+    MAX_COMPRESSION_RATIO,
+    MAX_PACKET_BYTES,
+)
 
 
 class EdxmlError(ValueError):
@@ -35,11 +41,42 @@ class Organisation:
 
 @dataclass(frozen=True)
 class Attachment:
+    """An attachment to write (``data`` is the file), or one listed by ``parse`` (``data`` empty:
+    files are read by ``read_attachments`` once the signature is checked)."""
+
     content_id: str  # without the "cid:" prefix
     name: str
-    data: bytes  # the file itself, unzipped
+    data: bytes = b""  # the file itself, unzipped
     description: str = ""
     content_type: str = "application/zip"
+    # Listed attachments: the unzipped size the ZIP declares (unverified; None if it does not say).
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class ReadAttachment:
+    """An attachment as read by ``read_attachments``: ``broken == ""`` means ``data`` is the file;
+    otherwise ``data`` holds the raw decoded bytes (or the raw text if not even base64) and
+    ``broken`` says why it is not the file."""
+
+    content_id: str
+    name: str
+    description: str
+    content_type: str
+    data: bytes
+    broken: str = ""
+
+
+@dataclass(frozen=True)
+class AttachmentBudget:
+    """What one packet's attachments may cost: exceeding it is a refusal, not a warning.
+    ``max_encoded_bytes``: their base64 text in total; ``max_total_bytes``: decompressed in total;
+    ``max_ratio``: decompressed/compressed for one ZIP member (only stored and deflate members)."""
+
+    max_count: int = MAX_ATTACHMENTS
+    max_encoded_bytes: int = MAX_PACKET_BYTES
+    max_total_bytes: int = MAX_ATTACHMENT_TOTAL_BYTES
+    max_ratio: int = MAX_COMPRESSION_RATIO
 
 
 @dataclass(frozen=True)
@@ -106,6 +143,8 @@ class DocumentPacket:
     business_staff: Staff | None = None
     attachments: tuple[Attachment, ...] = ()
     trace: tuple[tuple[str, datetime], ...] = ()  # (OrganId, timestamp) per system passed
+    # What the tolerant reader accepted that the standard does not, in the error shape.
+    warnings: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -120,6 +159,7 @@ class StatusPacket:
     timestamp: datetime
     staff: Staff = field(default_factory=Staff)
     description: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Literal["status"]:

@@ -1,33 +1,32 @@
 """Reading edXML packets (QCVN 102:2016/BTTTT), tolerant of what real senders write.
 
-``parse`` reads document packets (new, revoke, update, replace) and status packets: namespace
-prefixes or none, ``cid:N`` or ``N``, three-part organ ids, status children in any order.
+``parse`` reads the header of document packets (new, revoke, update, replace) and status packets:
+namespace prefixes or none, ``cid:N`` or ``N``, three-part organ ids, status children in any order.
+Attachments are listed, not decoded: ``read_attachments`` reads their files once the signature has
+been checked, within a per-packet budget (count, decompressed total, compression ratio).
 
-Hostile input is refused before any expensive work: a size limit on the packet, no DTD or
-entity (billion laughs, external entities), a cap on each attachment's base64 text before
-decoding and on its unzipped size (zip bombs).
+Tolerant reading: a packet is accepted when who sent it, to whom and which document are
+unambiguous; every other deviation (another scheme's organisation code, kept verbatim; a CodeNumber
+over 11 characters; a ``dd/MM/yyyy`` date; a trace header without OrganId; a bad number) becomes a
+warning on ``packet.warnings``. ``strict=True`` turns warnings back into errors. Security refusals
+(size, DTD or entity, not well-formed, the budget) are always errors.
 
-Errors follow the hub's shape: a class letter and a path, then a readable message:
+Errors and warnings follow the hub's shape: a class letter and a path, then a readable message:
 ``N.`` missing, ``R.`` too long / too large, ``M.`` bad value, ``T.`` bad format.
 Text is stored NFC and stripped; timestamps carry Vietnam time (UTC+7), to the second.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from lxml import etree
 
-from interagency.edxml.codes import (
-    MAX_ATTACHMENT_BASE64,
-    MAX_ATTACHMENT_BYTES,
-    MAX_PACKET_BYTES,
-    STATUS_CODES,
-)
+from interagency.edxml.attachments import read_attachments
+from interagency.edxml.codes import MAX_PACKET_BYTES, STATUS_CODES, same_org_code
 from interagency.edxml.fields import Reader
 from interagency.edxml.packets import (
-    Attachment,
+    AttachmentBudget,
     DocumentPacket,
     EdxmlError,
     Organisation,
@@ -36,7 +35,9 @@ from interagency.edxml.packets import (
     Signer,
     StatusPacket,
 )
-from interagency.edxml.tree import child, children, clean, local, safe_parser
+from interagency.edxml.tree import child, children, clean, local, parse_root
+
+__all__ = ["parse", "read_attachments", "read_tree"]
 
 
 def _read_status(reader: Reader, header: etree._Element) -> StatusPacket | None:
@@ -47,16 +48,16 @@ def _read_status(reader: Reader, header: etree._Element) -> StatusPacket | None:
     response = child(header, "ResponseFor")
     if response is None:
         reader.error("N", f"{path}.ResponseFor", "thiếu văn bản được phản hồi (ResponseFor missing)")
-    code = reader.text(header, "StatusCode", path, required=True)
+    code = reader.text(header, "StatusCode", path, essential=True)
     if code and code not in STATUS_CODES:
-        reader.error(
+        reader.deviation(
             "M", f"{path}.StatusCode", f"mã trạng thái “{code}” không hợp lệ, phải là {list(STATUS_CODES)}"
         )
     packet_sender = reader.organisation(from_, f"{path}.From")
-    packet_response = reader.response_for(response, f"{path}.ResponseFor")
+    packet_response = reader.response_for(response, f"{path}.ResponseFor", essential=True)
     staff = reader.staff(child(header, "StaffInfo"), f"{path}.StaffInfo")
     description = reader.text(header, "Description", path)
-    timestamp = reader.timestamp(header, "Timestamp", path, required=True)
+    timestamp = reader.timestamp(header, "Timestamp", path, essential=True)
     if reader.errors or timestamp is None:
         return None
     return StatusPacket(
@@ -66,6 +67,7 @@ def _read_status(reader: Reader, header: etree._Element) -> StatusPacket | None:
         timestamp=timestamp,
         staff=staff,
         description=description,
+        warnings=tuple(reader.warnings),
     )
 
 
@@ -77,9 +79,15 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     sender = reader.organisation(from_, f"{path}.From")
     recipients: list[Organisation] = []
     for index, element in enumerate(children(header, "To"), start=1):
-        recipient = reader.organisation(element, f"{path}.To[{index}]")
-        if recipient.organ_id and recipient.organ_id in {r.organ_id for r in recipients}:
-            reader.error("M", f"{path}.To[{index}]", f"nơi nhận “{recipient.organ_id}” bị trùng (duplicate)")
+        # One unusable recipient does not stop the others: a deviation, not an error.
+        recipient = reader.organisation(element, f"{path}.To[{index}]", essential=False)
+        if not recipient.organ_id:
+            continue
+        if any(same_org_code(recipient.organ_id, r.organ_id) for r in recipients):
+            reader.deviation(
+                "M", f"{path}.To[{index}]", f"nơi nhận “{recipient.organ_id}” bị trùng (duplicate)"
+            )
+            continue
         recipients.append(recipient)
     if not recipients:
         reader.error("N", f"{path}.To", "cần ít nhất một nơi nhận (at least one recipient)")
@@ -89,7 +97,7 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     code_notation = reader.text(code, "CodeNotation", f"{path}.Code", required=True, max_len=30)
     info = child(header, "PromulgationInfo")
     place = reader.text(info, "Place", f"{path}.PromulgationInfo", max_len=50)
-    promulgation_date = reader.date(info, "PromulgationDate", f"{path}.PromulgationInfo", required=True)
+    promulgation_date = reader.date(info, "PromulgationDate", f"{path}.PromulgationInfo", essential=True)
     doc_type = child(header, "DocumentType")
     type_ = reader.integer(doc_type, "Type", f"{path}.DocumentType", allowed=(1, 2), default=1)
     type_detail = reader.count(doc_type, "TypeDetail", f"{path}.DocumentType") or 0
@@ -108,7 +116,7 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     )
     for index, value in enumerate(to_places, start=1):
         if len(value) > 150:
-            reader.error("R", f"{path}.ToPlaces.Place[{index}]", f"dài {len(value)} ký tự, tối đa 150")
+            reader.deviation("R", f"{path}.ToPlaces.Place[{index}]", f"dài {len(value)} ký tự, tối đa 150")
     other = child(header, "OtherInfo")
     other_path = f"{path}.OtherInfo"
     priority = reader.integer(other, "Priority", other_path, allowed=range(5), default=0)
@@ -128,9 +136,10 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     trace: list[tuple[str, datetime]] = []
     for index, element in enumerate(children(trace_list, "TraceHeader"), start=1):
         trace_path = f"TraceHeaderList.TraceHeader[{index}]"
-        organ_id = reader.organ_id(element, trace_path)
-        stamp = reader.timestamp(element, "Timestamp", trace_path, required=True)
-        if stamp is not None:
+        # A trace header without a usable OrganId or time says nothing: skipped, with a warning.
+        organ_id = reader.organ_id(element, trace_path, essential=False)
+        stamp = reader.timestamp(element, "Timestamp", trace_path)
+        if organ_id and stamp is not None:
             trace.append((organ_id, stamp))
     business = child(trace_list, "Bussiness")
     business_path = "TraceHeaderList.Bussiness"
@@ -141,9 +150,10 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     receivers: list[tuple[str, int]] = []
     receiver_path = f"{business_path}.BussinessDocumentInfo.ReceiverList.Receiver"
     for index, element in enumerate(children(child(business_info, "ReceiverList"), "Receiver"), start=1):
-        organ_id = reader.organ_id(element, f"{receiver_path}[{index}]")
+        organ_id = reader.organ_id(element, f"{receiver_path}[{index}]", essential=False)
         kind = reader.integer(element, "ReceiverType", f"{receiver_path}[{index}]", allowed=(0, 1), default=0)
-        receivers.append((organ_id, kind))
+        if organ_id:
+            receivers.append((organ_id, kind))
     replacements: list[ReplacementInfo] = []
     replacement_path = f"{business_path}.ReplacementInfoList.ReplacementInfo"
     for index, element in enumerate(
@@ -155,11 +165,9 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
         )
     staff_element = child(business, "StaffInfo")
 
-    attachments: list[Attachment] = []
-    for index, element in enumerate(children(child(root, "AttachmentEncoded"), "Attachment"), start=1):
-        attachment = reader.attachment(element, f"AttachmentEncoded.Attachment[{index}]")
-        if attachment is not None:
-            attachments.append(attachment)
+    attachments = reader.attachments(
+        children(child(root, "AttachmentEncoded"), "Attachment"), "AttachmentEncoded"
+    )
 
     if reader.errors or promulgation_date is None:
         return None
@@ -197,8 +205,9 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
         business_staff=reader.staff(staff_element, f"{business_path}.StaffInfo")
         if staff_element is not None
         else None,
-        attachments=tuple(attachments),
+        attachments=attachments,
         trace=tuple(trace),
+        warnings=tuple(reader.warnings),
     )
 
 
@@ -222,36 +231,12 @@ def read_tree(root: etree._Element, reader: Reader) -> Packet:
 def parse(
     data: bytes,
     *,
+    strict: bool = False,
     max_bytes: int = MAX_PACKET_BYTES,
-    max_attachment_base64: int = MAX_ATTACHMENT_BASE64,
-    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
+    budget: AttachmentBudget | None = None,
 ) -> Packet:
-    """Read an edXML packet; raise ``EdxmlError`` with every problem found."""
-    if len(data) > max_bytes:
-        raise EdxmlError([f"R.edXML: gói tin {len(data)} byte, tối đa {max_bytes} (packet too large)"])
-    body = data.removeprefix(b"\xef\xbb\xbf")
-    if not body.startswith(b"<"):
-        raise EdxmlError(
-            [
-                f"T.edXML: gói tin không bắt đầu bằng XML (bắt đầu bằng {body[:16]!r}); "
-                "có byte lạ trước khai báo <?xml (stray bytes before the XML declaration)"
-            ]
-        )
-    # Refused outright, before lxml sees it: a DTD is never legitimate in edXML.
-    if re.search(rb"<!(DOCTYPE|ENTITY)", body, re.IGNORECASE):
-        raise EdxmlError(["M.edXML: gói tin có khai báo DOCTYPE/ENTITY, không được phép (DTD refused)"])
-    try:
-        root = etree.fromstring(body, safe_parser())
-    except etree.XMLSyntaxError as exc:
-        if "limit" in str(exc).lower():
-            raise EdxmlError([f"R.edXML: vượt giới hạn của bộ phân tích XML ({exc})"]) from exc
-        raise EdxmlError([f"T.edXML: XML không hợp lệ (not well-formed: {exc})"]) from exc
-    if root.getroottree().docinfo.doctype:
-        raise EdxmlError(["M.edXML: gói tin có khai báo DOCTYPE, không được phép (DTD refused)"])
-    reader = Reader(
-        strict=False, max_attachment_base64=max_attachment_base64, max_attachment_bytes=max_attachment_bytes
-    )
-    return read_tree(root, reader)
-
-
-# --- writing -----------------------------------------------------------------------------------
+    """Read an edXML packet's header and list its attachments without decoding them (safe before
+    the signature check); raise ``EdxmlError`` with every problem found. Deviations from the
+    standard that leave the packet unambiguous are ``packet.warnings`` (errors when ``strict``)."""
+    root = parse_root(data, max_bytes=max_bytes)
+    return read_tree(root, Reader(strict=strict, budget=budget))

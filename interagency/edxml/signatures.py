@@ -33,7 +33,7 @@ from signxml.signer import XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from interagency.edxml.certificates import certificate_org_code, load_rsa_key, now_utc
-from interagency.edxml.codes import MAX_PACKET_BYTES, InvalidOrgCode, org_code_normal
+from interagency.edxml.codes import MAX_PACKET_BYTES, same_org_code
 from interagency.edxml.packets import EdxmlError
 from interagency.edxml.tree import local, safe_parser
 
@@ -301,11 +301,8 @@ def _trust_problem(
     if not _may_sign(certificate):
         return "Chứng thư số không được dùng để ký (key usage does not allow signing)."
     if expected_org_code is not None:
-        try:
-            expected = org_code_normal(expected_org_code)
-        except InvalidOrgCode:
-            expected = expected_org_code.strip().upper()
-        if not org_code or org_code != expected:
+        expected = expected_org_code.strip()
+        if not org_code or not same_org_code(org_code, expected):
             return (
                 f"Chứng thư số cấp cho “{org_code or '?'}”, không phải cơ quan gửi “{expected}” "
                 "(certificate belongs to another organisation)."

@@ -3,9 +3,14 @@ lookups (real senders use prefixes or none) and the one safe parser configuratio
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from lxml import etree
+
+from interagency.edxml.packets import EdxmlError
+
+DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def local(element: etree._Element) -> str:
@@ -39,3 +44,30 @@ def safe_parser() -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
     )
+
+
+def parse_root(data: bytes, *, max_bytes: int) -> etree._Element:
+    """The packet's root element, refusing before any expensive work what is never legitimate:
+    too large, stray bytes before the XML, a DTD or entity (billion laughs, XXE), not well-formed."""
+    if len(data) > max_bytes:
+        raise EdxmlError([f"R.edXML: gói tin {len(data)} byte, tối đa {max_bytes} (packet too large)"])
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    if not body.startswith(b"<"):
+        raise EdxmlError(
+            [
+                f"T.edXML: gói tin không bắt đầu bằng XML (bắt đầu bằng {body[:16]!r}); "
+                "có byte lạ trước khai báo <?xml (stray bytes before the XML declaration)"
+            ]
+        )
+    # Refused outright, before lxml sees it: a DTD is never legitimate in edXML.
+    if DOCTYPE_RE.search(body):
+        raise EdxmlError(["M.edXML: gói tin có khai báo DOCTYPE/ENTITY, không được phép (DTD refused)"])
+    try:
+        root = etree.fromstring(body, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        if "limit" in str(exc).lower():
+            raise EdxmlError([f"R.edXML: vượt giới hạn của bộ phân tích XML ({exc})"]) from exc
+        raise EdxmlError([f"T.edXML: XML không hợp lệ (not well-formed: {exc})"]) from exc
+    if root.getroottree().docinfo.doctype:
+        raise EdxmlError(["M.edXML: gói tin có khai báo DOCTYPE, không được phép (DTD refused)"])
+    return root

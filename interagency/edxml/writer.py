@@ -185,6 +185,14 @@ def _write_attachments(root: etree._Element, envelope: etree._Element, packet: D
         _add(element, "ContentTransferEncoded", _zip(attachment))
 
 
+# Warnings are what a reader noticed, not data; attachments are compared by their description.
+_NOT_COMPARED = frozenset({"warnings", "attachments"})
+
+
+def _described(attachment: Attachment) -> tuple[str, str, str, str]:
+    return (attachment.content_id, attachment.name, attachment.description, attachment.content_type)
+
+
 def build(packet: Packet, *, sign: SignHook | None = None) -> bytes:
     """Write ``packet`` as canonical edXML (UTF-8, edXML namespace); raise ``EdxmlError`` if invalid.
 
@@ -211,7 +219,18 @@ def build(packet: Packet, *, sign: SignHook | None = None) -> bytes:
     written = read_tree(root, strict_reader())
     # What we write must read back as the same data (text NFC and stripped, codes upper-case,
     # timestamps to the second): otherwise the receiver would see something else.
-    differing = [f.name for f in fields(packet) if getattr(written, f.name) != getattr(packet, f.name)]
+    differing = [
+        f.name
+        for f in fields(packet)
+        if f.name not in _NOT_COMPARED and getattr(written, f.name) != getattr(packet, f.name)
+    ]
+    # Read back listed, not decoded: compare what describes each file (the files are ours).
+    if (
+        isinstance(packet, DocumentPacket)
+        and isinstance(written, DocumentPacket)
+        and [_described(a) for a in written.attachments] != [_described(a) for a in packet.attachments]
+    ):
+        differing.append("attachments")
     if differing:
         raise EdxmlError(
             [f"M.{name}: giá trị không ở dạng chuẩn, đọc lại sẽ khác (not canonical)" for name in differing]

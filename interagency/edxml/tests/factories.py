@@ -3,6 +3,7 @@ packets kept in `data/` (see data/README.md)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -74,3 +75,13 @@ class StatusPacketFactory(Factory[StatusPacket]):
     timestamp = datetime(2026, 11, 20, 10, 0, 5, tzinfo=VIETNAM_TZ)
     staff = Staff(department="Văn thư", staff="Nguyễn Văn A")
     description = "Đã tiếp nhận"
+
+
+def listed(packet: DocumentPacket) -> DocumentPacket:
+    """``packet`` as ``parse`` reads it back: attachments listed (declared size), not decoded."""
+    return replace(
+        packet,
+        attachments=tuple(
+            replace(attachment, data=b"", size=len(attachment.data)) for attachment in packet.attachments
+        ),
+    )

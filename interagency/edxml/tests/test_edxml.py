@@ -6,13 +6,14 @@ import base64
 import io
 import zipfile
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
-from interagency.edxml.codes import NS
-from interagency.edxml.packets import DocumentPacket, EdxmlError, StatusPacket
-from interagency.edxml.reader import parse
-from interagency.edxml.tests.factories import DocumentPacketFactory, StatusPacketFactory, sample
+from interagency.edxml.codes import NS, InvalidOrgCode, org_code_key, org_code_normal, same_org_code
+from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, StatusPacket
+from interagency.edxml.reader import parse, read_attachments
+from interagency.edxml.tests.factories import DocumentPacketFactory, StatusPacketFactory, listed, sample
 from interagency.edxml.writer import build
 
 SAMPLE_DOCUMENT_ID = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"
@@ -45,9 +46,23 @@ def _status(**changes) -> StatusPacket:
     return StatusPacketFactory.build(**changes)
 
 
-def _errors(data: bytes, **limits) -> list[str]:
+def _errors(data: bytes, **options) -> list[str]:
     with pytest.raises(EdxmlError) as caught:
-        parse(data, **limits)
+        parse(data, **options)
+    return caught.value.errors
+
+
+def _warnings(data: bytes) -> list[str]:
+    """The packet is accepted when read tolerantly, refused when strict: its warnings' paths."""
+    strict = _errors(data, strict=True)
+    packet = parse(data)
+    assert [w.split(":")[0] for w in packet.warnings] == [e.split(":")[0] for e in strict]
+    return list(packet.warnings)
+
+
+def _read_errors(data: bytes, **options) -> list[str]:
+    with pytest.raises(EdxmlError) as caught:
+        read_attachments(data, **options)
     return caught.value.errors
 
 
@@ -78,8 +93,12 @@ def test_every_sample_packet_parses_with_its_kind_and_status(name):
     if status_code is None:
         assert isinstance(packet, DocumentPacket)
         assert packet.attachments[0].name == "1896_QD-TTg_m_294779.doc"
-        assert len(packet.attachments[0].data) == 388347
+        assert packet.attachments[0].data == b""  # listed, not decoded
+        assert packet.attachments[0].size == 388347
         assert packet.attachments[0].content_id == "209"
+        [read] = read_attachments(_sample(name))
+        assert (read.name, read.content_id, read.broken) == ("1896_QD-TTg_m_294779.doc", "209", "")
+        assert len(read.data) == 388347
     else:
         assert isinstance(packet, StatusPacket)
         assert packet.status_code == status_code
@@ -126,14 +145,18 @@ def test_document_packet_round_trips_with_two_recipients_and_an_attachment():
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert b"<edXML:PromulgationDate>2026/11/20</edXML:PromulgationDate>" in data
     assert b"<edXML:ContentId>cid:1</edXML:ContentId>" in data
-    assert parse(data) == packet
+    assert parse(data) == listed(packet)
+    assert parse(data).warnings == ()
+    assert [(a.name, a.data, a.broken) for a in read_attachments(data)] == [
+        (a.name, a.data, "") for a in packet.attachments
+    ]
 
 
 @pytest.mark.parametrize("doc_type", [1, 2, 3])
 def test_business_document_types_round_trip(doc_type):
     packet = _document(business_doc_type=doc_type, business_reason="Lý do", receivers=(("000.00.92.H21", 1),))
 
-    assert parse(build(packet)) == packet
+    assert parse(build(packet)) == listed(packet)
 
 
 def test_status_packet_round_trips():
@@ -164,7 +187,7 @@ def test_content_id_without_cid_prefix_and_unprefixed_attachment_elements_are_re
     packet = parse(text.encode())
 
     assert isinstance(packet, DocumentPacket)
-    assert packet.attachments == _document().attachments
+    assert packet.attachments == listed(_document()).attachments
 
 
 def test_build_refuses_a_packet_that_would_not_read_back_the_same():
@@ -218,33 +241,86 @@ def test_packet_over_the_size_limit_is_refused_before_parsing():
     assert errors[0].startswith("R.edXML:")
 
 
-def test_attachment_over_the_base64_cap_is_refused_before_decoding():
+def test_attachments_over_the_count_or_base64_budget_are_refused_by_parse():
     data = _with_attachment_text("QUFB" * 1000)
 
-    errors = _errors(data, max_attachment_base64=2000)
+    too_large = _errors(data, budget=AttachmentBudget(max_encoded_bytes=2000))
+    too_many = _errors(build(_document()), budget=AttachmentBudget(max_count=0))
 
-    assert errors[0].startswith("R.AttachmentEncoded.Attachment[1].ContentTransferEncoded:")
+    assert too_large[0].startswith("R.AttachmentEncoded: tệp đính kèm 4000 ký tự base64")
+    assert too_many[0].startswith("R.AttachmentEncoded: 1 tệp đính kèm, tối đa 0")
+    assert _read_errors(data, budget=AttachmentBudget(max_encoded_bytes=2000)) == too_large
 
 
-def test_zip_bomb_is_refused():
+def test_parse_lists_a_zip_bomb_without_decompressing_and_read_attachments_refuses_it():
     data = _with_attachment_text(_zip_b64("bomb.bin", bytes(5 * 1024 * 1024)))
 
-    errors = _errors(data, max_attachment_bytes=1024 * 1024)
+    packet = parse(data)
+    errors = _read_errors(data)
 
-    assert errors[0].startswith("R.AttachmentEncoded.Attachment[1].ContentTransferEncoded:")
+    assert isinstance(packet, DocumentPacket)
+    assert packet.attachments[0].size == 5 * 1024 * 1024  # declared, not decompressed
+    assert errors[0].startswith(
+        "R.AttachmentEncoded.Attachment[1].ContentTransferEncoded: tỷ lệ nén vượt 200"
+    )
 
 
-def test_zip_with_two_files_and_broken_base64_are_refused():
+def test_a_zip_that_lies_about_its_size_is_not_inflated_past_its_declaration():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.bin", bytes(5 * 1024 * 1024))
+    zipped = buffer.getvalue()
+    # Declares 1 KB unzipped (local header and central directory): inflating stops there.
+    lying = zipped.replace((5 * 1024 * 1024).to_bytes(4, "little"), (1024).to_bytes(4, "little"))
+
+    [read] = read_attachments(_with_attachment_text(base64.b64encode(lying).decode()))
+
+    assert read.broken.startswith("ZIP hỏng (corrupt ZIP: Bad CRC-32")
+    assert read.data == lying
+
+
+def test_decompressed_total_over_the_budget_is_refused():
+    data = build(_document())
+
+    errors = _read_errors(data, budget=AttachmentBudget(max_total_bytes=1000))
+
+    assert errors[0].startswith(
+        "R.AttachmentEncoded.Attachment[1].ContentTransferEncoded: tệp đính kèm giải nén"
+    )
+
+
+def test_a_zip_member_compressed_otherwise_than_stored_or_deflate_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("a.txt", b"a" * 100)
+
+    errors = _read_errors(_with_attachment_text(base64.b64encode(buffer.getvalue()).decode()))
+
+    assert errors[0].startswith(
+        "M.AttachmentEncoded.Attachment[1].ContentTransferEncoded: phương thức nén 12"
+    )
+
+
+def test_broken_attachments_are_kept_raw_and_flagged_while_the_packet_is_read():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("a.txt", b"a")
         archive.writestr("b.txt", b"b")
+    two_files = buffer.getvalue()
+    pdf = b"%PDF-1.7 not zipped"
 
-    two_files = _errors(_with_attachment_text(base64.b64encode(buffer.getvalue()).decode()))
-    broken = _errors(_with_attachment_text("not base64!"))
+    cases = {
+        base64.b64encode(two_files).decode(): (two_files, "ZIP phải chứa đúng một tệp, có 2"),
+        base64.b64encode(pdf).decode(): (pdf, "không phải tệp ZIP"),
+        "not base64!": (b"not base64!", "không phải base64 hợp lệ"),
+    }
+    for text, (raw, reason) in cases.items():
+        data = _with_attachment_text(text)
+        [read] = read_attachments(data)
 
-    assert two_files[0].startswith("M.AttachmentEncoded.Attachment[1].ContentTransferEncoded:")
-    assert broken[0].startswith("T.AttachmentEncoded.Attachment[1].ContentTransferEncoded:")
+        assert isinstance(parse(data), DocumentPacket)
+        assert (read.name, read.data) == ("cong-van.pdf", raw)
+        assert read.broken.startswith(reason)
 
 
 def test_not_well_formed_xml_is_refused():
@@ -262,50 +338,144 @@ def _edit(old: str, new: str) -> bytes:
     return text.replace(old, new, 1).encode()
 
 
-def test_missing_code_number_is_an_n_error_with_its_path():
-    errors = _errors(_edit("<edXML:CodeNumber>125</edXML:CodeNumber>", ""))
+def test_missing_code_number_is_an_n_warning_with_its_path():
+    warnings = _warnings(_edit("<edXML:CodeNumber>125</edXML:CodeNumber>", ""))
 
-    assert [e.split(":")[0] for e in errors] == ["N.MessageHeader.Code.CodeNumber"]
+    assert [w.split(":")[0] for w in warnings] == ["N.MessageHeader.Code.CodeNumber"]
 
 
-def test_too_long_subject_and_code_number_are_r_errors():
+def test_too_long_subject_and_code_number_are_r_warnings_and_kept_whole():
     data = _edit(
         "<edXML:CodeNumber>125</edXML:CodeNumber>", "<edXML:CodeNumber>123456789012</edXML:CodeNumber>"
     )
     data = data.replace(b"V/v k", b"V/v " + b"x" * 500 + b" k", 1)
 
-    errors = _errors(data)
+    warnings = _warnings(data)
+    packet = parse(data)
 
-    assert [e.split(":")[0] for e in errors] == ["R.MessageHeader.Code.CodeNumber", "R.MessageHeader.Subject"]
+    assert [w.split(":")[0] for w in warnings] == [
+        "R.MessageHeader.Code.CodeNumber",
+        "R.MessageHeader.Subject",
+    ]
+    assert isinstance(packet, DocumentPacket)
+    assert packet.code_number == "123456789012"
+    assert len(packet.subject) > 500
 
 
-def test_bad_priority_and_unknown_status_code_are_m_errors():
-    priority = _errors(_edit("<edXML:Priority>1</edXML:Priority>", "<edXML:Priority>7</edXML:Priority>"))
-    status = _errors(build(_status()).replace(b">03<", b">07<"))
+def test_bad_priority_and_unknown_status_code_are_m_warnings_priority_falls_back():
+    priority = _edit("<edXML:Priority>1</edXML:Priority>", "<edXML:Priority>7</edXML:Priority>")
+    status = build(_status()).replace(b">03<", b">07<")
 
-    assert [e.split(":")[0] for e in priority] == ["M.MessageHeader.OtherInfo.Priority"]
-    assert [e.split(":")[0] for e in status] == ["M.MessageHeader.StatusCode"]
+    assert [w.split(":")[0] for w in _warnings(priority)] == ["M.MessageHeader.OtherInfo.Priority"]
+    assert [w.split(":")[0] for w in _warnings(status)] == ["M.MessageHeader.StatusCode"]
+    assert parse(priority).priority == 0  # type: ignore[union-attr]
 
 
-def test_bad_date_format_is_a_t_error():
-    errors = _errors(_edit("<edXML:PromulgationDate>2026/11/20<", "<edXML:PromulgationDate>20-11-2026<"))
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("20/11/2026", date(2026, 11, 20)),
+        ("2026-11-20", date(2026, 11, 20)),
+        ("20-11-2026", date(2026, 11, 20)),
+    ],
+)
+def test_dates_of_other_formats_are_read_with_a_t_warning(written, read):
+    data = _edit("<edXML:PromulgationDate>2026/11/20<", f"<edXML:PromulgationDate>{written}<")
+
+    warnings = _warnings(data)
+
+    assert [w.split(":")[0] for w in warnings] == ["T.MessageHeader.PromulgationInfo.PromulgationDate"]
+    assert parse(data).promulgation_date == read  # type: ignore[union-attr]
+
+
+def test_an_unreadable_promulgation_date_is_a_t_error():
+    errors = _errors(_edit("<edXML:PromulgationDate>2026/11/20<", "<edXML:PromulgationDate>hôm qua<"))
 
     assert [e.split(":")[0] for e in errors] == ["T.MessageHeader.PromulgationInfo.PromulgationDate"]
     assert "yyyy/MM/dd" in errors[0]
 
 
-def test_duplicate_recipient_and_no_recipient_are_refused():
+def test_timestamps_dd_mm_yyyy_are_read_and_null_trace_headers_skipped_with_warnings():
+    status = build(_status()).replace(b"2026/11/20 10:00:05", b"20/11/2026 10:00:05")
+    text = build(_document()).decode()
+    trace = text.replace("<edXML:OrganId>000.00.91.H21</edXML:OrganId>\n", "", 0)
+    start = trace.index("<edXML:TraceHeader>")
+    extra = "<edXML:TraceHeader><edXML:OrganId>null</edXML:OrganId><edXML:Timestamp>2026/11/20 09:00:00"
+    extra += "</edXML:Timestamp></edXML:TraceHeader><edXML:TraceHeader><edXML:OrganId/><edXML:Timestamp>"
+    extra += "2026/11/20 09:10:00</edXML:Timestamp></edXML:TraceHeader>"
+    document = (trace[:start] + extra + trace[start:]).encode()
+
+    assert [w.split(":")[0] for w in _warnings(status)] == ["T.MessageHeader.Timestamp"]
+    assert parse(status).timestamp == _status().timestamp  # type: ignore[union-attr]
+    assert [w.split(":")[0] for w in _warnings(document)] == [
+        "M.TraceHeaderList.TraceHeader[1].OrganId",
+        "N.TraceHeaderList.TraceHeader[2].OrganId",
+    ]
+    assert parse(document).trace == _document().trace  # type: ignore[union-attr]
+
+
+def test_duplicate_recipient_is_dropped_with_a_warning_and_no_recipient_is_refused():
     packet = _document()
     duplicate = build(packet).replace(b"28.22.H17", b"000.00.92.H21")
     text = build(replace(packet, recipients=packet.recipients[:1])).decode()
     start, end = text.index("<edXML:To>"), text.index("</edXML:To>") + len("</edXML:To>")
     no_recipient = (text[:start] + text[end:]).encode()
 
-    assert [e.split(":")[0] for e in _errors(duplicate)] == ["M.MessageHeader.To[2]"]
+    assert [w.split(":")[0] for w in _warnings(duplicate)] == ["M.MessageHeader.To[2]"]
+    assert [r.organ_id for r in parse(duplicate).recipients] == ["000.00.92.H21"]  # type: ignore[union-attr]
     assert [e.split(":")[0] for e in _errors(no_recipient)] == ["N.MessageHeader.To"]
 
 
-def test_bad_organ_id_is_an_m_error_with_the_org_code_message():
-    errors = _errors(build(_status()).replace(b"000.00.92.H21", b"SO-TN-B"))
+def test_another_schemes_organ_id_is_kept_verbatim_with_a_warning_and_refused_when_strict():
+    data = build(_status()).replace(b"000.00.92.H21", b"vxp.saas.03")
+    document = build(_document()).replace(b"28.22.H17", b"000.00.15.H2A")
 
-    assert errors[0].startswith("M.MessageHeader.From.OrganId: Mã định danh “SO-TN-B” không đúng định dạng")
+    warnings = _warnings(data)
+
+    assert warnings[0].startswith("M.MessageHeader.From.OrganId: mã “vxp.saas.03” theo hệ thống mã khác")
+    assert parse(data).sender.organ_id == "vxp.saas.03"
+    assert _errors(data, strict=True)[0].startswith(
+        "M.MessageHeader.From.OrganId: Mã định danh “vxp.saas.03” không đúng định dạng"
+    )
+    assert [r.organ_id for r in parse(document).recipients] == ["000.00.92.H21", "000.00.15.H2A"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("sender", [b"", b"null", b"NULL", b"a b"])
+def test_an_empty_null_or_unusable_sender_is_refused(sender):
+    errors = _errors(build(_status()).replace(b">000.00.92.H21<", b">" + sender + b"<"))
+
+    assert (
+        errors[0].split(":")[0] == "M.MessageHeader.From.OrganId"
+        if sender
+        else "N.MessageHeader.From.OrganId"
+    )
+
+
+# --- organisation codes ---
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        (" 000.00.15.h21 ", "000.00.15.H21"),
+        ("h21", "H21"),
+        (" vxp.saas.03 ", "vxp.saas.03"),
+        ("000.00.15.H2A", "000.00.15.H2A"),
+    ],
+)
+def test_org_code_key_normalises_standard_codes_and_keeps_other_schemes_verbatim(code, key):
+    assert org_code_key(code) == key
+
+
+@pytest.mark.parametrize("code", ["", "  ", "null", "NULL", "vxp saas", "x" * 33])
+def test_org_code_key_refuses_empty_null_and_unusable_codes(code):
+    with pytest.raises(InvalidOrgCode):
+        org_code_key(code)
+
+
+def test_same_org_code_compares_keys_case_insensitively_and_org_code_normal_stays_strict():
+    assert same_org_code("VXP.SAAS.03", "vxp.saas.03")
+    assert same_org_code("000.00.15.h21", "000.00.15.H21")
+    assert not same_org_code("vxp.saas.03", "vxp.saas.04")
+    with pytest.raises(InvalidOrgCode):
+        org_code_normal("vxp.saas.03")

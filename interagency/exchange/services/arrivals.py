@@ -41,7 +41,8 @@ def _metadata(packet: DocumentPacket) -> dict[str, Any]:
         "to_places": list(packet.to_places),
         "content": packet.content,
         "steering_type": packet.steering_type,
-        "attachments": [{"name": a.name, "size": len(a.data)} for a in packet.attachments],
+        # The size the ZIP declares: the files are read when the clerk accepts.
+        "attachments": [{"name": a.name, "size": a.size} for a in packet.attachments],
         "recipients": [r.organ_id for r in packet.recipients],
     }
 

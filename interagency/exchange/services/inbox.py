@@ -14,11 +14,12 @@ from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, nfc
-from interagency.edxml.packets import DocumentPacket
-from interagency.edxml.reader import parse
+from interagency.edxml.packets import DocumentPacket, EdxmlError
+from interagency.edxml.reader import parse, read_attachments
 from interagency.exchange.models import InboxItem
 from interagency.exchange.services.outbox import outbox_status
 from interagency.exchange.services.relay import PRIORITY
+from interagency.hub.services.packets import attachment_budget
 from qlvbdh import catalogue
 from qlvbdh.models import Document
 from qlvbdh.services.attachments import attachment_add
@@ -49,6 +50,14 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
         packet = parse(bytes(locked.content))
         if not isinstance(packet, DocumentPacket):
             raise ApplicationError(_("Gói tin không phải là văn bản."), code="not_a_document")
+        # Read before anything is registered: a refusal leaves nothing half-written.
+        try:
+            files = read_attachments(bytes(locked.content), budget=attachment_budget())
+        except EdxmlError as exc:
+            raise ApplicationError(
+                _("Tệp đính kèm của gói tin vượt giới hạn cho phép: %s") % "; ".join(exc.errors),
+                code="attachments_refused",
+            ) from exc
         document_type = _document_type(packet.type_name)
         document = incoming_document_register(
             actor=actor,
@@ -73,7 +82,10 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
             accept_duplicate=True,  # the DocumentId already made it unique
         )
         skipped = []
-        for attachment in packet.attachments:
+        for attachment in files:
+            if attachment.broken:
+                skipped.append({"name": attachment.name, "reason": attachment.broken})
+                continue
             try:
                 with transaction.atomic():
                     attachment_add(

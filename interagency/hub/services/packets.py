@@ -7,14 +7,15 @@ import hashlib
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from interagency.edxml.codes import InvalidOrgCode, org_code_normal
-from interagency.edxml.packets import EdxmlError, Packet, StatusPacket
-from interagency.edxml.reader import parse
+from interagency.edxml.codes import same_org_code
+from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, Packet, StatusPacket
+from interagency.edxml.reader import parse, read_attachments
 from interagency.edxml.signatures import verify_packet
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
@@ -29,20 +30,37 @@ class PacketRefused(ApplicationError):
         super().__init__(message, code="packet_refused", status=400, extra={"errors": errors or [message]})
 
 
+def attachment_budget() -> AttachmentBudget:
+    """What one packet's attachments may cost, from the settings."""
+    return AttachmentBudget(
+        max_count=settings.HUB_MAX_ATTACHMENTS,
+        max_total_bytes=settings.HUB_MAX_ATTACHMENT_TOTAL_BYTES,
+        max_ratio=settings.HUB_MAX_COMPRESSION_RATIO,
+    )
+
+
 def _recipients(packet: Packet) -> list[str]:
+    # The reader gives codes as keys (org_code_key): standard ones normalised, others verbatim.
     if isinstance(packet, StatusPacket):
         codes = [packet.response_for.organ_id]
     else:
         codes = [organisation.organ_id for organisation in packet.recipients]
     seen: list[str] = []
     for code in codes:
-        try:
-            code = org_code_normal(code)
-        except InvalidOrgCode:
-            code = code.strip().upper()
-        if code not in seen:
+        if code and not any(same_org_code(code, other) for other in seen):
             seen.append(code)
     return seen
+
+
+def _check_attachments(content: bytes, packet: Packet) -> None:
+    """Read the files only now that the signature is checked, within the budget; the hub keeps
+    the packet as it came, so they are read to be bounded, not kept."""
+    if not isinstance(packet, DocumentPacket) or not packet.attachments:
+        return
+    try:
+        read_attachments(content, budget=attachment_budget())
+    except EdxmlError as exc:
+        raise PacketRefused(_("Tệp đính kèm của gói tin vượt giới hạn cho phép."), errors=exc.errors) from exc
 
 
 def _check_signature(
@@ -81,17 +99,19 @@ def packet_accept(
         if existing.sha256 != digest:
             raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
         return existing
+    # The order matters: the header only (nothing decoded), then the signature, then the files.
     try:
-        packet = parse(content)
+        packet = parse(content, budget=attachment_budget())
     except EdxmlError as exc:
         raise PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors) from exc
-    sender = org_code_normal(packet.sender.organ_id)
-    if expected_sender is not None and sender != org_code_normal(expected_sender):
+    sender = packet.sender.organ_id
+    if expected_sender is not None and not same_org_code(sender, expected_sender):
         raise PacketRefused(
             _("Gói tin ghi bên gửi %(sender)s, nhưng được gửi từ %(source)s.")
             % {"sender": sender, "source": source}
         )
     signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer)
+    _check_attachments(content, packet)
     recipients = _recipients(packet)
     if not recipients:
         raise PacketRefused(_("Gói tin không có nơi nhận."))

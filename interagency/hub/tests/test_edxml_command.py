@@ -43,3 +43,37 @@ def test_check_command_reads_every_sample(capsys):
     call_command("edxml", "check", *(str(SAMPLES / name) for name in sorted(EXPECTED)), stdout=out)
 
     assert [line.split("\t")[0] for line in out.getvalue().splitlines()] == ["OK"] * len(EXPECTED)
+
+
+def test_check_command_prints_warnings_and_exits_0_for_a_packet_the_hub_accepts(tmp_path):
+    path = tmp_path / "other-system.edxml"
+    text = build(DocumentPacketFactory.build()).decode()
+    text = text.replace("28.22.H17", "vxp.saas.03").replace(">2026/11/20</", ">20/11/2026</")
+    start = text.index("<edXML:ContentTransferEncoded>") + len("<edXML:ContentTransferEncoded>")
+    text = text[:start] + "bm90IGEgemlw" + text[text.index("</edXML:ContentTransferEncoded>") :]
+    path.write_text(text)
+    out = io.StringIO()
+
+    call_command("edxml", "check", str(path), stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"OK\t{path}\tedoc-new\t000.00.91.H21,2026/11/20,125/STN-VP\t-"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"WARN\t{path}\tM.MessageHeader.To[2].OrganId",
+        f"WARN\t{path}\tT.MessageHeader.PromulgationInfo.PromulgationDate",
+        f"WARN\t{path}\tM.cong-van.pdf",
+    ]
+    assert "không phải tệp ZIP" in lines[3]
+
+
+def test_check_command_strict_fails_on_what_the_hub_would_only_warn_about(tmp_path):
+    path = tmp_path / "other-system.edxml"
+    path.write_bytes(build(DocumentPacketFactory.build()).replace(b"28.22.H17", b"vxp.saas.03"))
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 packet"):
+        call_command("edxml", "check", "--strict", str(path), stdout=out)
+
+    assert out.getvalue().startswith(
+        f"FAIL\t{path}\tM.MessageHeader.To[2].OrganId: Mã định danh “vxp.saas.03”"
+    )
