@@ -60,10 +60,15 @@ _CENTRAL_ENTRY = b"PK\x01\x02"
 class Reader:
     """Reads values off the tree, collecting errors and warnings instead of stopping at the first."""
 
-    def __init__(self, *, strict: bool, budget: AttachmentBudget | None = None) -> None:
+    def __init__(
+        self, *, strict: bool, budget: AttachmentBudget | None = None, foreign_addressees: bool = False
+    ) -> None:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.strict = strict
+        # Strict, yet another organisation's code (To, ResponseFor) kept as it goes by: tinhso
+        # writes to and answers an organisation of another scheme under its own code.
+        self.foreign_addressees = foreign_addressees
         self.budget = budget or AttachmentBudget()
 
     def error(self, kind: str, path: str, message: str) -> None:
@@ -176,9 +181,12 @@ class Reader:
         report("T", where, f"thời điểm “{raw}” sai định dạng, phải là yyyy/MM/dd HH:mm:ss")
         return None
 
-    def organ_id(self, parent: etree._Element | None, path: str, *, essential: bool = True) -> str:
+    def organ_id(
+        self, parent: etree._Element | None, path: str, *, essential: bool = True, addressee: bool = False
+    ) -> str:
         """The code's key (``org_code_key``), "" when absent or unusable (an error if ``essential``,
-        else a deviation). Another scheme's code is kept verbatim with a deviation."""
+        else a deviation). Another scheme's code is kept verbatim with a deviation. ``addressee``:
+        another organisation's code (To, ResponseFor), accepted verbatim by the writer's check."""
         element = child(parent, "OrganId")
         raw = clean(element.text) if element is not None else ""
         where = f"{path}.OrganId"
@@ -192,25 +200,25 @@ class Reader:
                 report("M", where, str(exc))
             return ""
         if not is_standard_org_code(key):
-            if self.strict:
+            if not self.strict:
+                self.deviation(
+                    "M", where, f"mã “{key}” theo hệ thống mã khác, giữ nguyên (other scheme, kept)"
+                )
+            elif not (addressee and self.foreign_addressees):
                 try:
                     org_code_normal(key)
                 except InvalidOrgCode as exc:
                     self.error("M", where, str(exc))
-            else:
-                self.deviation(
-                    "M", where, f"mã “{key}” theo hệ thống mã khác, giữ nguyên (other scheme, kept)"
-                )
         return key
 
     def organisation(
-        self, element: etree._Element | None, path: str, *, essential: bool = True
+        self, element: etree._Element | None, path: str, *, essential: bool = True, addressee: bool = False
     ) -> Organisation:
         values = {
             name: self.text(element, name, path, max_len=limit) for name, limit in _ORGAN_LIMITS.items()
         }
         return Organisation(
-            organ_id=self.organ_id(element, path, essential=essential),
+            organ_id=self.organ_id(element, path, essential=essential, addressee=addressee),
             organ_name=values["OrganName"],
             organization_in_charge=values["OrganizationInCharge"],
             organ_add=values["OrganAdd"],
@@ -226,7 +234,7 @@ class Reader:
         """``essential``: a status's ResponseFor says whom it goes to and about which document."""
         organ_id = ""
         if essential or clean(getattr(child(element, "OrganId"), "text", "")):
-            organ_id = self.organ_id(element, path, essential=essential)
+            organ_id = self.organ_id(element, path, essential=essential, addressee=True)
         return ResponseFor(
             organ_id=organ_id,
             document_id=self.text(element, "DocumentId", path, required=True, essential=essential),
@@ -317,5 +325,5 @@ def declared_size(encoded: str) -> int | None:
 
 def strict_reader(budget: AttachmentBudget | None = None) -> Reader:
     """The reader the writer checks its own output with: every deviation an error, plus the
-    DocumentId format."""
-    return Reader(strict=True, budget=budget)
+    DocumentId format; only the codes of those it writes to may be of another scheme."""
+    return Reader(strict=True, budget=budget, foreign_addressees=True)

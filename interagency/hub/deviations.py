@@ -61,8 +61,10 @@ def attachment_warning(index: int, name: str, broken: str) -> str:
 
 def _part(path: str) -> str:
     bare = _INDEX_RE.sub("", path)
-    matches = [label for prefix, label in _PARTS if bare == prefix or bare.startswith(f"{prefix}.")]
-    return str(matches[-1] if matches else _OTHER)  # the table goes from general to specific
+    matches = [
+        (len(prefix), label) for prefix, label in _PARTS if bare == prefix or bare.startswith(f"{prefix}.")
+    ]
+    return str(max(matches, key=lambda match: match[0])[1] if matches else _OTHER)  # the most specific
 
 
 def _what(kind: str, path: str, message: str) -> str:

@@ -28,7 +28,7 @@ class Deviant:
     subject: str
 
 
-FOREIGN = "000.00.31.H36"
+FOREIGN = "000.00.45.H36"
 DEVIANTS = (
     Deviant(
         "org_other_scheme.edxml", "vxp.saas.03", "M.MessageHeader.From.OrganId", "mã định danh môi trường"

@@ -5,12 +5,15 @@ with them, and are registered as their sender wrote them; what tinhso writes has
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from datetime import date
 from functools import partial
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
 from core.audit import Actor
@@ -23,6 +26,7 @@ from interagency.edxml.writer import build
 from interagency.exchange.models import InboxItem, OutboxEntry
 from interagency.exchange.services.inbox import inbox_item_accept
 from interagency.exchange.tests.deviant import (
+    DEVIANT,
     DEVIANTS,
     FOREIGN,
     SENDERS,
@@ -72,7 +76,9 @@ def peer(province, authority) -> FederationPeer:
         secret=SECRET,
     )
     with in_public():
-        FederationPeer.objects.filter(pk=created.pk).update(org_patterns="*.H36\n000.00.31.H3A\nvxp.saas.*")
+        FederationPeer.objects.filter(pk=created.pk).update(
+            org_patterns="000.00.45.H36\n000.00.31.H3A\nvxp.saas.*"
+        )
         rows = "".join(f"{code},Cơ quan {code},{PEER_URL}\n" for code in SENDERS)
         imported = directory_import_csv(
             actor=Actor(label="test"), content=f"org_code,name,hub_url\n{rows}".encode()
@@ -82,7 +88,7 @@ def peer(province, authority) -> FederationPeer:
     return created
 
 
-def _post(content: bytes) -> Client:
+def _post(content: bytes) -> Any:
     return Client(HTTP_HOST=settings.BASE_DOMAIN).post(
         federation.PACKETS_PATH,
         data=content,
@@ -161,10 +167,11 @@ def test_another_schemes_code_is_kept_verbatim_registered_and_answered_through_t
     with in_public():
         assert directory_lookup("VXP.SAAS.03") is not None  # found whatever the case
         answers = HubDelivery.objects.filter(recipient_code="vxp.saas.03").order_by("id")
-        # 01 (arrived) and 03 (accepted) go back to the sender, through the peer behind it
-        assert [(d.packet.status_code, d.target, d.last_error) for d in answers] == [
-            ("01", HubDelivery.Target.PEER, ""),
-            ("03", HubDelivery.Target.PEER, ""),
+        # 01 (arrived) and 03 (accepted) go back to the sender, pushed to the peer behind it (which
+        # does not exist here: tried, and waiting for the next try)
+        assert [(d.packet.status_code, d.target, d.state) for d in answers] == [
+            ("01", HubDelivery.Target.PEER, HubDelivery.State.PENDING),
+            ("03", HubDelivery.Target.PEER, HubDelivery.State.PENDING),
         ]
 
 
@@ -174,7 +181,7 @@ def test_a_long_code_number_is_registered_as_its_sender_wrote_it(peer, tenant, s
 
     with in_tenant(tenant):
         document = inbox_item_accept(actor=people["clerk"], item=item)
-        page = signed_in(Client(), people["clerk"].user).get(f"/documents/{document.uuid}/")
+        page = signed_in(Client(), people["clerk"].user, tenant=tenant).get(f"/documents/{document.uuid}/")
 
     assert item.number == "2026-000017-VP"
     assert document.number == "2026-000017-VP"
@@ -211,7 +218,7 @@ def test_a_broken_attachment_is_kept_raw_and_flagged_while_the_document_is_regis
 
 def test_the_clerk_sees_the_warnings_on_the_inbox_list_and_the_item(peer, tenant, signers, signed_in):
     _packet, item = _arrive(BY_FILE["date_day_first.edxml"], signers, tenant)
-    clerk = signed_in(Client(), office(tenant)["clerk"].user)
+    clerk = signed_in(Client(), office(tenant)["clerk"].user, tenant=tenant)
 
     listing = clerk.get("/hub/inbox/").content.decode()
     page = clerk.get(f"/hub/inbox/{item.uuid}/").content.decode()
@@ -227,7 +234,7 @@ def test_an_item_without_warnings_shows_no_marker(peer, tenant, signed_in):
     work()
     with in_tenant(tenant):
         item = InboxItem.objects.get()
-    clerk = signed_in(Client(), office(tenant)["clerk"].user)
+    clerk = signed_in(Client(), office(tenant)["clerk"].user, tenant=tenant)
 
     assert item.warnings == []
     assert "data-warnings" not in clerk.get("/hub/inbox/").content.decode()
@@ -255,8 +262,55 @@ def test_what_tinhso_writes_passes_the_strict_reader(province, tenant, other_ten
     written = []
     for agency in (tenant, other_tenant):
         with in_tenant(agency):
-            written += [bytes(e.content) for e in OutboxEntry.objects.exclude(content=None)]
+            written += [bytes(e.content or b"") for e in OutboxEntry.objects.exclude(content=None)]
 
     assert len(written) == 3  # the document, 01 and 03
     for content in written:
         assert parse(content, strict=True).warnings == ()
+
+
+@pytest.mark.parametrize("deviant", DEVIANTS, ids=[d.file for d in DEVIANTS])
+def test_edxml_check_prints_each_fixtures_warning_and_exits_0(deviant):
+    path = DEVIANT / deviant.file
+    out = io.StringIO()
+
+    call_command("edxml", "check", str(path), stdout=out)  # raises CommandError on a refusal
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"OK\t{path}\tedoc-new\t")
+    warned = [line.split("\t", 2)[2] for line in lines[1:] if line.startswith("WARN\t")]
+    if deviant.file == "attachment_not_zip.edxml":  # the command names the file it could not read
+        assert any("cong-van.pdf" in line for line in warned), lines
+    else:
+        assert carries(warned, deviant), lines
+
+
+def test_the_directory_keeps_another_schemes_code_verbatim_and_finds_it_in_any_case(province):
+    content = (
+        "org_code,name,hub_url\n"
+        f"vxp.saas.03,Đơn vị thử nghiệm,{PEER_URL}\n"
+        f"000.00.31.H3A,Sở Tài chính,{PEER_URL}\n"
+    ).encode()
+
+    result = directory_import_csv(actor=Actor(label="test"), content=content)
+    again = directory_import_csv(actor=Actor(label="test"), content=content.replace(b"vxp.saas", b"VXP.SAAS"))
+
+    assert (result.created, result.errors) == (2, [])
+    assert (again.created, again.errors) == (0, [])  # the same organisation, not a second row
+    found = directory_lookup(" Vxp.Saas.03 ")
+    assert found is not None
+    assert found.org_code == "VXP.SAAS.03"  # updated to the spelling imported last, verbatim
+    other = directory_lookup("000.00.31.h3a")
+    assert other is not None
+    assert other.org_code == "000.00.31.H3A"
+    assert directory_lookup("vxp.saas.04") is None
+
+
+def test_the_directory_refuses_an_empty_or_null_code_with_the_line(province):
+    content = f"org_code,name,hub_url\nnull,Cơ quan lạ,{PEER_URL}\n,Cơ quan trống,{PEER_URL}\n".encode()
+
+    result = directory_import_csv(actor=Actor(label="test"), content=content)
+
+    assert result.created == 0
+    assert [error.split(":")[0] for error in result.errors] == ["dòng 2", "dòng 3"]
+    assert directory_lookup("null") is None

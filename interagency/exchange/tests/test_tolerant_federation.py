@@ -59,8 +59,8 @@ report(result.errors)
 
 PACKETS = """
 from interagency.hub.models import HubPacket
-report({{str(p.packet_id): {{"document_id": p.document_id, "warnings": p.warnings, "source": p.source}}
-        for p in HubPacket.objects.filter(kind="edoc")}})
+report({str(p.packet_id): {"document_id": p.document_id, "warnings": p.warnings, "source": p.source}
+        for p in HubPacket.objects.filter(kind="edoc")})
 """
 
 ACCEPT_ALL = """
@@ -93,11 +93,12 @@ def test_deviant_packets_cross_two_deployments_with_their_warnings(deployments):
     a, b = deployments
     authority = foreign_authority()
     roots = authority[1].decode()
-    patterns = "*.H36\n000.00.31.H3A\nvxp.saas.*"
+    patterns = "000.00.45.H36\n000.00.31.H3A\nvxp.saas.*"
     # A reaches the senders through the other system; B through A (both from their directory)
     at_a = "org_code,name,hub_url\n" + "".join(f"{c},Cơ quan {c},{OTHER_SYSTEM}\n" for c in SENDERS)
     at_b = "org_code,name,hub_url\n" + "".join(f"{c},Cơ quan {c},{a.base_url}\n" for c in SENDERS)
-    assert a.run(PEER_AT_A.format(url=OTHER_SYSTEM, roots=roots, secret=SECRET, patterns=patterns, csv=at_a)) == []
+    peer_at_a = PEER_AT_A.format(url=OTHER_SYSTEM, roots=roots, secret=SECRET, patterns=patterns, csv=at_a)
+    assert a.run(peer_at_a) == []
     assert b.run(TRUST_AT_B.format(roots=roots, patterns=patterns, csv=at_b)) == []
     signers = {code: foreign_certificate(authority, code) for code in SENDERS}
 
