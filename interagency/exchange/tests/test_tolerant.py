@@ -222,11 +222,13 @@ def test_the_clerk_sees_the_warnings_on_the_inbox_list_and_the_item(peer, tenant
 
     listing = clerk.get("/hub/inbox/").content.decode()
     page = clerk.get(f"/hub/inbox/{item.uuid}/").content.decode()
+    api = clerk.get(f"/api/v1/hub/inbox/{item.uuid}/").json()
 
     assert "data-warnings" in listing
     assert "Điểm chưa đúng chuẩn" in page
     assert "Ngày ban hành: viết không theo định dạng chuẩn; hệ thống đã đọc được." in page
     assert "T.MessageHeader.PromulgationInfo.PromulgationDate:" in page  # the technical line
+    assert api["warnings"] == item.warnings
 
 
 def test_an_item_without_warnings_shows_no_marker(peer, tenant, signed_in):
