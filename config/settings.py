@@ -305,6 +305,16 @@ HUB_KEY_SECRET = os.environ.get("HUB_KEY_SECRET", "")
 # Delivery tries before a hub delivery is dead (an operator retries it), and the first back-off.
 HUB_MAX_ATTEMPTS = int(os.environ.get("HUB_MAX_ATTEMPTS", "8"))
 HUB_RETRY_BASE_SECONDS = float(os.environ.get("HUB_RETRY_BASE_SECONDS", "30"))
+# The federation endpoint (/federation/v1/): requests per window per client address (before any
+# credential is checked) and per authenticated peer; failed authentications per system id or per
+# address in their window, after which that caller gets 429 without its secret being checked.
+FEDERATION_RATE_WINDOW_SECONDS = int(os.environ.get("FEDERATION_RATE_WINDOW_SECONDS", "60"))
+FEDERATION_RATE_PER_ADDRESS = int(os.environ.get("FEDERATION_RATE_PER_ADDRESS", "1200"))
+FEDERATION_RATE_PER_PEER = int(os.environ.get("FEDERATION_RATE_PER_PEER", "1200"))
+FEDERATION_AUTH_FAILURE_LIMIT = int(os.environ.get("FEDERATION_AUTH_FAILURE_LIMIT", "10"))
+FEDERATION_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("FEDERATION_AUTH_FAILURE_WINDOW_SECONDS", "900"))
+# How often the hub fetches what waits for it at each pull-mode peer (beat, `hub work --forever`).
+HUB_PULL_INTERVAL_SECONDS = int(os.environ.get("HUB_PULL_INTERVAL_SECONDS", "60"))
 # One packet's attachments, read only after its signature is checked: how many, their unzipped
 # total, and the largest unzipped/zipped ratio of one file (beyond it: a zip bomb, refused).
 HUB_MAX_ATTACHMENTS = int(os.environ.get("HUB_MAX_ATTACHMENTS", "50"))

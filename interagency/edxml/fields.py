@@ -28,7 +28,7 @@ from interagency.edxml.codes import (
     org_code_normal,
 )
 from interagency.edxml.packets import Attachment, AttachmentBudget, Organisation, ResponseFor, Staff
-from interagency.edxml.tree import child, clean
+from interagency.edxml.tree import EncodedText, TextSink, child, clean
 
 # Lengths from the standard; the key is the element's local name inside its group.
 _ORGAN_LIMITS = {
@@ -61,7 +61,12 @@ class Reader:
     """Reads values off the tree, collecting errors and warnings instead of stopping at the first."""
 
     def __init__(
-        self, *, strict: bool, budget: AttachmentBudget | None = None, foreign_addressees: bool = False
+        self,
+        *,
+        strict: bool,
+        budget: AttachmentBudget | None = None,
+        encoded: dict[etree._Element, TextSink | EncodedText] | None = None,
+        foreign_addressees: bool = False,
     ) -> None:
         self.errors: list[str] = []
         self.warnings: list[str] = []
@@ -70,6 +75,8 @@ class Reader:
         # writes to and answers an organisation of another scheme under its own code.
         self.foreign_addressees = foreign_addressees
         self.budget = budget or AttachmentBudget()
+        # The attachments' base64 text when it was streamed aside (``tree.stream_root``).
+        self.encoded = encoded or {}
 
     def error(self, kind: str, path: str, message: str) -> None:
         self.errors.append(f"{kind}.{path}: {message}")
@@ -273,10 +280,9 @@ class Reader:
             where = f"{path}.Attachment[{index}]"
             content_id = self.text(element, "ContentId", where, required=True).removeprefix("cid:").strip()
             name = self.text(element, "AttachmentName", where, required=True)
-            encoded = child(element, "ContentTransferEncoded")
-            raw = (encoded.text or "") if encoded is not None else ""
-            encoded_total += len(raw)
-            if not raw.strip():
+            text = self._encoded(child(element, "ContentTransferEncoded"))
+            encoded_total += text.length
+            if text.blank:
                 self.deviation(
                     "N", f"{where}.ContentTransferEncoded", "tệp đính kèm không có nội dung (no content)"
                 )
@@ -286,7 +292,7 @@ class Reader:
                     name=name or f"attachment-{index}",
                     description=self.text(element, "Description", where),
                     content_type=self.text(element, "ContentType", where) or "application/zip",
-                    size=declared_size(raw),
+                    size=declared_size(text.tail),
                 )
             )
         if encoded_total > budget.max_encoded_bytes:
@@ -296,6 +302,14 @@ class Reader:
                 f"tệp đính kèm {encoded_total} ký tự base64, tối đa {budget.max_encoded_bytes} (too large)",
             )
         return tuple(listed)
+
+    def _encoded(self, element: etree._Element | None) -> EncodedText:
+        if element is None:
+            return EncodedText()
+        streamed = self.encoded.get(element)
+        if isinstance(streamed, EncodedText):
+            return streamed
+        return EncodedText.of(element.text or "")
 
 
 def _other_format(raw: str, formats: tuple[str, ...]) -> datetime | None:
@@ -307,10 +321,10 @@ def _other_format(raw: str, formats: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def declared_size(encoded: str) -> int | None:
+def declared_size(encoded_tail: str) -> int | None:
     """The unzipped size a one-member ZIP declares in its central directory, read from the end of
     its base64 text without decoding the rest; None when it cannot be told."""
-    tail = "".join(encoded[-_ZIP_TAIL_CHARS:].split())
+    tail = "".join(encoded_tail[-_ZIP_TAIL_CHARS:].split())
     tail = tail[len(tail) % 4 :]
     try:
         decoded = base64.b64decode(tail, validate=True)

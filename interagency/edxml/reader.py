@@ -35,7 +35,7 @@ from interagency.edxml.packets import (
     Signer,
     StatusPacket,
 )
-from interagency.edxml.tree import child, children, clean, local, parse_root
+from interagency.edxml.tree import child, children, clean, local, stream_root
 
 __all__ = ["parse", "read_attachments", "read_tree"]
 
@@ -238,5 +238,6 @@ def parse(
     """Read an edXML packet's header and list its attachments without decoding them (safe before
     the signature check); raise ``EdxmlError`` with every problem found. Deviations from the
     standard that leave the packet unambiguous are ``packet.warnings`` (errors when ``strict``)."""
-    root = parse_root(data, max_bytes=max_bytes)
-    return read_tree(root, Reader(strict=strict, budget=budget))
+    # Streamed: each attachment's base64 text is measured as it passes, never held.
+    root, encoded = stream_root(data, max_bytes=max_bytes)
+    return read_tree(root, Reader(strict=strict, budget=budget, encoded=encoded))

@@ -13,7 +13,6 @@ exception. RSA-SHA1 is accepted when verifying (the national samples use it) but
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -35,7 +34,7 @@ from signxml.verifier import SignatureConfiguration, XMLVerifier
 from interagency.edxml.certificates import certificate_org_code, load_rsa_key, now_utc
 from interagency.edxml.codes import MAX_PACKET_BYTES, same_org_code
 from interagency.edxml.packets import EdxmlError
-from interagency.edxml.tree import local, safe_parser
+from interagency.edxml.tree import check_depth, check_prologue, huge_parser, local
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -54,7 +53,6 @@ ACCEPTED_DIGESTS = frozenset(
 )
 _ENVELOPED = SignatureConstructionMethod.enveloped.value
 _ACCEPTED_TRANSFORMS = frozenset({_ENVELOPED, *(method.value for method in CanonicalizationMethod)})
-_DOCTYPE_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 SignatureState = Literal["valid", "invalid", "absent", "untrusted"]
 
@@ -87,6 +85,14 @@ def _header(root: etree._Element) -> etree._Element | None:
     return None
 
 
+class _HugeSigner(XMLSigner):
+    """signxml re-parses the tree it signs: with the parser for large packets."""
+
+    @property
+    def parser(self) -> etree.XMLParser:
+        return huge_parser()
+
+
 def sign_packet(root: etree._Element, *, key_pem: bytes, cert_pem: bytes) -> etree._Element:
     """Return a signed copy of the edXML packet ``root`` (``root`` itself is left unchanged).
 
@@ -101,7 +107,9 @@ def sign_packet(root: etree._Element, *, key_pem: bytes, cert_pem: bytes) -> etr
     try:
         # A copy: signxml works on its own copy too, but the placeholder must not land in the caller's
         # tree. Parsed as receivers parse it: what they cannot read is not worth signing.
-        working = etree.fromstring(etree.tostring(root), safe_parser())
+        # Large attachments are real (scans of 30 MB and more): no text-node limit, depth bounded.
+        working = etree.fromstring(etree.tostring(root), huge_parser())
+        check_depth(working)
     except etree.XMLSyntaxError as exc:
         raise EdxmlError(
             [f"R.edXML: gói tin vượt giới hạn của bộ phân tích XML, không ký được ({exc})"]
@@ -118,7 +126,7 @@ def sign_packet(root: etree._Element, *, key_pem: bytes, cert_pem: bytes) -> etr
     # signxml replaces a ds:Signature with Id="placeholder" and leaves it out of the digest.
     placeholder = etree.Element(f"{{{DS_NS}}}Signature", {"Id": "placeholder"}, nsmap={"ds": DS_NS})
     header.insert(position, placeholder)
-    signer = XMLSigner(
+    signer = _HugeSigner(
         method=SignatureConstructionMethod.enveloped,
         signature_algorithm=SignatureMethod.RSA_SHA256,
         digest_algorithm=DigestAlgorithm.SHA256,
@@ -133,22 +141,22 @@ def sign_packet(root: etree._Element, *, key_pem: bytes, cert_pem: bytes) -> etr
 
 
 def _parse(data: bytes) -> etree._Element:
-    if len(data) > MAX_PACKET_BYTES:
-        raise _Refused(f"Gói tin {len(data)} byte, vượt giới hạn {MAX_PACKET_BYTES} (packet too large).")
-    body = data.removeprefix(b"\xef\xbb\xbf")
-    # Refused before lxml sees it, as in edxml.parse: a DTD is never legitimate in edXML.
-    if _DOCTYPE_RE.search(body):
-        raise _Refused("Gói tin có khai báo DOCTYPE/ENTITY, không được phép (DTD refused).")
     try:
-        root = etree.fromstring(body, safe_parser())
+        # The DTD/entity and size refusals first, as in edxml.parse; only then the parser without
+        # the text-node limit (large attachments), its depth bounded.
+        body = check_prologue(data, max_bytes=MAX_PACKET_BYTES)
+        root = etree.fromstring(body, huge_parser())
+        if root.getroottree().docinfo.doctype:
+            raise _Refused("Gói tin có khai báo DOCTYPE, không được phép (DTD refused).")
+        check_depth(root)
+    except EdxmlError as exc:
+        raise _Refused(f"Gói tin bị từ chối ({'; '.join(exc.errors)}).") from exc
     except (etree.XMLSyntaxError, ValueError) as exc:
         if "limit" in str(exc).lower():
             raise _Refused(
                 f"Gói tin vượt giới hạn của bộ phân tích XML (parser limit: {_short(exc)})."
             ) from exc
         raise _Refused(f"Gói tin không phải XML hợp lệ (not well-formed XML: {_short(exc)}).") from exc
-    if root.getroottree().docinfo.doctype:
-        raise _Refused("Gói tin có khai báo DOCTYPE, không được phép (DTD refused).")
     if local(root) != "edXML":
         raise _Refused(f"Phần tử gốc là “{local(root)}”, không phải gói tin edXML (not an edXML packet).")
     return root
@@ -235,7 +243,7 @@ def _verify_cryptography(root: etree._Element, certificate: x509.Certificate) ->
     try:
         # x509_cert: the key is the certificate's, checked against our roots below rather than
         # signxml's chain builder (certifi's web roots by default). parser: the hardened one.
-        XMLVerifier().verify(root, x509_cert=certificate, parser=safe_parser(), expect_config=config)
+        XMLVerifier().verify(root, x509_cert=certificate, parser=huge_parser(), expect_config=config)
     except InvalidDigest as exc:
         raise _Refused(
             f"Nội dung gói tin đã bị thay đổi sau khi ký (content changed after signing: {exc})."

@@ -1,6 +1,7 @@
 """The federation endpoint on the console host (`/federation/v1/`): thin views over
 `interagency.hub.services.federation`. Another hub authenticates every call with the headers `X-System-Id`
-and `X-Secret`; no session, no CSRF. Errors are JSON `{"detail", "code", ...}` with a 4xx.
+and `X-Secret`; no session, no CSRF. Rates and failed authentications are limited first
+(`federation_gate`: 429 with Retry-After). Errors are JSON `{"detail", "code", ...}` with a 4xx.
 
     POST /federation/v1/packets/                 raw .edxml body; X-Packet-Id, X-Content-SHA256,
                                                  X-Message-Type (edoc|status): 201 new, 200 again
@@ -22,9 +23,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import ApplicationError
+from core.http import client_ip
 from interagency.edxml.codes import MAX_PACKET_BYTES
 from interagency.hub.models import FederationPeer
 from interagency.hub.services import federation
+from interagency.hub.services.federation_gate import peer_admit
 
 _CHUNK = 64 * 1024
 
@@ -70,9 +73,10 @@ class FederationView(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            peer = federation.peer_authenticate(
+            peer = peer_admit(
                 system_id=request.headers.get("X-System-Id", "").strip(),
                 secret=request.headers.get("X-Secret", ""),
+                address=client_ip(request) or "",
             )
             if request.method is None or request.method.lower() not in self.http_method_names:
                 return self.http_method_not_allowed(request, *args, **kwargs)
@@ -82,6 +86,8 @@ class FederationView(View):
             response: HttpResponse = handler(request, peer, *args, **kwargs)
         except ApplicationError as exc:
             response = _error(exc)
+            if exc.status == 429:
+                response["Retry-After"] = str(exc.extra.get("retry_after", 60))
         response["Cache-Control"] = "no-store"
         return response
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import zipfile
 from dataclasses import replace
 from datetime import date
+from functools import partial
 
 import pytest
 
+from interagency.edxml.certificates import generate_authority, issue_certificate
 from interagency.edxml.codes import NS, InvalidOrgCode, org_code_key, org_code_normal, same_org_code
-from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, StatusPacket
+from interagency.edxml.packets import Attachment, AttachmentBudget, DocumentPacket, EdxmlError, StatusPacket
 from interagency.edxml.reader import parse, read_attachments
+from interagency.edxml.signatures import sign_packet, verify_packet
 from interagency.edxml.tests.factories import DocumentPacketFactory, StatusPacketFactory, listed, sample
 from interagency.edxml.writer import build
 
@@ -444,11 +448,8 @@ def test_another_schemes_organ_id_is_kept_verbatim_with_a_warning_and_refused_wh
 def test_an_empty_null_or_unusable_sender_is_refused(sender):
     errors = _errors(build(_status()).replace(b">000.00.92.H21<", b">" + sender + b"<"))
 
-    assert (
-        errors[0].split(":")[0] == "M.MessageHeader.From.OrganId"
-        if sender
-        else "N.MessageHeader.From.OrganId"
-    )
+    expected = "M.MessageHeader.From.OrganId" if sender else "N.MessageHeader.From.OrganId"
+    assert errors[0].split(":")[0] == expected
 
 
 # --- organisation codes ---
@@ -479,3 +480,39 @@ def test_same_org_code_compares_keys_case_insensitively_and_org_code_normal_stay
     assert not same_org_code("vxp.saas.03", "vxp.saas.04")
     with pytest.raises(InvalidOrgCode):
         org_code_normal("vxp.saas.03")
+
+
+# --- sizes ---
+
+
+def test_an_attachment_past_libxml2s_10_mb_text_node_is_parsed_read_signed_and_verified():
+    scan = os.urandom(12 * 1024 * 1024)  # 16 MB of base64: one text node over the 10 MB limit
+    packet = _document(attachments=(Attachment(content_id="1", name="scan.pdf", data=scan),))
+    key, cert = generate_authority("CA thử nghiệm")
+    signer = issue_certificate(
+        authority_key_pem=key, authority_cert_pem=cert, org_code=packet.sender.organ_id, org_name="A"
+    )
+
+    data = build(packet, sign=partial(sign_packet, key_pem=signer[0], cert_pem=signer[1]))
+
+    assert parse(data) == listed(packet)
+    assert (
+        verify_packet(data, trust_roots_pem=[cert], expected_org_code=packet.sender.organ_id).state == "valid"
+    )
+    [read] = read_attachments(data)
+    assert (read.broken, read.data == scan) == ("", True)
+
+
+def test_nesting_past_the_depth_bound_is_refused():
+    deep = b"<edXML><edXMLEnvelope>" + b"<a>" * 100 + b"</a>" * 100 + b"</edXMLEnvelope></edXML>"
+
+    assert _errors(deep) == ["R.edXML: gói tin lồng sâu quá 64 mức (nested too deep)"]
+    assert _read_errors(deep) == ["R.edXML: gói tin lồng sâu quá 64 mức (nested too deep)"]
+
+
+def test_a_dtd_the_byte_check_cannot_see_utf16_is_refused_by_the_parser():
+    data = '<?xml version="1.0" encoding="UTF-16LE"?><!DOCTYPE edXML [<!ENTITY x "y">]><edXML>&x;</edXML>'
+
+    errors = _errors(data.encode("utf-16-le"))
+
+    assert errors == ["M.edXML: gói tin có khai báo DOCTYPE/ENTITY, không được phép (DTD refused)"]

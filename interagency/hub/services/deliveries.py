@@ -58,6 +58,8 @@ def _deliver_to_tenant(delivery: HubDelivery, packet: HubPacket) -> str:
     tenant = Tenant.objects.filter(org_code=delivery.recipient_code).first()
     if tenant is None:
         raise DeliveryFailed(_("Không có đơn vị mang mã %s.") % delivery.recipient_code, permanent=True)
+    if tenant.is_public:  # its schema has no inbox: routing refuses it; older rows end here
+        raise DeliveryFailed(route_for(delivery.recipient_code).error, permanent=True)
     if tenant.status != Tenant.Status.ACTIVE:
         raise DeliveryFailed(
             _("Đơn vị %(code)s đang %(status)s.")
@@ -154,6 +156,8 @@ def delivery_retry(*, actor: Actor, delivery_id: int) -> HubDelivery:
         if delivery.state == HubDelivery.State.DELIVERED:
             return delivery
         route = route_for(delivery.recipient_code)  # the directory or the peers may have changed
+        if route.refused:
+            raise ApplicationError(route.error)
         delivery.target = route.target
         delivery.state = HubDelivery.State.PENDING
         delivery.attempts = 0

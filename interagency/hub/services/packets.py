@@ -122,6 +122,9 @@ def packet_accept(
     recipients = _recipients(packet)
     if not recipients:
         raise PacketRefused(_("Gói tin không có nơi nhận."))
+    routes = [route_for(code) for code in recipients]
+    if all(route.refused for route in routes):
+        raise PacketRefused(" ".join(route.error for route in routes))
     now = timezone.now()
     with transaction.atomic():
         record, created = HubPacket.objects.get_or_create(
@@ -147,8 +150,7 @@ def packet_accept(
         if not created:
             return record
         deliveries = []
-        for code in recipients:
-            route = route_for(code)
+        for route in routes:
             deliveries.append(
                 HubDelivery(
                     packet=record,

@@ -17,9 +17,24 @@ class Route:
     code: str
     target: str
     error: str = ""
+    # Never deliverable, whatever the directory says: a packet with no other recipient is refused.
+    refused: bool = False
 
 
 def route(code: str) -> Route:
+    # The province itself lives in the public schema, which has no inbox: nothing is delivered to it.
+    province = Tenant.objects.filter(org_code__iexact=code, kind=Tenant.Kind.PROVINCE).first()
+    if province is not None:
+        return Route(
+            province.org_code,
+            HubDelivery.Target.TENANT,
+            _(
+                "Mã định danh %(code)s là của chính tỉnh (%(name)s), không phải một đơn vị nhận văn bản; "
+                "hãy gửi tới sở, ngành hoặc đơn vị cụ thể."
+            )
+            % {"code": province.org_code, "name": province.name},
+            refused=True,
+        )
     # Our own agencies first, straight from the tenant table (the directory may lag a new tenant).
     if Tenant.objects.filter(org_code=code).exclude(status=Tenant.Status.ARCHIVED).exists():
         return Route(code, HubDelivery.Target.TENANT)
