@@ -1,29 +1,31 @@
-"""How fast the hub carries documents between agencies: deliveries per second and issue-to-arrival time.
+"""How fast the hub carries documents between agencies: capacity (deliveries per second) and
+issue-to-arrival time at half that load, each next to its goal.
 
-    python bench/hub.py [--tenants 50] [--documents 200] [--workers K] [--seed 1]
+    python bench/hub.py [--tenants 50] [--documents 200] [--workers 2] [--seed 1] [--profile FILE]
 
-    (from the project root; --tenants 50 --documents 200 takes a few minutes on 2 cores, most of
-    it making the 50 schemas)
+    (from the project root; the default size takes a few minutes on 2 cores, most of it making the
+    50 schemas)
 
 50 tenants are made with the real `tenants.services.tenant_create` from the spare-schema pool
 (the spares are clones of one migrated template, not timed). Each gets a clerk, an official, a
 head, an outgoing register and its signing key (generating an RSA key is a one-time cost, kept
-out of the figures). Then N documents, each with a ~100 KB PDF (random bytes, so the packet does
-not compress away), are drafted, approved, signed and issued through the real
-`qlvbdh` services, each from a random agency to 1-3 random other agencies: one outbox row each.
+out of the figures). 2 x N documents, each with a ~100 KB PDF (random bytes, so the packet does not
+compress away), are drafted, approved and signed through the real `qlvbdh` services (not timed),
+each from a random agency to 1-3 random other agencies. Then, in two phases:
 
-The hub then runs until every document has arrived and every automatic 01 status has gone back:
+- capacity: N documents are issued (`outgoing_issue`: one outbox row each) while the K
+  `manage.py hub work --forever` processes are paused (SIGSTOP); they are resumed and the drain is
+  timed until every document has arrived and every automatic 01 status has gone back. With
+  `--workers 0` the drain runs in this process (`deliveries.work()`), under cProfile with
+  `--profile FILE` (read it with `python -m pstats FILE`).
+- latency: with the workers running, the other N documents are issued at a steady rate offering
+  half the measured capacity; p50/p95 of issue (the sender's OutboxEntry.created_at) to arrival
+  (the recipient's InboxItem.arrived_at).
 
-- `--workers 0` (default): `interagency.hub.services.deliveries.work()` in this process, after all are issued.
-- `--workers K`: K processes of `manage.py hub work --forever` against the bench database, started
-  before the first issue, so they relay and deliver while documents are being issued and compete
-  for deliveries with SELECT ... FOR UPDATE SKIP LOCKED.
-
-Printed: deliveries per second (HubAttempt ok=True over the hub's wall time), p50/p95/max of the
-time from issue (the sender's OutboxEntry.created_at) to arrival (the recipient's
-InboxItem.arrived_at), and a baseline measured in the same run: the median `SELECT 1` round trip
-and the median parse + signature check of one of the run's packets, with each figure as a ratio
-of them. A measurement to read, never a pass/fail timing.
+A baseline measured in the same run: the median parse + signature check of one of the run's
+document packets. Printed as ratios next to the goals of issue 11: wall time per delivery at most
+1.5 x that baseline with two workers, and p95 issue-to-arrival under 1 s at half capacity. A
+measurement to read, never a pass/fail timing.
 
 Everything happens in a throwaway database `tinhso_bench_<pid>` with a private Redis and a
 temporary MEDIA_ROOT, all removed at the end, on error and on Ctrl-C too.
@@ -35,11 +37,13 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +142,8 @@ def _office(tenant: Any) -> dict[str, Any]:
     return people
 
 
-def _issue(tenant: Any, people: dict[str, Any], recipients: list[Any], pdf: bytes, number: int) -> None:
+def _prepare(tenant: Any, people: dict[str, Any], pdf: bytes, number: int) -> Any:
+    """A signed draft with its PDF, ready to issue (not timed)."""
     from django.core.files.base import ContentFile
 
     from core.tenancy import in_tenant
@@ -159,6 +164,14 @@ def _issue(tenant: Any, people: dict[str, Any], recipients: list[Any], pdf: byte
         attachment_add(actor=people["official"], document=draft, upload=ContentFile(pdf, name="cong-van.pdf"))
         documents.outgoing_approve(actor=people["head"], document=draft)
         documents.outgoing_sign(actor=people["head"], document=draft)
+    return draft
+
+
+def _issue(tenant: Any, people: dict[str, Any], draft: Any, recipients: list[Any]) -> None:
+    from core.tenancy import in_tenant
+    from qlvbdh.services import outgoing as documents
+
+    with in_tenant(tenant):
         documents.outgoing_issue(
             actor=people["clerk"],
             document=draft,
@@ -178,14 +191,31 @@ def _delivered_count() -> int:
 
 
 def _workers_start(count: int) -> list[subprocess.Popen[bytes]]:
-    command = [sys.executable, "manage.py", "hub", "work", "--forever", "--interval", "0.2"]
-    return [
-        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, env=os.environ.copy())
+    """`count` hub workers, each past its start-up (Django loaded, first poll done), then paused."""
+    import threading
+
+    command = [sys.executable, "manage.py", "hub", "work", "--forever"]  # woken by NOTIFY, else every 1 s
+    pool = [
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, env=os.environ.copy())
         for _ in range(count)
     ]
+    for worker in pool:
+        output = worker.stdout
+        if output is None or not output.readline():  # "hub worker ready" after its first sweep
+            raise RuntimeError("a hub worker process ended before it was ready")
+        threading.Thread(target=output.read, daemon=True).start()  # a full pipe would block it
+    _workers_signal(pool, signal.SIGSTOP)
+    return pool
+
+
+def _workers_signal(workers: list[subprocess.Popen[bytes]], signum: int) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            os.kill(worker.pid, signum)
 
 
 def _workers_stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    _workers_signal(workers, signal.SIGCONT)
     for worker in workers:
         if worker.poll() is None:
             worker.terminate()
@@ -197,7 +227,22 @@ def _workers_stop(workers: list[subprocess.Popen[bytes]]) -> None:
             worker.wait()
 
 
-def _latencies(tenants: list[Any]) -> list[float]:
+def _wait_for(expected: int, workers: list[subprocess.Popen[bytes]], in_process: Any = None) -> None:
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    while _delivered_count() < expected:
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"only {_delivered_count()} of {expected} deliveries after {WAIT_LIMIT_SECONDS} s"
+            )
+        if any(worker.poll() is not None for worker in workers):
+            raise RuntimeError("a hub worker process ended early")
+        if in_process is not None:
+            in_process()  # statuses enqueued by the last round
+        else:
+            time.sleep(0.02)
+
+
+def _latencies(tenants: list[Any], exchange_ids: set[str] | None = None) -> list[float]:
     """Seconds from the sender's outbox row to each recipient's inbox item, per (document, recipient)."""
     from core.tenancy import in_tenant
     from interagency.exchange.models import InboxItem, OutboxEntry
@@ -208,40 +253,75 @@ def _latencies(tenants: list[Any]) -> list[float]:
         with in_tenant(tenant):
             issued.update(OutboxEntry.objects.filter(kind="edoc").values_list("exchange_id", "created_at"))
             arrived.extend(InboxItem.objects.values_list("exchange_id", "arrived_at"))
-    return [(at - issued[exchange]).total_seconds() for exchange, at in arrived if exchange in issued]
+    return [
+        (at - issued[exchange]).total_seconds()
+        for exchange, at in arrived
+        if exchange in issued and (exchange_ids is None or exchange in exchange_ids)
+    ]
 
 
-def _baseline() -> tuple[float, float]:
-    """Median SELECT 1 round trip, and median parse + signature check of one stored packet."""
-    from django.db import connection
+def _exchange_ids(tenants: list[Any]) -> set[str]:
+    from core.tenancy import in_tenant
+    from interagency.exchange.models import OutboxEntry
 
+    found: set[str] = set()
+    for tenant in tenants:
+        with in_tenant(tenant):
+            found.update(OutboxEntry.objects.filter(kind="edoc").values_list("exchange_id", flat=True))
+    return found
+
+
+def _baseline() -> float:
+    """Median parse + signature check of one of the run's document packets."""
     from core.tenancy import in_public
     from interagency.edxml.reader import parse
     from interagency.edxml.signatures import verify_packet
     from interagency.hub.models import HubPacket
     from interagency.hub.services.authority import trust_roots
 
-    def select_one() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-
     with in_public():
         packet = HubPacket.objects.filter(kind="edoc").order_by("id").first()
         roots = trust_roots()
-    round_trip = _median_seconds(select_one, 200)
     if packet is None:
-        return round_trip, float("nan")
+        return float("nan")
     content = bytes(packet.content)
 
     def check() -> None:
         parse(content)
         verify_packet(content, trust_roots_pem=roots, expected_org_code=packet.sender_code)
 
-    return round_trip, _median_seconds(check, 20)
+    return _median_seconds(check, 30)
 
 
-def run(tenants_count: int, documents: int, workers: int, seed: int, server: str) -> None:
+def _profiled(path: str | None, call: Any) -> Counter[str]:
+    """Run `call` counting its SQL statements by shape (and under cProfile into `path`)."""
+    import cProfile
+    import re
+
+    from django.db import connection
+
+    statements: Counter[str] = Counter()
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements[re.sub(r"\d+", "N", re.sub(r"\s+", " ", sql))[:90]] += 1
+        return execute(sql, params, many, context)
+
+    profile = cProfile.Profile() if path else None
+    with connection.execute_wrapper(count):
+        try:
+            if profile is not None:
+                profile.runcall(call)
+            else:
+                call()
+        finally:
+            if profile is not None and path:
+                profile.dump_stats(path)
+    return statements
+
+
+def run(
+    tenants_count: int, documents: int, workers: int, seed: int, server: str, profile: str | None
+) -> None:
     import io
 
     import django
@@ -251,8 +331,6 @@ def run(tenants_count: int, documents: int, workers: int, seed: int, server: str
     from django.core.management import call_command
     from django.db import connection
 
-    from core.tenancy import in_public
-    from interagency.hub.models import HubAttempt, HubPacket
     from interagency.hub.services.deliveries import work
     from tenants.services import public_tenant_ensure
 
@@ -272,106 +350,146 @@ def run(tenants_count: int, documents: int, workers: int, seed: int, server: str
     print(f"made in {time.perf_counter() - started:.1f} s (not counted)", flush=True)
 
     plan = []
-    for _number in range(documents):
+    for _number in range(2 * documents if workers else documents):
         sender = rng.randrange(tenants_count)
         others = [index for index in range(tenants_count) if index != sender]
         plan.append((sender, rng.sample(others, k=min(len(others), rng.randint(1, 3)))))
-    expected = 2 * sum(len(recipients) for _sender, recipients in plan)  # each document and its 01
     pdf = _pdf(rng)
+    print(
+        f"documents   {len(plan)} signed drafts with a {len(pdf) // 1024} KB PDF each ...",
+        end=" ",
+        flush=True,
+    )
+    started = time.perf_counter()
+    drafts = [
+        _prepare(tenants[sender], offices[sender], pdf, number)
+        for number, (sender, _recipients) in enumerate(plan, start=1)
+    ]
+    print(f"made in {time.perf_counter() - started:.1f} s (not counted)", flush=True)
 
+    def issue(index: int) -> None:
+        sender, recipients = plan[index]
+        _issue(tenants[sender], offices[sender], drafts[index], [tenants[i] for i in recipients])
+
+    def expected_after(count: int) -> int:
+        return 2 * sum(len(recipients) for _sender, recipients in plan[:count])  # each document and its 01
+
+    statements: Counter[str] = Counter()
     pool: list[subprocess.Popen[bytes]] = _workers_start(workers) if workers else []
     try:
-        print(f"documents   {documents} with a {len(pdf) // 1024} KB PDF each ...", end=" ", flush=True)
-        started_issue = time.perf_counter()
-        for number, (sender, recipients) in enumerate(plan, start=1):
-            _issue(tenants[sender], offices[sender], [tenants[index] for index in recipients], pdf, number)
-        issue_seconds = time.perf_counter() - started_issue
-        print(f"issued in {issue_seconds:.1f} s ({documents / issue_seconds:.1f} documents/s)", flush=True)
-
+        # (a) capacity: issue with the workers paused, then time the drain.
+        started = time.perf_counter()
+        for index in range(documents):
+            issue(index)
+        issue_seconds = time.perf_counter() - started
+        expected = expected_after(documents)
         print(
-            f"hub         {f'{workers} worker processes' if workers else 'in this process, after the issue'},"
-            f" waiting for {expected} deliveries ...",
+            f"capacity    {documents} documents issued in {issue_seconds:.1f} s, hub paused;"
+            f" {f'{workers} worker processes' if workers else 'this process'} drain"
+            f" {expected} deliveries ...",
             end=" ",
             flush=True,
         )
-        started_hub = started_issue if workers else time.perf_counter()
-        if not workers:
-            work(rounds=100_000)
-        deadline = time.monotonic() + WAIT_LIMIT_SECONDS
-        while _delivered_count() < expected and time.monotonic() < deadline:
-            if workers and any(worker.poll() is not None for worker in pool):
-                raise RuntimeError("a hub worker process ended early")
-            if not workers:
-                work(rounds=100_000)  # statuses enqueued by the last round
-            time.sleep(0.05)
-        hub_seconds = time.perf_counter() - started_hub
-        print(f"done in {hub_seconds:.1f} s", flush=True)
+        started_drain = time.perf_counter()
+        if workers:
+            _workers_signal(pool, signal.SIGCONT)
+            _wait_for(expected, pool)
+        else:
+            statements = _profiled(
+                profile, lambda: _wait_for(expected, [], in_process=lambda: work(rounds=100_000))
+            )
+        drain_seconds = time.perf_counter() - started_drain
+        print(f"done in {drain_seconds:.2f} s", flush=True)
+        capacity = expected / drain_seconds
+        per_delivery = drain_seconds / expected
+
+        # (b) latency: a steady rate offering half the capacity, the workers running.
+        latencies: list[float] = []
+        offered = achieved = 0.0
+        if workers:
+            before = _exchange_ids(tenants)
+            per_document = expected / documents
+            interval = per_document / (capacity / 2)
+            print(
+                f"latency     {documents} documents, one every {interval * 1000:.0f} ms"
+                f" (offering {capacity / 2:.1f} deliveries/s) ...",
+                end=" ",
+                flush=True,
+            )
+            started = time.perf_counter()
+            for number, index in enumerate(range(documents, 2 * documents)):
+                pause = started + number * interval - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                issue(index)
+            issue_seconds = time.perf_counter() - started
+            _wait_for(expected_after(2 * documents), pool)
+            print(f"issued in {issue_seconds:.1f} s, all arrived", flush=True)
+            offered = capacity / 2
+            achieved = (expected_after(2 * documents) - expected) / max(issue_seconds, 1e-9)
+            latencies = _latencies(tenants, _exchange_ids(tenants) - before)
     finally:
         _workers_stop(pool)
 
-    delivered = _delivered_count()
-    with in_public():
-        tries = HubAttempt.objects.count()
-        failed = HubAttempt.objects.filter(ok=False).count()
-        packets = HubPacket.objects.count()
-        first_try = HubAttempt.objects.order_by("at").values_list("at", flat=True).first()
-        last_try = HubAttempt.objects.order_by("-at").values_list("at", flat=True).first()
-    latencies = _latencies(tenants)
-    round_trip, check = _baseline()
-    busy = (last_try - first_try).total_seconds() if first_try and last_try else float("nan")
-    per_second = delivered / hub_seconds
-    per_delivery = hub_seconds / max(delivered, 1)
-
+    check = _baseline()
     print()
-    print(f"packets {packets}, deliveries {delivered} of {expected}, tries {tries} ({failed} failed)")
+    print("baseline (same run)")
     print(
-        f"deliveries per second  {per_second:8.1f}   over the hub's wall time {hub_seconds:.2f} s"
-        f" ({delivered / busy:.1f}/s between the first and last try, {busy:.2f} s)"
+        f"  parse + signature check of one packet  {check * 1000:8.2f} ms"
+        f" (median, {len(pdf) // 1024} KB attachment)"
+    )
+    print("capacity")
+    print(
+        f"  deliveries per second                  {capacity:8.1f}   ({expected} in {drain_seconds:.2f} s,"
+        f" {workers or 'no'} worker processes)"
+    )
+    ratio = per_delivery / check
+    print(
+        f"  wall time per delivery                 {per_delivery * 1000:8.2f} ms"
+        f" = {ratio:.2f}x parse+check   (goal <= 1.5x{', with 2 workers' if workers != 2 else ''})"
     )
     if latencies:
         p50, p95 = statistics.median(latencies), _percentile(latencies, 0.95)
+        print(f"latency at half capacity ({offered:.1f} offered, {achieved:.1f} deliveries/s achieved)")
+        print(f"  issue -> arrival p50                   {p50 * 1000:8.1f} ms")
         print(
-            f"issue -> arrival (s)   p50 {p50:8.3f}   p95 {p95:8.3f}   max {max(latencies):8.3f}"
-            f"   ({len(latencies)} document-recipient pairs)"
+            f"  issue -> arrival p95                   {p95 * 1000:8.1f} ms = {p95:.2f}x 1 s   (goal < 1x)"
+            f"   max {max(latencies) * 1000:.0f} ms, {len(latencies)} document-recipient pairs"
         )
-    print()
-    print("baseline (same run, medians)")
-    print(f"  SELECT 1 round trip              {round_trip * 1000:8.3f} ms")
-    print(f"  parse + verify one edXML packet  {check * 1000:8.3f} ms ({len(pdf) // 1024} KB attachment)")
-    print("ratios")
-    print(
-        f"  wall time per delivery           {per_delivery * 1000:8.3f} ms"
-        f" = {per_delivery / round_trip:8.1f} x SELECT 1 = {per_delivery / check:6.2f} x parse+verify"
-    )
-    if latencies:
+    elif not workers:
+        print("latency     needs --workers K (the documents must be issued while workers run)")
         print(
-            f"  issue -> arrival p50             {p50 * 1000:8.1f} ms = {p50 / check:8.1f} x parse+verify"
-            f"; p95 {p95 / check:.1f} x"
+            f"SQL statements per delivery in the drain: {sum(statements.values()) / expected:.1f};"
+            " the most frequent:"
         )
-    if not workers:
-        print(
-            "  (with --workers 0 every document waits until all are issued: latency includes the issue phase)"
-        )
+        for shape, times in statements.most_common(25):
+            print(f"  {times / expected:6.2f}  {shape}")
     print(f"\ntotal {time.perf_counter() - started_run:.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tenants", type=int, default=50, metavar="N", help="agencies (default 50)")
-    parser.add_argument("--documents", type=int, default=200, metavar="N", help="documents (default 200)")
     parser.add_argument(
-        "--workers", type=int, default=0, metavar="K", help="`hub work` processes (default 0)"
+        "--documents", type=int, default=200, metavar="N", help="documents per phase (default 200)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, metavar="K", help="`hub work` processes (default 2; 0: in process)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="FILE", help="with --workers 0: cProfile the drain into FILE")
     args = parser.parse_args(argv)
     if args.tenants < 2 or args.documents < 1 or args.workers < 0:
         parser.error("needs at least 2 tenants, 1 document and 0 or more workers")
+    if args.profile and args.workers:
+        parser.error("--profile needs --workers 0 (the drain in this process)")
+    profile = str(Path(args.profile).resolve()) if args.profile else None
 
     media = tempfile.mkdtemp(prefix="tinhso-bench-media-")
     os.environ["MEDIA_ROOT"] = media  # before Django reads its settings; the workers inherit it
     try:
         run_in_throwaway_database(
-            lambda server: run(args.tenants, args.documents, args.workers, args.seed, server)
+            lambda server: run(args.tenants, args.documents, args.workers, args.seed, server, profile)
         )
     finally:
         shutil.rmtree(media, ignore_errors=True)

@@ -5,6 +5,7 @@ them as a whole (the hub's ``sealing``)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
@@ -38,7 +39,9 @@ def _private_pem(key: rsa.RSAPrivateKey) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=128)
 def load_rsa_key(key_pem: bytes) -> rsa.RSAPrivateKey:
+    # Cached: loading checks the RSA key's consistency (~35 ms), once per packet signed otherwise.
     key = serialization.load_pem_private_key(key_pem, password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("Khóa không phải RSA (not an RSA private key).")

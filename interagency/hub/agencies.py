@@ -6,13 +6,14 @@ the line, and `interagency.exchange` plugs both in from its `AppConfig.ready()`:
 - the receiver: the hub calls it inside its delivery transaction, with the recipient's schema
   active, to hand one packet over (it must be idempotent on the packet id);
 - the feeders: the sweep calls them to relay whatever the agencies' outboxes still hold (after
-  a crash or a lost message); each returns how many packets it handed in.
+  a crash or a lost message), or the outboxes of the agencies named; each returns how many
+  packets it handed in.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 
@@ -22,7 +23,9 @@ class Receiver(Protocol):
     ) -> str: ...
 
 
-Feeder = Callable[[], int]
+class Feeder(Protocol):
+    def __call__(self, *, schemas: Collection[str] | None = None) -> int: ...
+
 
 _receivers: list[Receiver] = []
 _feeders: list[Feeder] = []
@@ -44,6 +47,7 @@ def receive(*, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequ
     return _receivers[0](content=content, packet_id=packet_id, sha256=sha256, warnings=warnings)
 
 
-def feed() -> int:
-    """Relay what every agency has waiting; returns how many packets came in."""
-    return sum(feeder() for feeder in _feeders)
+def feed(*, schemas: Collection[str] | None = None) -> int:
+    """Relay what the agencies of `schemas` (None: every agency) have waiting; returns how many
+    packets came in."""
+    return sum(feeder(schemas=schemas) for feeder in _feeders)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from lxml import etree
 
 from core.tenancy import in_public, in_schema
 from interagency.edxml.codes import VIETNAM_TZ
@@ -134,8 +136,10 @@ def _packet_for(entry: OutboxEntry, agency: Agency) -> Packet:
     )
 
 
-def _build(entry: OutboxEntry, agency: Agency) -> bytes:
-    return build(_packet_for(entry, agency), sign=signing_hook())
+def _build(
+    entry: OutboxEntry, agency: Agency, sign: Callable[[etree._Element], etree._Element] | None = None
+) -> bytes:
+    return build(_packet_for(entry, agency), sign=sign or signing_hook())
 
 
 def outbox_relay(*, limit: int = 50) -> int:
@@ -148,6 +152,7 @@ def outbox_relay(*, limit: int = 50) -> int:
     agency = current_agency()
     relayed = 0
     failed: set[int] = set()
+    sign: Callable[[etree._Element], etree._Element] | None = None
     # Packets about one document leave in the order they were written, whatever relays run at once.
     earlier_waiting = OutboxEntry.objects.filter(
         exchange_id=OuterRef("exchange_id"), relayed_at__isnull=True, id__lt=OuterRef("id")
@@ -167,7 +172,8 @@ def outbox_relay(*, limit: int = 50) -> int:
             try:
                 with transaction.atomic():
                     if entry.content is None:
-                        content = _build(entry, agency)
+                        sign = sign or signing_hook()  # the agency's key, looked up once per run
+                        content = _build(entry, agency, sign)
                         entry.content = content
                         entry.sha256 = hashlib.sha256(content).hexdigest()
                     with in_public():
@@ -185,6 +191,7 @@ def outbox_relay(*, limit: int = 50) -> int:
                 )
                 logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, exc)
                 failed.add(entry.pk)
+                sign = None  # a key issued inside the rolled-back savepoint is gone with it
                 continue
             entry.relayed_at = timezone.now()
             entry.attempts += 1
@@ -203,16 +210,20 @@ def outbox_relay_in(*, schema_name: str) -> int:
         return outbox_relay()
 
 
-def relay_all(*, limit_per_tenant: int = 200) -> int:
-    """Relay every agency's waiting outbox entries (the sweep after a crash or a broker outage)."""
+def relay_all(*, limit_per_tenant: int = 200, schemas: Collection[str] | None = None) -> int:
+    """Relay every agency's waiting outbox entries (the sweep after a crash or a broker outage),
+    or only those of the agencies in `schemas` (the ones that said they wrote some)."""
     relayed = 0
+    if schemas is not None and not schemas:
+        return 0
     with in_public():
-        schemas = list(
-            Tenant.objects.filter(status=Tenant.Status.ACTIVE)
-            .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-            .values_list("schema_name", flat=True)
+        active = Tenant.objects.filter(status=Tenant.Status.ACTIVE).exclude(
+            schema_name=settings.PUBLIC_SCHEMA_NAME
         )
-    for schema in schemas:
+        if schemas is not None:
+            active = active.filter(schema_name__in=list(schemas))
+        names = sorted(active.values_list("schema_name", flat=True))
+    for schema in names:
         with in_schema(schema):
             if OutboxEntry.objects.filter(relayed_at__isnull=True).exists():
                 relayed += outbox_relay(limit=limit_per_tenant)

@@ -1,9 +1,9 @@
 """The province's hub (public schema): takes packets in, keeps them, delivers them.
 
-`delivery_run_next` delivers one due delivery: to a tenant of
-ours inside one database transaction that covers both the recipient's inbox and the delivery's
-state (a worker killed half-way leaves nothing behind and the row is picked up again), or to
-another hub through the federation connector (at least once; the peer dedupes on the packet id).
+`deliver_batch` delivers a batch of due deliveries: to tenants of ours inside one database
+transaction that covers both the recipients' inboxes and the deliveries' states (a worker killed
+half-way leaves nothing behind and the rows are picked up again), or to another hub through the
+federation connector (at least once; the peer dedupes on the packet id).
 Failures are retried with exponential back-off, then the delivery is dead until an operator
 retries it. Deliveries about one document to one recipient go strictly in order.
 """
@@ -11,6 +11,7 @@ retries it. Deliveries about one document to one recipient go strictly in order.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +28,16 @@ from interagency.hub import agencies
 from interagency.hub.models import FederationPeer, HubAttempt, HubDelivery, HubPacket, Organisation
 from interagency.hub.services.connector import packet_send
 from interagency.hub.services.directory import directory_lookup
-from interagency.hub.services.queue import deliver_soon
+from interagency.hub.services.queue import deliver_soon, loop_follows
 from interagency.hub.services.retries import DeliveryFailed, backoff, max_attempts
 from interagency.hub.services.routing import route as route_for
 from interagency.hub.services.routing import url_forms
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
+# Deliveries per transaction: enough to share schema switches and round trips, few enough that a
+# rolled-back batch (a crash) costs little to redo.
+BATCH_SIZE = 50
 
 
 def _due(now: datetime) -> Any:
@@ -54,24 +58,27 @@ def _due(now: datetime) -> Any:
     )
 
 
-def _deliver_to_tenant(delivery: HubDelivery, packet: HubPacket) -> str:
-    tenant = Tenant.objects.filter(org_code=delivery.recipient_code).first()
+def _tenant_problem(code: str, tenant: Tenant | None) -> DeliveryFailed | None:
     if tenant is None:
-        raise DeliveryFailed(_("Không có đơn vị mang mã %s.") % delivery.recipient_code, permanent=True)
+        return DeliveryFailed(_("Không có đơn vị mang mã %s.") % code, permanent=True)
     if tenant.is_public:  # its schema has no inbox: routing refuses it; older rows end here
-        raise DeliveryFailed(route_for(delivery.recipient_code).error, permanent=True)
+        return DeliveryFailed(route_for(code).error, permanent=True)
     if tenant.status != Tenant.Status.ACTIVE:
-        raise DeliveryFailed(
+        return DeliveryFailed(
             _("Đơn vị %(code)s đang %(status)s.")
             % {"code": tenant.org_code, "status": tenant.get_status_display()}
         )
-    with in_schema(tenant.schema_name):
-        return agencies.receive(
-            content=bytes(packet.content),
-            packet_id=packet.packet_id,
-            sha256=packet.sha256,
-            warnings=packet.warnings or (),
-        )
+    return None
+
+
+def _deliver_to_tenant(delivery: HubDelivery, packet: HubPacket) -> str:
+    # The recipient's schema is already active: the batch switched to it once for all its deliveries.
+    return agencies.receive(
+        content=bytes(packet.content),
+        packet_id=packet.packet_id,
+        sha256=packet.sha256,
+        warnings=packet.warnings or (),
+    )
 
 
 def _deliver_to_peer(delivery: HubDelivery, packet: HubPacket) -> str:
@@ -87,62 +94,138 @@ def _deliver_to_peer(delivery: HubDelivery, packet: HubPacket) -> str:
     return "sent"
 
 
-def delivery_run_next(*, now: datetime | None = None) -> HubDelivery | None:
-    """Deliver one due delivery; None when nothing is due. Runs in the public schema."""
-    now = now or timezone.now()
-    with in_public(), transaction.atomic():
-        delivery = _due(now).first()
-        if delivery is None:
-            return None
-        packet = HubPacket.objects.get(pk=delivery.packet_id)
+class _Batch:
+    """Each delivery's outcome in one batch, written back in two statements at its end."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[HubDelivery] = []
+        self.attempts: list[HubAttempt] = []
+
+    def tried(self, delivery: HubDelivery, packet: HubPacket, hand_over: Callable[..., str]) -> None:
         delivery.attempts += 1
         try:
-            with transaction.atomic():
-                if delivery.target == HubDelivery.Target.TENANT:
-                    outcome = _deliver_to_tenant(delivery, packet)
-                else:
-                    outcome = _deliver_to_peer(delivery, packet)
+            with transaction.atomic():  # a savepoint: a failure undoes this delivery only
+                outcome = hand_over(delivery, packet)
         except Exception as exc:
-            permanent = isinstance(exc, DeliveryFailed) and exc.permanent
-            message = (
-                str(exc)
-                if isinstance(exc, (DeliveryFailed, ApplicationError))
-                else f"{type(exc).__name__}: {exc}"
-            )
-            if permanent or delivery.attempts >= max_attempts():
-                delivery.state = HubDelivery.State.DEAD
-            else:
-                delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
-            delivery.last_error = message[:2000]
-            delivery.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
-            HubAttempt.objects.create(delivery=delivery, ok=False, outcome=message[:255])
-            return delivery
+            self.failed(delivery, exc)
+            return
         delivery.state = HubDelivery.State.DELIVERED
         delivery.delivered_at = timezone.now()
         delivery.last_error = ""
-        delivery.save(update_fields=["state", "attempts", "delivered_at", "last_error"])
-        HubAttempt.objects.create(delivery=delivery, ok=True, outcome=outcome)
-    return delivery
+        self._done(delivery, ok=True, outcome=outcome)
+
+    def failed(self, delivery: HubDelivery, exc: Exception) -> None:
+        message = (
+            str(exc)
+            if isinstance(exc, (DeliveryFailed, ApplicationError))
+            else f"{type(exc).__name__}: {exc}"
+        )
+        permanent = isinstance(exc, DeliveryFailed) and exc.permanent
+        if permanent or delivery.attempts >= max_attempts():
+            delivery.state = HubDelivery.State.DEAD
+        else:
+            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+        delivery.last_error = message[:2000]
+        self._done(delivery, ok=False, outcome=message[:255])
+
+    def _done(self, delivery: HubDelivery, *, ok: bool, outcome: str) -> None:
+        self.deliveries.append(delivery)
+        self.attempts.append(HubAttempt(delivery=delivery, ok=ok, outcome=outcome))
+
+    def save(self) -> None:
+        HubDelivery.objects.bulk_update(
+            self.deliveries, ["state", "attempts", "next_attempt_at", "delivered_at", "last_error"]
+        )
+        HubAttempt.objects.bulk_create(self.attempts)
+
+
+def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> list[HubDelivery]:
+    """Deliver up to `limit` due deliveries to our agencies in one transaction, then one due
+    delivery to another hub in its own (a network call holds no batch's locks); returns them all
+    ([] when none is due).
+
+    The deliveries to one agency are handed over under one switch to its schema, each in its own
+    savepoint: a failing one waits for its retry without undoing the others. Agencies are visited
+    in the order of their codes, so two workers take the agencies' locks in the same order. A crash
+    rolls the whole batch back and every delivery in it is tried again (at least once; the
+    receiver is idempotent on the packet id). Only the first open delivery per document and
+    recipient is due, so a batch never holds two of them and their order holds across batches.
+    """
+    now = now or timezone.now()
+    batch = _Batch()
+    with in_public(), transaction.atomic():
+        first = _due(now).filter(target=HubDelivery.Target.TENANT).first()
+        due = [first] if first is not None else []
+        if first is not None and limit > 1:
+            # The same agency's other due deliveries: another worker takes another agency meanwhile.
+            same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=first.recipient_code)
+            due += list(same.exclude(pk=first.pk)[: limit - 1])
+        if due:
+            packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
+            to_tenants: dict[str, list[HubDelivery]] = {}
+            for delivery in due:
+                to_tenants.setdefault(delivery.recipient_code, []).append(delivery)
+            tenants = {t.org_code: t for t in Tenant.objects.filter(org_code__in=list(to_tenants))}
+            for code in sorted(to_tenants):
+                tenant = tenants.get(code)
+                problem = _tenant_problem(code, tenant)
+                if tenant is None or problem is not None:
+                    for delivery in to_tenants[code]:
+                        delivery.attempts += 1
+                        batch.failed(delivery, problem or DeliveryFailed(code))
+                    continue
+                with in_schema(tenant.schema_name):
+                    for delivery in to_tenants[code]:
+                        batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
+            batch.save()
+    to_peer = _Batch()
+    with in_public(), transaction.atomic():
+        delivery = _due(now).filter(target=HubDelivery.Target.PEER).first()
+        if delivery is not None:
+            to_peer.tried(delivery, HubPacket.objects.get(pk=delivery.packet_id), _deliver_to_peer)
+            to_peer.save()
+    return batch.deliveries + to_peer.deliveries
+
+
+def delivery_run_next(*, now: datetime | None = None) -> HubDelivery | None:
+    """Deliver one due delivery; None when nothing is due. Runs in the public schema."""
+    tried = deliver_batch(limit=1, now=now)
+    return tried[0] if tried else None
 
 
 def deliver_due(*, limit: int = 500) -> int:
-    """Deliver what is due, at most `limit` tries; returns how many were tried."""
+    """Deliver what is due, at most `limit` tries, in batches; returns how many were tried."""
     tried = 0
-    while tried < limit and delivery_run_next() is not None:
-        tried += 1
+    while tried < limit:
+        step = len(deliver_batch(limit=min(BATCH_SIZE, limit - tried)))
+        if not step:
+            break
+        tried += step
     return tried
 
 
-def work(*, rounds: int = 1000) -> tuple[int, int]:
-    """Relay and deliver until nothing is left that is due (the worker's loop, and `hub work`)."""
+def work(
+    *, rounds: int = 1000, schemas: Callable[[], Collection[str] | None] | None = None
+) -> tuple[int, int]:
+    """Relay and deliver until nothing is left that is due (the worker's loop, and `hub work`).
+
+    `schemas`, when given, names before each round the agencies that wrote to their outbox since
+    (from their NOTIFY, see `queue`); None from it means every agency. What the loop itself writes
+    (packets, 01 statuses) it relays and delivers in its next round: no task is queued for it.
+    """
     relayed = delivered = 0
-    for _round in range(rounds):
-        step_relayed = agencies.feed()
-        step_delivered = deliver_due()
-        relayed += step_relayed
-        delivered += step_delivered
-        if not step_relayed and not step_delivered:
-            break
+    busy = False
+    with loop_follows():
+        for _round in range(rounds):
+            step_relayed = agencies.feed(schemas=schemas() if schemas is not None else None)
+            step_delivered = deliver_due()
+            relayed += step_relayed
+            delivered += step_delivered
+            busy = bool(step_relayed or step_delivered)
+            if not busy:
+                break
+    if busy:
+        deliver_soon()  # the rounds ran out with work left: a task takes it on
     return relayed, delivered
 
 

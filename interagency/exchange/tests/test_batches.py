@@ -1,0 +1,122 @@
+"""The hub delivers in batches: several due deliveries to one agency under one schema switch and one
+transaction, each in its own savepoint. Per-document order holds, a failing delivery costs the
+others nothing, and nothing is delivered twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.tenancy import in_public, in_tenant
+from interagency.exchange.models import InboxItem, OutboxEntry, ReceivedPacket
+from interagency.exchange.services.relay import relay_all
+from interagency.exchange.tests.flows import issue_to, office
+from interagency.hub.models import HubAttempt, HubDelivery, HubPacket
+from interagency.hub.services.deliveries import deliver_batch, work
+from qlvbdh.services.documents import document_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agencies(province, tenant, other_tenant):
+    return (tenant, office(tenant)), (other_tenant, office(other_tenant))
+
+
+def _documents_to_b(agencies, count: int) -> list[str]:
+    (a, a_people), (b, _people) = agencies
+    sent = [issue_to(a, a_people, [b], summary=f"Văn bản số {number}") for number in range(count)]
+    relay_all()
+    with in_tenant(a):
+        return [OutboxEntry.objects.get(document=document).exchange_id for document in sent]
+
+
+def test_one_batch_hands_an_agency_all_its_due_documents_under_one_schema_switch(agencies):
+    (_a, _people), (b, _b_people) = agencies
+    document_ids = _documents_to_b(agencies, 3)
+
+    with CaptureQueriesContext(connection) as queries:
+        tried = deliver_batch()
+
+    assert [delivery.state for delivery in tried] == ["delivered"] * 3
+    switches = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SET search_path")]
+    assert sum(f'"{b.schema_name}"' in sql for sql in switches) == 1  # not one switch per document
+    with in_tenant(b):
+        arrived = list(InboxItem.objects.order_by("id").values_list("exchange_id", flat=True))
+    assert arrived == document_ids  # in the order they were issued
+
+
+def test_a_revocation_waits_for_its_document_even_when_both_are_due_in_one_batch(agencies):
+    (a, a_people), (b, _b_people) = agencies
+    sent = issue_to(a, a_people, [b])
+    with in_tenant(a):
+        document_revoke(actor=a_people["head"], document=sent, reason="Thu hồi")
+    relay_all()
+    with in_public():
+        assert HubDelivery.objects.filter(state="pending").count() == 2  # both due now
+
+    first = deliver_batch()
+
+    assert [delivery.packet.kind for delivery in first] == ["edoc"]  # the 13 is behind it
+    second = deliver_batch()
+    assert [(d.packet.kind, d.packet.status_code) for d in second] == [("status", "13")]
+    with in_tenant(b):
+        item = InboxItem.objects.get()
+    assert item.request is not None
+    assert item.request["kind"] == "revoke"
+
+
+def test_a_failing_delivery_in_a_batch_neither_loses_nor_duplicates_the_others(agencies):
+    (_a, _people), (b, _b_people) = agencies
+    document_ids = _documents_to_b(agencies, 3)
+    with in_public():
+        broken = HubPacket.objects.get(document_id=document_ids[1])
+        stored = bytes(broken.content)
+        HubPacket.objects.filter(pk=broken.pk).update(content=b"<not edXML")  # B cannot read it
+
+    tried = deliver_batch()
+
+    assert [delivery.state for delivery in tried] == ["delivered", "pending", "delivered"]
+    failed = tried[1]
+    assert failed.attempts == 1  # waits for its retry, with the reason
+    assert failed.last_error
+    with in_tenant(b):
+        assert sorted(InboxItem.objects.values_list("exchange_id", flat=True)) == sorted(
+            [document_ids[0], document_ids[2]]
+        )
+        assert ReceivedPacket.objects.filter(document_id=document_ids[1]).count() == 0  # nothing half-done
+
+    with in_public():
+        HubPacket.objects.filter(pk=broken.pk).update(content=stored)
+        HubDelivery.objects.filter(pk=failed.pk).update(next_attempt_at=failed.created_at)
+    work()  # the retry, the others again if anything re-ran them, and the 01 statuses
+
+    with in_tenant(b):
+        arrived = list(InboxItem.objects.values_list("exchange_id", flat=True))
+        assert sorted(arrived) == sorted(document_ids)  # each exactly once
+        assert ReceivedPacket.objects.filter(kind="edoc").count() == 3
+    with in_public():
+        to_b = HubDelivery.objects.filter(packet__kind="edoc", recipient_code=b.org_code)
+        assert set(to_b.values_list("state", flat=True)) == {"delivered"}
+        tries = HubAttempt.objects.filter(delivery__in=to_b)
+        assert tries.filter(ok=True).count() == 3
+        assert list(tries.filter(ok=False).values_list("delivery_id", flat=True)) == [failed.pk]
+
+
+def test_a_suspended_agency_fails_its_own_deliveries_and_not_another_agencys(agencies, third_tenant):
+    (a, a_people), (b, _b_people) = agencies
+    c = third_tenant
+    office(c)
+    b.status = "suspended"
+    b.save(update_fields=["status"])
+    issue_to(a, a_people, [b, c])
+    relay_all()
+
+    work()
+
+    with in_public():
+        states = dict(HubDelivery.objects.filter(packet__kind="edoc").values_list("recipient_code", "state"))
+    assert states == {b.org_code: "pending", c.org_code: "delivered"}
+    with in_tenant(c):
+        assert InboxItem.objects.count() == 1
