@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interagency.hub.tasks.hub_sweep_task",
         "schedule": 30.0,  # retries fall due, and outboxes left by a lost message are relayed
     },
+    "interagency-hub-pull": {
+        "task": "interagency.hub.tasks.hub_pull_task",
+        "schedule": 15.0,  # each pull-mode peer is pulled once per HUB_PULL_INTERVAL_SECONDS
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -56,27 +57,79 @@ def hub_hourly_deliveries(*, now: datetime | None = None, hours: int = 24) -> li
     ]
 
 
+# Kept in the cache by the services, read here: a peer's last authenticated call (an ISO time) and
+# the outcome of its last scheduled pull ({"ok", "summary", "at"}).
+PEER_SEEN_KEY = "hub:peer-seen:{system_id}"
+PEER_PULL_KEY = "hub:peer-pull:{system_id}"
+
+
+def _cached(key: str, system_ids: list[str]) -> dict[str, Any]:
+    keys = {key.format(system_id=system_id): system_id for system_id in system_ids}
+    with in_public():
+        found = cache.get_many(list(keys)) if keys else {}
+    return {keys[name]: value for name, value in found.items()}
+
+
+def hub_peer_pull_outcome(system_id: str) -> dict[str, Any] | None:
+    """The last scheduled pull's outcome: {"ok", "summary", "at"}, or None."""
+    value = _cached(PEER_PULL_KEY, [system_id]).get(system_id)
+    return value if isinstance(value, dict) else None
+
+
 def hub_peer_counts() -> list[dict[str, Any]]:
-    """Deliveries through each federation peer by state (reached via the directory's hub_url)."""
+    """Each federation peer with its traffic, in a fixed number of queries however many peers:
+    packets taken from it (`received`, last at `last_received_at`), deliveries through it by state
+    (reached via the directory's hub_url) and the packets among them it has (`sent`), the last
+    call it made to us (`last_seen_at`) and the outcome of the last scheduled pull (`pull`)."""
     with in_public():
         peers = list(FederationPeer.objects.order_by("system_id"))
-        codes_by_url: dict[str, list[str]] = {}
-        for code, url in Organisation.objects.filter(kind=Organisation.Kind.EXTERNAL).values_list(
-            "org_code", "hub_url"
-        ):
-            codes_by_url.setdefault(url, []).append(code)
-        result = []
-        for peer in peers:
-            figures = HubDelivery.objects.filter(
-                target=HubDelivery.Target.PEER, recipient_code__in=codes_by_url.get(peer.base_url, [])
-            ).aggregate(
+        received: dict[str, dict[str, Any]] = {
+            row["source"]: dict(row)
+            for row in HubPacket.objects.filter(source__startswith="peer:")
+            .values("source")
+            .annotate(count=Count("id"), last=Max("received_at"))
+        }
+        hub_url = Organisation.objects.filter(org_code=OuterRef("recipient_code")).values("hub_url")[:1]
+        by_url: dict[str, dict[str, int]] = {}
+        for row in (
+            HubDelivery.objects.filter(target=HubDelivery.Target.PEER)
+            .annotate(hub_url=Subquery(hub_url))
+            .values("hub_url")
+            .annotate(
                 pending=Count("id", filter=Q(state=HubDelivery.State.PENDING)),
                 dead=Count("id", filter=Q(state=HubDelivery.State.DEAD)),
                 delivered=Count("id", filter=Q(state=HubDelivery.State.DELIVERED)),
+                sent=Count("packet", filter=Q(state=HubDelivery.State.DELIVERED), distinct=True),
             )
-            received = HubPacket.objects.filter(source=f"peer:{peer.system_id}").count()
-            result.append({"peer": peer, "received": received, **figures})
+        ):
+            figures = by_url.setdefault((row["hub_url"] or "").rstrip("/"), {})
+            for name in ("pending", "dead", "delivered", "sent"):
+                figures[name] = figures.get(name, 0) + int(row[name])
+    seen = _cached(PEER_SEEN_KEY, [peer.system_id for peer in peers])
+    pulls = _cached(PEER_PULL_KEY, [peer.system_id for peer in peers])
+    result = []
+    for peer in peers:
+        taken = received.get(f"peer:{peer.system_id}", {})
+        traffic = by_url.get(peer.base_url.rstrip("/"), {})
+        result.append(
+            {
+                "peer": peer,
+                "received": taken.get("count", 0),
+                "last_received_at": taken.get("last"),
+                "pending": traffic.get("pending", 0),
+                "dead": traffic.get("dead", 0),
+                "delivered": traffic.get("delivered", 0),
+                "sent": traffic.get("sent", 0),
+                "last_seen_at": seen.get(peer.system_id),
+                "pull": pulls.get(peer.system_id) if peer.mode == FederationPeer.Mode.PULL else None,
+            }
+        )
     return result
+
+
+def hub_peer_get(*, peer_id: int) -> FederationPeer | None:
+    with in_public():
+        return FederationPeer.objects.filter(pk=peer_id).first()
 
 
 def hub_recipient_backlog(*, limit: int = 20) -> list[dict[str, Any]]:

@@ -25,6 +25,14 @@ def hub_sweep_task() -> None:
     work(rounds=5)
 
 
+@app.task(acks_late=True, ignore_result=True)
+def hub_pull_task() -> None:
+    """Beat: fetch what waits for us at each pull-mode peer that is due (each claimed once)."""
+    from interagency.hub.services.pulls import peers_pull_due
+
+    peers_pull_due()
+
+
 # The names these tasks had before `interagency` was split: a message queued under them by the
 # previous release still finds a worker. Remove once no such message can be left in a queue.
 app.task(name="interagency.tasks.hub_deliver_task", acks_late=True, ignore_result=True)(hub_deliver_task.run)

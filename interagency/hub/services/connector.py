@@ -223,10 +223,13 @@ def _pull_one(peer: FederationPeer, listed: dict[str, Any], result: PullResult) 
         result.accepted.append(packet_id)
 
 
-def peer_pull(*, peer: FederationPeer, actor: Actor | None = None, limit: int = 100) -> PullResult:
+def peer_pull(
+    *, peer: FederationPeer, actor: Actor | None = None, limit: int = 100, audit_empty: bool = True
+) -> PullResult:
     """Take in what waits for us at the peer: list, fetch, accept here, ack. A packet we already
     have is acked done again; one we refuse is acked fail with the reason; a network failure on
-    one packet leaves it for the next pull."""
+    one packet leaves it for the next pull. `audit_empty=False` (the schedule) leaves no audit
+    entry for a pull that found nothing."""
     actor = actor or Actor(label="hub")
     result = PullResult()
     try:
@@ -251,6 +254,8 @@ def peer_pull(*, peer: FederationPeer, actor: Actor | None = None, limit: int = 
             _pull_one(peer, listed, result)
         except PeerUnreachable as exc:
             result.errors.append(str(exc))
+    if not result.listed and not audit_empty:
+        return result
     with in_public(), transaction.atomic():
         audit_record(
             actor=actor,

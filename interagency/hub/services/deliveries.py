@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,9 +45,12 @@ def _due(now: datetime) -> Any:
         document_id=OuterRef("document_id"), recipient_code=OuterRef("recipient_code"), id__lt=OuterRef("id")
     ).exclude(state=HubDelivery.State.DELIVERED)
     # A pull-mode peer fetches and acks these itself (interagency.federation): never pushed, no tries.
+    # A paused peer's wait, untried, until the operator resumes it.
     held_for_pull = Organisation.objects.filter(
         kind=Organisation.Kind.EXTERNAL,
-        hub_url__in=FederationPeer.objects.filter(mode=FederationPeer.Mode.PULL).values("base_url"),
+        hub_url__in=FederationPeer.objects.filter(
+            Q(mode=FederationPeer.Mode.PULL) | Q(is_active=False)
+        ).values("base_url"),
     ).values("org_code")
     return (
         HubDelivery.objects.select_for_update(skip_locked=True, of=("self",))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -86,6 +88,7 @@ class PeerData:
     trust_roots: str = ""
     tls_ca: str = ""
     mode: str = FederationPeer.Mode.PUSH
+    org_patterns: str = ""
 
 
 def base_url_normal(url: str) -> str:
@@ -131,6 +134,7 @@ def peer_create(*, actor: Actor, data: PeerData, secret: str | None = None) -> t
         trust_roots=_pem_certificates(data.trust_roots, _("Chứng thư gốc ký số")),
         tls_ca=_pem_certificates(data.tls_ca, _("Chứng thư TLS")),
         mode=data.mode,
+        org_patterns=org_patterns_clean(data.org_patterns),
     )
     with in_public():
         if FederationPeer.objects.filter(system_id=system_id).exists():
@@ -290,3 +294,180 @@ def peer_packet_ack(*, peer: FederationPeer, packet_id: uuid.UUID, status: str, 
         if state in states:
             return str(state)
     return str(HubDelivery.State.DELIVERED)
+
+
+# --- peers: the operator's changes (console page, each audited) ---------------------------------
+
+_ORG_PATTERN = re.compile(r"^[A-Za-z0-9._\-*?]{1,64}$")
+
+
+def org_patterns_clean(text: str) -> str:
+    """The organisation codes a peer may speak for: one shell-style pattern per line (`*.H22`,
+    `vxp.saas.*`), blank lines dropped, duplicates once, in the order given."""
+    patterns: list[str] = []
+    for line in (text or "").splitlines():
+        pattern = line.strip()
+        if not pattern:
+            continue
+        if not _ORG_PATTERN.match(pattern):
+            raise ApplicationError(
+                _("Mẫu mã cơ quan “%s” không hợp lệ: chỉ dùng chữ, số, dấu chấm, gạch ngang, * và ?.")
+                % pattern[:80]
+            )
+        if pattern.strip("*?.") == "":
+            raise ApplicationError(
+                _("Mẫu “%s” khớp với mọi mã cơ quan; hãy ghi rõ các mã trục này được đại diện.") % pattern
+            )
+        if pattern.lower() not in (p.lower() for p in patterns):
+            patterns.append(pattern)
+    return "\n".join(patterns)
+
+
+@dataclass(frozen=True)
+class PeerChanges:
+    """What the operator may change about a peer besides its secrets and trust roots."""
+
+    name: str
+    base_url: str
+    remote_system_id: str
+    mode: str
+    org_patterns: str
+    tls_ca: str
+
+    @classmethod
+    def of(cls, peer: FederationPeer) -> PeerChanges:
+        """The peer as it is now, in these terms."""
+        return cls(**{name: getattr(peer, name) for name in cls.__dataclass_fields__})
+
+
+def _peer_locked(peer_id: int) -> FederationPeer:
+    peer = FederationPeer.objects.select_for_update().filter(pk=peer_id).first()
+    if peer is None:
+        raise ApplicationError(_("Không tìm thấy trục liên thông này."), code="not_found", status=404)
+    return peer
+
+
+def peer_update(*, actor: Actor, peer_id: int, changes: PeerChanges) -> FederationPeer:
+    require_actor(actor, "interagency.manage")
+    if changes.mode not in FederationPeer.Mode.values:
+        raise ApplicationError(_("Cách chuyển “%s” không hợp lệ (push hoặc pull).") % changes.mode)
+    if not changes.remote_system_id.strip():
+        raise ApplicationError(_("Cần mã hệ thống của tỉnh mình tại trục bên kia."))
+    base_url = base_url_normal(changes.base_url)
+    tls_ca = _pem_certificates(changes.tls_ca, _("Chứng thư TLS"))
+    patterns = org_patterns_clean(changes.org_patterns)
+    with in_public(), transaction.atomic():
+        peer = _peer_locked(peer_id)
+        before = asdict(PeerChanges.of(peer))
+        peer.name = changes.name.strip() or peer.system_id
+        peer.base_url = base_url
+        peer.remote_system_id = changes.remote_system_id.strip()
+        peer.mode = changes.mode
+        peer.org_patterns = patterns
+        peer.tls_ca = tls_ca
+        changed = sorted(key for key, value in before.items() if getattr(peer, key) != value)
+        if not changed:
+            return peer
+        peer.full_clean()
+        peer.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="hub.peer_update",
+            target=peer,
+            changed=changed,
+            **{key: getattr(peer, key) for key in changed if key != "tls_ca"},
+        )
+    return peer
+
+
+def _peer_set_active(actor: Actor, peer_id: int, active: bool) -> FederationPeer:
+    require_actor(actor, "interagency.manage")
+    with in_public(), transaction.atomic():
+        peer = _peer_locked(peer_id)
+        if peer.is_active == active:
+            return peer  # pausing a paused peer again changes nothing
+        peer.is_active = active
+        peer.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="hub.peer_resume" if active else "hub.peer_pause", target=peer)
+    return peer
+
+
+def peer_pause(*, actor: Actor, peer_id: int) -> FederationPeer:
+    """Stop exchanging with a peer: its calls get 403, deliveries to it wait untried (until
+    `peer_resume`), nothing is pulled from it."""
+    return _peer_set_active(actor, peer_id, False)
+
+
+def peer_resume(*, actor: Actor, peer_id: int) -> FederationPeer:
+    return _peer_set_active(actor, peer_id, True)
+
+
+def peer_secret_rotate(*, actor: Actor, peer_id: int) -> tuple[FederationPeer, str]:
+    """A new inbound secret for the peer (returned once, kept only hashed); the old one stops working."""
+    require_actor(actor, "interagency.manage")
+    secret = secrets.token_urlsafe(32)
+    with in_public(), transaction.atomic():
+        peer = _peer_locked(peer_id)
+        peer.secret_digest = peer_secret_digest(secret)
+        peer.secret_rotated_at = timezone.now()
+        peer.save(update_fields=["secret_digest", "secret_rotated_at"])
+        audit_record(actor=actor, action="hub.peer_secret_rotate", target=peer)
+    return peer, secret
+
+
+def peer_remote_secret_set(*, actor: Actor, peer_id: int, remote_secret: str) -> FederationPeer:
+    """The secret we send when we call the peer (their side rotated it), kept sealed."""
+    require_actor(actor, "interagency.manage")
+    if len(remote_secret) < 16 or remote_secret != remote_secret.strip():
+        raise ApplicationError(_("Khóa bí mật cần ít nhất 16 ký tự, không có khoảng trắng ở đầu hay cuối."))
+    with in_public(), transaction.atomic():
+        peer = _peer_locked(peer_id)
+        peer.remote_secret = seal(remote_secret.encode())
+        peer.save(update_fields=["remote_secret"])
+        audit_record(actor=actor, action="hub.peer_remote_secret_set", target=peer)
+    return peer
+
+
+def peer_trust_roots_replace(*, actor: Actor, peer_id: int, trust_roots: str) -> FederationPeer:
+    """Replace the certificates the peer's packets must chain to (never empty: a peer without trust
+    roots could sign for anyone)."""
+    require_actor(actor, "interagency.manage")
+    roots = _pem_certificates(trust_roots, _("Chứng thư gốc ký số"))
+    if not roots:
+        raise ApplicationError(_("Cần ít nhất một chứng thư gốc ký số (PEM) của trục bên kia."))
+    with in_public(), transaction.atomic():
+        peer = _peer_locked(peer_id)
+        if peer.trust_roots == roots:
+            return peer
+        peer.trust_roots = roots
+        peer.save(update_fields=["trust_roots"])
+        audit_record(
+            actor=actor,
+            action="hub.peer_trust_roots_replace",
+            target=peer,
+            fingerprints=[summary["fingerprint"] for summary in certificate_summaries(roots)],
+        )
+    return peer
+
+
+def certificate_summaries(bundle: str) -> list[dict[str, Any]]:
+    """Each certificate of a PEM bundle as the console shows and the audit keeps it: subject,
+    issuer, expiry and SHA-256 fingerprint."""
+    summaries: list[dict[str, Any]] = []
+    for pem in split_pem(bundle):
+        try:
+            certificate = x509.load_pem_x509_certificate(pem.encode())
+        except ValueError:
+            summaries.append(
+                {"subject": _("(không đọc được)"), "issuer": "", "not_after": None, "fingerprint": ""}
+            )
+            continue
+        summaries.append(
+            {
+                "subject": certificate.subject.rfc4514_string(),
+                "issuer": certificate.issuer.rfc4514_string(),
+                "not_after": certificate.not_valid_after_utc,
+                "fingerprint": certificate.fingerprint(hashes.SHA256()).hex(),
+            }
+        )
+    return summaries

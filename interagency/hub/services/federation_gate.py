@@ -12,13 +12,16 @@ import ipaddress
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, audit_record
 from core.ratelimits import Window, window_count, window_hit
 from core.tenancy import in_public
 from interagency.hub.models import FederationPeer
+from interagency.hub.selectors import PEER_SEEN_KEY
 from interagency.hub.services.federation import FederationError, peer_authenticate
 
 logger = logging.getLogger(__name__)
@@ -27,6 +30,7 @@ _ADDRESS_RATE = "federation-address"
 _PEER_RATE = "federation-peer"
 _FAILED_ID = "federation-failed-id"
 _FAILED_ADDRESS = "federation-failed-address"
+_SEEN_SECONDS = 90 * 24 * 3600
 
 
 def _too_many(message: str, window: Window, code: str) -> FederationError:
@@ -117,6 +121,9 @@ def peer_admit(*, system_id: str, secret: str, address: str) -> FederationPeer:
         else:
             logger.warning("federation: refused system id %r from %s: %s", system_id[:64], address, exc.code)
         raise
+    # The console's "last contact"; a cache write, not a row update per call.
+    with in_public():
+        cache.set(PEER_SEEN_KEY.format(system_id=peer.system_id), timezone.now(), timeout=_SEEN_SECONDS)
     rate = window_hit(_PEER_RATE, peer.system_id, seconds=window)
     if rate.over(settings.FEDERATION_RATE_PER_PEER):
         raise _too_many(

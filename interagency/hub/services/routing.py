@@ -43,9 +43,8 @@ def route(code: str) -> Route:
         return Route(code, HubDelivery.Target.TENANT, _("Mã định danh %s không có trong danh bạ.") % code)
     if organisation.kind == organisation.Kind.TENANT:
         return Route(organisation.org_code, HubDelivery.Target.TENANT)
-    if not FederationPeer.objects.filter(
-        base_url__in=url_forms(organisation.hub_url), is_active=True
-    ).exists():
+    # A paused peer still routes: its deliveries wait until it is resumed (deliveries._due).
+    if not FederationPeer.objects.filter(base_url__in=url_forms(organisation.hub_url)).exists():
         return Route(
             organisation.org_code,
             HubDelivery.Target.PEER,

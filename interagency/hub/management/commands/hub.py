@@ -3,7 +3,8 @@ look after its queue, and manage the other hubs it federates with.
 
 `work` is the worker's loop without Celery (relay every agency's outbox, deliver what is due);
 `--forever` keeps at it, which is how a plain process serves as a hub worker: it wakes on the
-NOTIFY that comes with each outbox entry and due delivery, and polls every `--interval` s. `peer-add`
+NOTIFY that comes with each outbox entry and due delivery, polls every `--interval` s, and pulls
+each pull-mode peer when due (`HUB_PULL_INTERVAL_SECONDS`). `peer-add`
 prints the secret the peer must send us (once; only its keyed hash is kept). Bad input exits with
 status 1 and one sentence.
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import InterfaceError, OperationalError, close_old_connections
 
@@ -109,9 +111,11 @@ class Command(BaseCommand):
         and deliver as soon as one comes (at the latest every `interval` s); relay every agency
         every SWEEP_SECONDS, for whatever a lost notification left behind."""
         from interagency.hub.services.deliveries import work
+        from interagency.hub.services.pulls import peers_pull_due
         from interagency.hub.services.queue import wakes
 
         ready = False
+        next_pull_check = 0.0
         last_sweep = -SWEEP_SECONDS
         woke: set[str] | None = None
         while True:
@@ -119,6 +123,11 @@ class Command(BaseCommand):
                 sweep = time.monotonic() - last_sweep >= SWEEP_SECONDS
                 if sweep:
                     last_sweep = time.monotonic()
+                if time.monotonic() >= next_pull_check:
+                    # Pull-mode peers when due; which are due is looked up every few seconds.
+                    next_pull_check = time.monotonic() + min(5.0, settings.HUB_PULL_INTERVAL_SECONDS)
+                    for outcome in peers_pull_due():
+                        self.stdout.write(f"pulled {outcome.system_id}: {outcome.summary}")
                 relayed, delivered = work(schemas=_rounds(None if sweep else (woke or set())))
                 if relayed or delivered:
                     self.stdout.write(f"relayed {relayed}, delivery tries {delivered}")
