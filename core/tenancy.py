@@ -44,13 +44,16 @@ def in_tenant(tenant: Tenant) -> Iterator[Tenant]:
 
 @contextmanager
 def in_schema(schema_name: str) -> Iterator[str]:
+    if connection.schema_name == schema_name:
+        yield schema_name  # already there: a switch would only cost a SET search_path
+        return
     with schema_context(schema_name):
         yield schema_name
 
 
 @contextmanager
 def in_public() -> Iterator[None]:
-    with schema_context(public_schema_name()):
+    with in_schema(public_schema_name()):
         yield
 
 

@@ -44,6 +44,8 @@ from qlvbdh.selectors.attachments import attachment_open, signed_digests
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
+# Outbox entries per relay transaction: one switch to the public schema and one UPDATE for them.
+RELAY_BATCH = 20
 PRIORITY: dict[str, int] = {
     catalogue.Urgency.NORMAL: 0,
     catalogue.Urgency.URGENT: 1,
@@ -145,59 +147,77 @@ def _build(
 def outbox_relay(*, limit: int = 50) -> int:
     """Hand waiting entries of this agency to the hub, oldest first; returns how many went.
 
-    Each entry: lock it (SKIP LOCKED: two relays never take the same one), build and sign it once
-    (kept, so a retry sends the same bytes), then record it at the hub and mark it relayed in the
-    same transaction. A crash anywhere rolls all of it back; the hub ignores a packet id it has.
+    A batch of entries at a time, in one transaction: lock them (SKIP LOCKED: two relays never
+    take the same one), build and sign each once (kept, so a retry sends the same bytes), record
+    them at the hub (one switch to the public schema for the batch, a savepoint each), then mark
+    them relayed. A crash anywhere rolls the batch back; the hub ignores a packet id it has. An
+    entry that cannot go waits with its reason; the others still go.
     """
     agency = current_agency()
     relayed = 0
     failed: set[int] = set()
-    sign: Callable[[etree._Element], etree._Element] | None = None
     # Packets about one document leave in the order they were written, whatever relays run at once.
     earlier_waiting = OutboxEntry.objects.filter(
         exchange_id=OuterRef("exchange_id"), relayed_at__isnull=True, id__lt=OuterRef("id")
     )
-    for _round in range(limit):
+    while relayed + len(failed) < limit:
         with transaction.atomic():
-            entry = (
+            entries = list(
                 OutboxEntry.objects.select_for_update(skip_locked=True)
                 .filter(relayed_at__isnull=True)
                 .exclude(pk__in=failed)
                 .exclude(Exists(earlier_waiting))
-                .order_by("id")
-                .first()
+                .order_by("id")[: min(RELAY_BATCH, limit - relayed - len(failed))]
             )
-            if entry is None:
+            if not entries:
                 break
-            try:
-                with transaction.atomic():
-                    if entry.content is None:
-                        sign = sign or signing_hook()  # the agency's key, looked up once per run
+            problems: dict[int, Exception] = {}
+            # The agency's key, looked up (or issued) once per batch, outside any entry's savepoint.
+            sign = signing_hook() if any(entry.content is None for entry in entries) else None
+            for entry in entries:
+                if entry.content is None:
+                    try:
                         content = _build(entry, agency, sign)
-                        entry.content = content
-                        entry.sha256 = hashlib.sha256(content).hexdigest()
-                    with in_public():
-                        packet_accept(
-                            content=bytes(entry.content),
-                            packet_id=entry.packet_id,
-                            source=f"tenant:{agency.schema_name}",
-                            expected_sender=agency.org_code,
-                        )
-            except (EdxmlError, PacketRefused, SignedFileChanged, FileNotFoundError, OSError) as exc:
-                # Not retried in this round: it would fail the same way. Kept waiting and visible;
-                # the agency's other documents still go.
-                OutboxEntry.objects.filter(pk=entry.pk).update(
-                    attempts=entry.attempts + 1, last_error=str(exc)[:2000]
-                )
-                logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, exc)
-                failed.add(entry.pk)
-                sign = None  # a key issued inside the rolled-back savepoint is gone with it
-                continue
-            entry.relayed_at = timezone.now()
-            entry.attempts += 1
-            entry.last_error = ""
-            entry.save(update_fields=["content", "sha256", "relayed_at", "attempts", "last_error"])
-            relayed += 1
+                    except (EdxmlError, SignedFileChanged, OSError) as exc:
+                        problems[entry.pk] = exc
+                        continue
+                    entry.content = content
+                    entry.sha256 = hashlib.sha256(content).hexdigest()
+            with in_public():
+                for entry in entries:
+                    if entry.pk in problems:
+                        continue
+                    try:
+                        with transaction.atomic():
+                            packet_accept(
+                                content=bytes(entry.content or b""),
+                                packet_id=entry.packet_id,
+                                source=f"tenant:{agency.schema_name}",
+                                expected_sender=agency.org_code,
+                            )
+                    except (EdxmlError, PacketRefused) as exc:
+                        problems[entry.pk] = exc
+            now = timezone.now()
+            went = []
+            for entry in entries:
+                problem = problems.get(entry.pk)
+                if problem is not None:
+                    # Not retried in this run: it would fail the same way. Kept waiting and
+                    # visible, its content unchanged (built again next time).
+                    OutboxEntry.objects.filter(pk=entry.pk).update(
+                        attempts=entry.attempts + 1, last_error=str(problem)[:2000]
+                    )
+                    logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, problem)
+                    failed.add(entry.pk)
+                    continue
+                entry.relayed_at = now
+                entry.attempts += 1
+                entry.last_error = ""
+                went.append(entry)
+            OutboxEntry.objects.bulk_update(
+                went, ["content", "sha256", "relayed_at", "attempts", "last_error"]
+            )
+            relayed += len(went)
     return relayed
 
 
