@@ -78,6 +78,10 @@ class Source(models.TextChoices):
 
 # Field lengths used by the exchange validators.
 NUMBER_MAX = 11
+# A number received through the hub is kept as its sender wrote it (other systems write longer ones).
+RECEIVED_NUMBER_MAX = 50
+# Organisation codes of other schemes are kept verbatim, up to this length.
+ISSUER_CODE_MAX = 32
 NOTATION_MAX = 30
 ISSUER_NAME_MAX = 200
 SUMMARY_MAX = 500

@@ -13,7 +13,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qlvbdh.catalogue import DOCUMENT_TYPES, DeliveryMode, Source, Urgency
+from qlvbdh.catalogue import (
+    DOCUMENT_TYPES,
+    ISSUER_CODE_MAX,
+    RECEIVED_NUMBER_MAX,
+    DeliveryMode,
+    Source,
+    Urgency,
+)
 
 
 class Register(models.Model):
@@ -71,10 +78,10 @@ class Document(models.Model):
     )
     register_number = models.PositiveIntegerField(_("số đến/số đi"), null=True, blank=True)
     registered_at = models.DateTimeField(_("ngày vào sổ"), null=True, blank=True)
-    number = models.CharField(_("số"), max_length=11, blank=True)
+    number = models.CharField(_("số"), max_length=RECEIVED_NUMBER_MAX, blank=True)
     notation = models.CharField(_("ký hiệu"), max_length=30, blank=True)
     issuer_name = models.CharField(_("cơ quan ban hành"), max_length=200)
-    issuer_code = models.CharField(_("mã định danh cơ quan ban hành"), max_length=20, blank=True)
+    issuer_code = models.CharField(_("mã định danh cơ quan ban hành"), max_length=ISSUER_CODE_MAX, blank=True)
     document_type = models.CharField(
         _("loại văn bản"), max_length=4, choices=[(code, name) for code, name in DOCUMENT_TYPES.items()]
     )

@@ -66,10 +66,14 @@ class Reader:
         strict: bool,
         budget: AttachmentBudget | None = None,
         encoded: dict[etree._Element, TextSink | EncodedText] | None = None,
+        foreign_addressees: bool = False,
     ) -> None:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.strict = strict
+        # Strict, yet another organisation's code (To, ResponseFor) kept as it goes by: tinhso
+        # writes to and answers an organisation of another scheme under its own code.
+        self.foreign_addressees = foreign_addressees
         self.budget = budget or AttachmentBudget()
         # The attachments' base64 text when it was streamed aside (``tree.stream_root``).
         self.encoded = encoded or {}
@@ -184,9 +188,12 @@ class Reader:
         report("T", where, f"thời điểm “{raw}” sai định dạng, phải là yyyy/MM/dd HH:mm:ss")
         return None
 
-    def organ_id(self, parent: etree._Element | None, path: str, *, essential: bool = True) -> str:
+    def organ_id(
+        self, parent: etree._Element | None, path: str, *, essential: bool = True, addressee: bool = False
+    ) -> str:
         """The code's key (``org_code_key``), "" when absent or unusable (an error if ``essential``,
-        else a deviation). Another scheme's code is kept verbatim with a deviation."""
+        else a deviation). Another scheme's code is kept verbatim with a deviation. ``addressee``:
+        another organisation's code (To, ResponseFor), accepted verbatim by the writer's check."""
         element = child(parent, "OrganId")
         raw = clean(element.text) if element is not None else ""
         where = f"{path}.OrganId"
@@ -200,25 +207,25 @@ class Reader:
                 report("M", where, str(exc))
             return ""
         if not is_standard_org_code(key):
-            if self.strict:
+            if not self.strict:
+                self.deviation(
+                    "M", where, f"mã “{key}” theo hệ thống mã khác, giữ nguyên (other scheme, kept)"
+                )
+            elif not (addressee and self.foreign_addressees):
                 try:
                     org_code_normal(key)
                 except InvalidOrgCode as exc:
                     self.error("M", where, str(exc))
-            else:
-                self.deviation(
-                    "M", where, f"mã “{key}” theo hệ thống mã khác, giữ nguyên (other scheme, kept)"
-                )
         return key
 
     def organisation(
-        self, element: etree._Element | None, path: str, *, essential: bool = True
+        self, element: etree._Element | None, path: str, *, essential: bool = True, addressee: bool = False
     ) -> Organisation:
         values = {
             name: self.text(element, name, path, max_len=limit) for name, limit in _ORGAN_LIMITS.items()
         }
         return Organisation(
-            organ_id=self.organ_id(element, path, essential=essential),
+            organ_id=self.organ_id(element, path, essential=essential, addressee=addressee),
             organ_name=values["OrganName"],
             organization_in_charge=values["OrganizationInCharge"],
             organ_add=values["OrganAdd"],
@@ -234,7 +241,7 @@ class Reader:
         """``essential``: a status's ResponseFor says whom it goes to and about which document."""
         organ_id = ""
         if essential or clean(getattr(child(element, "OrganId"), "text", "")):
-            organ_id = self.organ_id(element, path, essential=essential)
+            organ_id = self.organ_id(element, path, essential=essential, addressee=True)
         return ResponseFor(
             organ_id=organ_id,
             document_id=self.text(element, "DocumentId", path, required=True, essential=essential),
@@ -332,5 +339,5 @@ def declared_size(encoded_tail: str) -> int | None:
 
 def strict_reader(budget: AttachmentBudget | None = None) -> Reader:
     """The reader the writer checks its own output with: every deviation an error, plus the
-    DocumentId format."""
-    return Reader(strict=True, budget=budget)
+    DocumentId format; only the codes of those it writes to may be of another scheme."""
+    return Reader(strict=True, budget=budget, foreign_addressees=True)

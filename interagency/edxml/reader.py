@@ -80,7 +80,7 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     recipients: list[Organisation] = []
     for index, element in enumerate(children(header, "To"), start=1):
         # One unusable recipient does not stop the others: a deviation, not an error.
-        recipient = reader.organisation(element, f"{path}.To[{index}]", essential=False)
+        recipient = reader.organisation(element, f"{path}.To[{index}]", essential=False, addressee=True)
         if not recipient.organ_id:
             continue
         if any(same_org_code(recipient.organ_id, r.organ_id) for r in recipients):
@@ -150,7 +150,7 @@ def _read_document(reader: Reader, root: etree._Element, header: etree._Element)
     receivers: list[tuple[str, int]] = []
     receiver_path = f"{business_path}.BussinessDocumentInfo.ReceiverList.Receiver"
     for index, element in enumerate(children(child(business_info, "ReceiverList"), "Receiver"), start=1):
-        organ_id = reader.organ_id(element, f"{receiver_path}[{index}]", essential=False)
+        organ_id = reader.organ_id(element, f"{receiver_path}[{index}]", essential=False, addressee=True)
         kind = reader.integer(element, "ReceiverType", f"{receiver_path}[{index}]", allowed=(0, 1), default=0)
         if organ_id:
             receivers.append((organ_id, kind))

@@ -70,7 +70,7 @@ class InboxItem(models.Model):
     replaces_document_id = models.CharField(max_length=255, blank=True)
     sender_code = models.CharField(max_length=32)
     sender_name = models.CharField(max_length=200, blank=True)
-    number = models.CharField(max_length=11, blank=True)
+    number = models.CharField(max_length=50, blank=True)  # as the sender wrote it (may pass 11)
     notation = models.CharField(max_length=30, blank=True)
     issued_on = models.DateField(null=True, blank=True)
     summary = models.CharField(max_length=500)

@@ -24,6 +24,7 @@ from interagency.exchange.forms import AnswerForm, RefuseForm
 from interagency.exchange.models import InboxItem
 from interagency.exchange.selectors import inbox_item_get, inbox_item_queue
 from interagency.exchange.services.inbox import inbox_item_accept, inbox_item_answer, inbox_item_refuse
+from interagency.hub.deviations import deviations_explain
 from qlvbdh import catalogue
 
 PERMISSION: PermissionCode = "qlvbdh.register_incoming"
@@ -87,6 +88,7 @@ def _render_item(
             "due_date": date.fromisoformat(due) if isinstance(due, str) and due else None,
             "priority": PRIORITY_LABELS.get(metadata.get("priority") or 0, PRIORITY_LABELS[0]),
             "open_request": open_request(item),
+            "deviations": deviations_explain(item.warnings),
             "refuse_form": refuse_form or RefuseForm(),
             "answer_form": answer_form or AnswerForm(),
         },

@@ -13,12 +13,14 @@ the line, and `interagency.exchange` plugs both in from its `AppConfig.ready()`:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 
 class Receiver(Protocol):
-    def __call__(self, *, content: bytes, packet_id: uuid.UUID, sha256: str) -> str: ...
+    def __call__(
+        self, *, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str] = ()
+    ) -> str: ...
 
 
 class Feeder(Protocol):
@@ -37,11 +39,12 @@ def connect(*, receiver: Receiver, feeder: Feeder) -> None:
         _feeders.append(feeder)
 
 
-def receive(*, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
-    """Hand one packet to the agency whose schema is active; returns what it did with it."""
+def receive(*, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str] = ()) -> str:
+    """Hand one packet to the agency whose schema is active, with the hub's warnings on it (what
+    the tolerant reader accepted, and attachments found broken); returns what it did with it."""
     if len(_receivers) != 1:
         raise RuntimeError(f"the hub needs exactly one agency receiver, has {len(_receivers)}")
-    return _receivers[0](content=content, packet_id=packet_id, sha256=sha256)
+    return _receivers[0](content=content, packet_id=packet_id, sha256=sha256, warnings=warnings)
 
 
 def feed(*, schemas: Collection[str] | None = None) -> int:

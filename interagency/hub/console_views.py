@@ -28,6 +28,7 @@ from core.errors import ApplicationError
 from core.responses import form_call, message_call
 from core.tenancy import in_public
 from interagency.hub import selectors as hub_selectors
+from interagency.hub.deviations import deviations_explain
 from interagency.hub.forms import PeerAddForm, PeerEditForm, PeerRemoteSecretForm, PeerTrustRootsForm
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services import evidence, federation
@@ -130,7 +131,11 @@ def hub_packet_detail(request: HttpRequest, packet_id: uuid.UUID) -> HttpRespons
     packet = hub_selectors.hub_packet_get(packet_id=packet_id)
     if packet is None:
         raise Http404
-    return render(request, "hub/console/packet_detail.html", {"packet": packet})
+    return render(
+        request,
+        "hub/console/packet_detail.html",
+        {"packet": packet, "deviations": deviations_explain(packet.warnings)},
+    )
 
 
 @require_safe

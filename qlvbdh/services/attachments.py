@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max, Q, TextField, Value
 from django.db.models.fields.files import FieldFile
@@ -145,6 +146,31 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
             extra={"detected": kind.content_type, "looks_like": looks_like},
         )
 
+    return _store(
+        actor=actor,
+        document=document,
+        name=name,
+        upload=upload,
+        size=size,
+        sha256=sha256,
+        content_type=kind.content_type,
+    )
+
+
+def _store(
+    *,
+    actor: Actor,
+    document: Document,
+    name: str,
+    upload: File[Any],
+    size: int,
+    sha256: str,
+    content_type: str,
+    extra: dict[str, str] | None = None,
+) -> Attachment:
+    """Write a checked file as the next version of its name; ``extra`` (a raw file's reason) goes
+    on the event and the audit entry, and such a file is not analysed."""
+    extra = extra or {}
     stored: FieldFile | None = None
     try:
         with transaction.atomic():
@@ -165,7 +191,7 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
                 version=(latest or 0) + 1,
                 size=size,
                 sha256=sha256,
-                content_type=kind.content_type,
+                content_type=content_type,
                 uploaded_by=actor.name,
             )
             attachment.file.save(name, upload, save=False)
@@ -183,7 +209,12 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
                 document=locked,
                 actor=actor.name,
                 kind="attachment_added",
-                detail={"attachment": str(attachment.uuid), "name": name, "version": attachment.version},
+                detail={
+                    "attachment": str(attachment.uuid),
+                    "name": name,
+                    "version": attachment.version,
+                    **extra,
+                },
             )
             audit_record(
                 actor=actor,
@@ -194,15 +225,45 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
                 sha256=sha256,
                 size=size,
                 version=attachment.version,
-                content_type=kind.content_type,
+                content_type=content_type,
+                **extra,
             )
-            # Robust: a broker outage must not turn a stored upload into an error for the clerk.
-            transaction.on_commit(partial(_enqueue_analysis, str(attachment.uuid)), robust=True)
+            if not extra:
+                # Robust: a broker outage must not turn a stored upload into an error for the clerk.
+                transaction.on_commit(partial(_enqueue_analysis, str(attachment.uuid)), robust=True)
     except BaseException:
         if stored is not None:
             _discard(stored)
         raise
     return attachment
+
+
+RAW_SUFFIX = ".raw"
+
+
+def attachment_add_raw(
+    *, actor: Actor, document: Document, name: str, data: bytes, reason: str
+) -> Attachment:
+    """Keep a received file that is not what it claims to be (a "ZIP" that is not one) as its raw
+    bytes, named ``<name>.raw`` and never opened or analysed, with the reason on the record."""
+    if actor.user is not None and not attachment_can_add(actor.user, document):
+        raise PermissionDenied
+    name = _clean_name(f"{(name or 'tep-dinh-kem').replace(chr(0), '')[:240]}{RAW_SUFFIX}")
+    limit = max_bytes()
+    if len(data) > limit:
+        raise _too_large(limit)
+    if not data:
+        raise ApplicationError(_("Tệp rỗng, không có nội dung."), code="empty_file")
+    return _store(
+        actor=actor,
+        document=document,
+        name=name,
+        upload=ContentFile(data, name=name),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content_type="application/octet-stream",
+        extra={"raw": reason[:500] or "raw"},
+    )
 
 
 def _enqueue_analysis(attachment_id: str) -> None:

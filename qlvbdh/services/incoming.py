@@ -15,6 +15,7 @@ from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, legacy_encoding, nfc
+from interagency.edxml.codes import InvalidOrgCode, org_code_key
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Register
 from qlvbdh.services.documents import event_record
@@ -67,7 +68,9 @@ def metadata_clean(data: IncomingData) -> tuple[dict[str, Any], dict[str, list[s
         )
     errors: dict[str, list[str]] = {}
     values = _clean_texts(data, errors)
-    values["issuer_code"] = _clean_issuer_code(data.issuer_code, errors)
+    values["issuer_code"] = _clean_issuer_code(
+        data.issuer_code, errors, received=data.source == catalogue.Source.HUB
+    )
     _check_choices(data, errors)
     _check_dates_and_counts(data, errors)
     return values, errors
@@ -77,6 +80,8 @@ def _clean_texts(data: IncomingData, errors: dict[str, list[str]]) -> dict[str, 
     """R2: Unicode NFC, no legacy TCVN3/VNI text, within each field's length."""
     values: dict[str, Any] = {}
     for field, (limit, label) in _TEXT_FIELDS.items():
+        if field == "number" and data.source == catalogue.Source.HUB:
+            limit = catalogue.RECEIVED_NUMBER_MAX  # kept as the sender wrote it
         value = nfc(getattr(data, field) or "")
         encoding = legacy_encoding(value) if value else None
         if encoding:
@@ -95,9 +100,16 @@ def _clean_texts(data: IncomingData, errors: dict[str, list[str]]) -> dict[str, 
     return values
 
 
-def _clean_issuer_code(code: str, errors: dict[str, list[str]]) -> str:
+def _clean_issuer_code(code: str, errors: dict[str, list[str]], *, received: bool) -> str:
     if not code:
         return ""
+    if received:
+        # What came through the hub keeps its sender's code, another scheme's verbatim.
+        try:
+            return org_code_key(code)[: catalogue.ISSUER_CODE_MAX]
+        except InvalidOrgCode as exc:
+            errors["issuer_code"] = [str(exc)]
+            return ""
     try:
         return normalize_org_code(code)
     except ValidationError as exc:

@@ -32,6 +32,7 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
             "document",
             "arrival_number",
             "request",
+            "warnings",  # what the tolerant reader accepted that the standard does not
         ]
 
     def get_document(self, item: InboxItem) -> str | None:

@@ -7,6 +7,7 @@ update) waits for the clerk's answer."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -23,6 +24,7 @@ from interagency.exchange.services.outbox import outbox_status
 from qlvbdh.models import Distribution
 
 SYSTEM = Actor(label="hub")
+NUMBER_KEPT = InboxItem._meta.get_field("number").max_length or 50
 
 
 def _metadata(packet: DocumentPacket) -> dict[str, Any]:
@@ -50,14 +52,17 @@ def notify_clerks(message: str, link: str, dedupe: str) -> None:
     notification_send(users=clerks, kind="hub", message=message, link=link, dedupe=f"hub:{dedupe}")
 
 
-def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
-    """The hub delivers one packet here (inside its transaction). Returns what it did:
-    `arrived`, `duplicate`, `request`, `status` or `ignored`. Idempotent on the packet id."""
+def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str] = ()) -> str:
+    """The hub delivers one packet here (inside its transaction), with the warnings it recorded
+    on it. Returns what it did: `arrived`, `duplicate`, `request`, `status` or `ignored`.
+    Idempotent on the packet id."""
     if ReceivedPacket.objects.filter(packet_id=packet_id).exists():
         return "duplicate"
     packet = parse(content)
     if isinstance(packet, DocumentPacket):
-        outcome = _receive_document(packet, content=content, packet_id=packet_id, sha256=sha256)
+        outcome = _receive_document(
+            packet, content=content, packet_id=packet_id, sha256=sha256, warnings=warnings
+        )
         status_code = ""
     else:
         outcome = _receive_status(packet, packet_id=packet_id)
@@ -74,7 +79,20 @@ def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
     return outcome
 
 
-def _receive_document(packet: DocumentPacket, *, content: bytes, packet_id: uuid.UUID, sha256: str) -> str:
+def _item_warnings(packet: DocumentPacket, hub_warnings: Sequence[str]) -> list[str]:
+    """The reader's warnings and the hub's (broken attachments), each once, in that order."""
+    found = [*packet.warnings, *hub_warnings]
+    if len(packet.code_number) > NUMBER_KEPT:
+        found.append(
+            f"R.MessageHeader.Code.CodeNumber: dài {len(packet.code_number)} ký tự, "
+            f"chỉ giữ {NUMBER_KEPT} ký tự đầu (kept the first {NUMBER_KEPT})"
+        )
+    return list(dict.fromkeys(found))
+
+
+def _receive_document(
+    packet: DocumentPacket, *, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str]
+) -> str:
     if packet.business_doc_type in (1, 2):
         # A revocation or an update of a document we have: the sender's request, for the clerk.
         target = packet.business_document_id or packet.document_id
@@ -112,15 +130,22 @@ def _receive_document(packet: DocumentPacket, *, content: bytes, packet_id: uuid
         replaces_document_id=replaces,
         sender_code=packet.sender.organ_id,
         sender_name=packet.sender.organ_name,
-        number=packet.code_number[:11],
+        number=packet.code_number[:NUMBER_KEPT],  # as the sender wrote it
         notation=packet.code_notation[:30],
         issued_on=packet.promulgation_date,
         summary=packet.subject[:500] or "-",
         metadata=_metadata(packet),
         content=content,
         sha256=sha256,
+        warnings=_item_warnings(packet, warnings),
     )
-    audit_record(actor=SYSTEM, action="hub.arrived", target=item, document_id=item.exchange_id)
+    audit_record(
+        actor=SYSTEM,
+        action="hub.arrived",
+        target=item,
+        document_id=item.exchange_id,
+        warnings=len(item.warnings),
+    )
     outbox_status(actor=SYSTEM, item=item, code="01")
     notify_clerks(
         _("Văn bản mới đến qua trục: %(n)s/%(notation)s của %(sender)s.")

@@ -14,15 +14,16 @@ from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.text import fold, nfc
-from interagency.edxml.packets import DocumentPacket, EdxmlError
+from interagency.edxml.packets import DocumentPacket, EdxmlError, ReadAttachment
 from interagency.edxml.reader import parse, read_attachments
 from interagency.exchange.models import InboxItem
 from interagency.exchange.services.outbox import outbox_status
 from interagency.exchange.services.relay import PRIORITY
+from interagency.hub.deviations import attachment_warning
 from interagency.hub.services.packets import attachment_budget
 from qlvbdh import catalogue
 from qlvbdh.models import Document
-from qlvbdh.services.attachments import attachment_add
+from qlvbdh.services.attachments import attachment_add, attachment_add_raw
 from qlvbdh.services.documents import document_revoke
 from qlvbdh.services.incoming import IncomingData, incoming_document_register
 
@@ -66,7 +67,7 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
                 issuer_code=packet.sender.organ_id,
                 document_type=document_type,
                 summary=packet.subject[: catalogue.SUMMARY_MAX],
-                number=packet.code_number,
+                number=locked.number,  # as the sender wrote it (the hub kept it)
                 notation=packet.code_notation,
                 signer_name=packet.signer.full_name[:150],
                 issued_on=packet.promulgation_date,
@@ -81,25 +82,14 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
             ),
             accept_duplicate=True,  # the DocumentId already made it unique
         )
-        skipped = []
-        for attachment in files:
-            if attachment.broken:
-                skipped.append({"name": attachment.name, "reason": attachment.broken})
-                continue
-            try:
-                with transaction.atomic():
-                    attachment_add(
-                        actor=Actor(label=actor.name, ip=actor.ip),
-                        document=document,
-                        upload=ContentFile(attachment.data, name=attachment.name),
-                    )
-            except ApplicationError as exc:
-                skipped.append({"name": attachment.name, "reason": str(exc)})
+        skipped, kept_raw = _attach_files(actor, document, files)
+        # A file kept raw is flagged on the item (the hub flagged it too, unless it never read it).
+        locked.warnings = list(dict.fromkeys([*(locked.warnings or []), *kept_raw]))
         locked.state = InboxItem.State.ACCEPTED
         locked.document = document
         locked.decided_by = actor.name
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["state", "document", "decided_by", "decided_at"])
+        locked.save(update_fields=["state", "document", "decided_by", "decided_at", "warnings"])
         if locked.replaces_document_id:
             _replace_earlier(actor, locked)
         audit_record(
@@ -107,6 +97,35 @@ def inbox_item_accept(*, actor: Actor, item: InboxItem) -> Document:
         )
         outbox_status(actor=actor, item=locked, code="03")
     return document
+
+
+def _attach_files(
+    actor: Actor, document: Document, files: list[ReadAttachment]
+) -> tuple[list[dict[str, str]], list[str]]:
+    """Attach the packet's files; one that is not what it claims is kept as its raw bytes
+    (``<name>.raw``). Returns the files the register refused, and a warning per file kept raw."""
+    by = Actor(label=actor.name, ip=actor.ip)
+    skipped: list[dict[str, str]] = []
+    kept_raw: list[str] = []
+    for index, attachment in enumerate(files, start=1):
+        try:
+            with transaction.atomic():
+                if attachment.broken:
+                    attachment_add_raw(
+                        actor=by,
+                        document=document,
+                        name=attachment.name,
+                        data=attachment.data,
+                        reason=attachment.broken,
+                    )
+                    kept_raw.append(attachment_warning(index, attachment.name, attachment.broken))
+                else:
+                    attachment_add(
+                        actor=by, document=document, upload=ContentFile(attachment.data, name=attachment.name)
+                    )
+        except ApplicationError as exc:
+            skipped.append({"name": attachment.name, "reason": str(exc)})
+    return skipped, kept_raw
 
 
 def _replace_earlier(actor: Actor, item: InboxItem) -> None:

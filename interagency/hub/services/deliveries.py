@@ -76,7 +76,12 @@ def _tenant_problem(code: str, tenant: Tenant | None) -> DeliveryFailed | None:
 
 def _deliver_to_tenant(delivery: HubDelivery, packet: HubPacket) -> str:
     # The recipient's schema is already active: the batch switched to it once for all its deliveries.
-    return agencies.receive(content=bytes(packet.content), packet_id=packet.packet_id, sha256=packet.sha256)
+    return agencies.receive(
+        content=bytes(packet.content),
+        packet_id=packet.packet_id,
+        sha256=packet.sha256,
+        warnings=packet.warnings or (),
+    )
 
 
 def _deliver_to_peer(delivery: HubDelivery, packet: HubPacket) -> str:

@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.tenancy import in_public
 from core.text import nfc
+from interagency.edxml.codes import InvalidOrgCode, org_code_key, org_code_normal
 from interagency.hub.models import Organisation
 from tenants.orgcode import normalize_org_code
 
@@ -83,22 +85,35 @@ def org_code_forms(code: str) -> set[str]:
     return forms
 
 
+def _is_standard(code: str) -> bool:
+    try:
+        org_code_normal(code)
+    except InvalidOrgCode:
+        return False
+    return True
+
+
+def _same_code(code: str) -> Q:
+    """Rows whose code means ``code`` (a key): a standard code in any of its spellings, another
+    scheme's code compared case-insensitively (it is kept verbatim)."""
+    if _is_standard(code):
+        return Q(org_code__in=org_code_forms(code.upper()))
+    return Q(org_code__iexact=code)
+
+
 def _existing(code: str) -> Organisation | None:
-    return Organisation.objects.filter(org_code__in=org_code_forms(code)).order_by("pk").first()
+    return Organisation.objects.filter(_same_code(code)).order_by("pk").first()
 
 
 def directory_lookup(org_code: str) -> Organisation | None:
-    """The active organisation with this code, in any real-world spelling; None if unknown or malformed."""
+    """The active organisation with this code, in any real-world spelling, or another scheme's code
+    (``vxp.saas.03``) whatever its case; None if unknown or unusable."""
     try:
-        code = normalize_org_code(org_code)
-    except ValidationError:
+        code = org_code_key(org_code)
+    except InvalidOrgCode:
         return None
     with in_public():
-        return (
-            Organisation.objects.filter(org_code__in=org_code_forms(code), is_active=True)
-            .order_by("pk")
-            .first()
-        )
+        return Organisation.objects.filter(_same_code(code), is_active=True).order_by("pk").first()
 
 
 def directory_sync_tenants(*, actor: Actor) -> SyncResult:
@@ -221,9 +236,10 @@ def _parse_csv(content: bytes) -> tuple[list[_Row], list[str]]:
             raw_code, name, url = (record[index[key]].strip() for key in ("org_code", "name", "hub_url"))
             code = ""
             try:
-                code = normalize_org_code(raw_code)
-            except ValidationError as exc:
-                problems.append(" ".join(exc.messages))
+                # An external organisation may use another scheme's code: kept verbatim.
+                code = org_code_key(raw_code)
+            except InvalidOrgCode as exc:
+                problems.append(str(exc))
             name = nfc(name)
             if not name:
                 problems.append(_("thiếu tên cơ quan"))
@@ -231,7 +247,7 @@ def _parse_csv(content: bytes) -> tuple[list[_Row], list[str]]:
             if url_problem:
                 problems.append(url_problem)
             if code:
-                key = min(org_code_forms(code), key=len)
+                key = min(org_code_forms(code), key=len) if _is_standard(code) else code.upper()
                 if key in seen:
                     problems.append(
                         _("mã định danh %(code)s trùng với dòng %(other)d")

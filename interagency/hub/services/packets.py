@@ -17,6 +17,7 @@ from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, Packet, StatusPacket
 from interagency.edxml.reader import parse, read_attachments
 from interagency.edxml.signatures import verify_packet
+from interagency.hub.deviations import attachment_warning
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
 from interagency.hub.services.queue import deliver_soon
@@ -52,15 +53,21 @@ def _recipients(packet: Packet) -> list[str]:
     return seen
 
 
-def _check_attachments(content: bytes, packet: Packet) -> None:
+def _check_attachments(content: bytes, packet: Packet) -> list[str]:
     """Read the files only now that the signature is checked, within the budget; the hub keeps
-    the packet as it came, so they are read to be bounded, not kept."""
+    the packet as it came, so they are read to be bounded, not kept. Returns a warning for each
+    file that is not what it claims (kept raw for the clerk)."""
     if not isinstance(packet, DocumentPacket) or not packet.attachments:
-        return
+        return []
     try:
-        read_attachments(content, budget=attachment_budget())
+        files = read_attachments(content, budget=attachment_budget())
     except EdxmlError as exc:
         raise PacketRefused(_("Tệp đính kèm của gói tin vượt giới hạn cho phép."), errors=exc.errors) from exc
+    return [
+        attachment_warning(index, file.name, file.broken)
+        for index, file in enumerate(files, start=1)
+        if file.broken
+    ]
 
 
 def _check_signature(
@@ -111,7 +118,7 @@ def packet_accept(
             % {"sender": sender, "source": source}
         )
     signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer)
-    _check_attachments(content, packet)
+    broken = _check_attachments(content, packet)
     recipients = _recipients(packet)
     if not recipients:
         raise PacketRefused(_("Gói tin không có nơi nhận."))
@@ -137,6 +144,7 @@ def packet_accept(
                 "signer": signer[:255],
                 "signer_fingerprint": fingerprint,
                 "trace": [*(trace or []), {"by": source, "at": now.isoformat()}],
+                "warnings": [*packet.warnings, *broken],
             },
         )
         if not created:
