@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from interagency.edxml.certificates import generate_authority
 from interagency.edxml.signatures import sign_packet
 
 DEVIANT = Path(__file__).resolve().parents[2] / "edxml" / "tests" / "data" / "deviant"
@@ -56,35 +57,8 @@ def carries(warnings: list[str] | tuple[str, ...], deviant: Deviant) -> bool:
 
 
 def foreign_authority(name: str = "Tổ chức chứng thực của hệ thống khác") -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return _pem_key(key), certificate.public_bytes(serialization.Encoding.PEM)
+    """Another system's certification authority: made as the province's own is, under its name."""
+    return generate_authority(name)
 
 
 def foreign_certificate(authority: tuple[bytes, bytes], org_code: str) -> tuple[bytes, bytes]:
