@@ -41,21 +41,20 @@ def peer_patterns(peer: FederationPeer) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def peer_speaks_for(peer: FederationPeer, code: str) -> bool:
-    """Shell-style patterns, case-insensitive; our own agencies never, whatever the patterns say."""
+def _patterns_match(peer: FederationPeer, code: str) -> bool:
+    """Shell-style patterns, case-insensitive."""
     folded = code.strip().casefold()
-    if not any(fnmatchcase(folded, pattern.casefold()) for pattern in peer_patterns(peer)):
-        return False
-    return not is_province_agency(code)
+    return any(fnmatchcase(folded, pattern.casefold()) for pattern in peer_patterns(peer))
 
 
 def peer_problem(peer: FederationPeer, sender: str) -> str:
+    """Why this peer may not speak for `sender`: our own agencies never, whatever its patterns say."""
     if is_province_agency(sender):
         return _(
             "Trục %(peer)s không được gửi thay cơ quan trong tỉnh %(code)s: văn bản của cơ quan này "
             "chỉ đi từ chính hệ thống của tỉnh."
         ) % {"peer": peer.system_id, "code": sender}
-    if not peer_speaks_for(peer, sender):
+    if not _patterns_match(peer, sender):
         return _("Trục %(peer)s không được gửi thay cơ quan %(code)s (ngoài các mã được giao cho trục).") % {
             "peer": peer.system_id,
             "code": sender,
