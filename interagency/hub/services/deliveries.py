@@ -147,9 +147,8 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
     delivery to another hub in its own (a network call holds no batch's locks); returns them all
     ([] when none is due).
 
-    The deliveries to one agency are handed over under one switch to its schema, each in its own
-    savepoint: a failing one waits for its retry without undoing the others. Agencies are visited
-    in the order of their codes, so two workers take the agencies' locks in the same order. A crash
+    A batch is one agency's deliveries, handed over under one switch to its schema, each in its own
+    savepoint: a failing one waits for its retry without undoing the others. A crash
     rolls the whole batch back and every delivery in it is tried again (at least once; the
     receiver is idempotent on the packet id). Only the first open delivery per document and
     recipient is due, so a batch never holds two of them and their order holds across batches.
@@ -158,27 +157,21 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
     batch = _Batch()
     with in_public(), transaction.atomic():
         first = _due(now).filter(target=HubDelivery.Target.TENANT).first()
-        due = [first] if first is not None else []
-        if first is not None and limit > 1:
+        if first is not None:
+            code = first.recipient_code
             # The same agency's other due deliveries: another worker takes another agency meanwhile.
-            same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=first.recipient_code)
-            due += list(same.exclude(pk=first.pk)[: limit - 1])
-        if due:
+            same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
+            due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
             packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
-            to_tenants: dict[str, list[HubDelivery]] = {}
-            for delivery in due:
-                to_tenants.setdefault(delivery.recipient_code, []).append(delivery)
-            tenants = {t.org_code: t for t in Tenant.objects.filter(org_code__in=list(to_tenants))}
-            for code in sorted(to_tenants):
-                tenant = tenants.get(code)
-                problem = _tenant_problem(code, tenant)
-                if tenant is None or problem is not None:
-                    for delivery in to_tenants[code]:
-                        delivery.attempts += 1
-                        batch.failed(delivery, problem or DeliveryFailed(code))
-                    continue
+            tenant = Tenant.objects.filter(org_code=code).first()
+            problem = _tenant_problem(code, tenant)
+            if tenant is None or problem is not None:
+                for delivery in due:
+                    delivery.attempts += 1
+                    batch.failed(delivery, problem or DeliveryFailed(code))
+            else:
                 with in_schema(tenant.schema_name):
-                    for delivery in to_tenants[code]:
+                    for delivery in due:
                         batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
             batch.save()
     to_peer = _Batch()
