@@ -54,17 +54,11 @@ def address_failure_count(request: HttpRequest) -> int:
 
 def address_failure_add(request: HttpRequest) -> None:
     from django.conf import settings
-    from django.core.cache import cache
 
     from core.http import client_ip
+    from core.ratelimits import count_up
 
-    key = _IP_KEY.format(ip=client_ip(request) or "-")
-    if cache.add(key, 1, timeout=int(settings.AXES_COOLOFF_TIME * 3600)):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=int(settings.AXES_COOLOFF_TIME * 3600))
+    count_up(_IP_KEY.format(ip=client_ip(request) or "-"), timeout=int(settings.AXES_COOLOFF_TIME * 3600))
 
 
 def address_blocked(request: HttpRequest) -> bool:

@@ -40,17 +40,22 @@ def _key(name: str, subject: str, seconds: int) -> tuple[str, int]:
     return f"ratelimit:{name}:{digest}:{number}", retry_after
 
 
+def count_up(key: str, *, timeout: int) -> int:
+    """Add one to the cache counter `key` (made with `timeout` seconds to live); returns the count."""
+    # add() sets the expiry once; incr() keeps it. Two processes racing on add: one adds, both incr.
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def window_hit(name: str, subject: str, *, seconds: int) -> Window:
     """Count one event for `subject` now; returns the count including it."""
     key, retry_after = _key(name, subject, seconds)
-    # add() sets the expiry once; incr() keeps it. Two processes racing on add: one adds, both incr.
-    if cache.add(key, 1, timeout=seconds + 1):
-        return Window(1, retry_after)
-    try:
-        return Window(int(cache.incr(key)), retry_after)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds + 1)
-        return Window(1, retry_after)
+    return Window(count_up(key, timeout=seconds + 1), retry_after)
 
 
 def window_count(name: str, subject: str, *, seconds: int) -> Window:
