@@ -12,6 +12,9 @@ DATE_FORMAT = "%Y/%m/%d"
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S"
 
 MAX_PACKET_BYTES = 50 * 1024 * 1024
+# ContentTransferEncoded is the base64 of a ZIP holding the file, so its ContentType is the ZIP's,
+# as in the national SDK's samples; the reference parser (EdXML102) unzips only when it says so.
+ATTACHMENT_CONTENT_TYPE = "application/zip"
 # Per-packet attachment budget (defaults; the hub passes its settings): how many, their decoded
 # and decompressed total, the largest decompression ratio of one ZIP member.
 MAX_ATTACHMENTS = 50

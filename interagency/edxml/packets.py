@@ -48,6 +48,8 @@ class Attachment:
     name: str
     data: bytes = b""  # the file itself, unzipped
     description: str = ""
+    # As read: the ContentType the sender wrote. Not written: every file goes zipped, so the writer
+    # writes ATTACHMENT_CONTENT_TYPE (the reference parser unzips only what says so).
     content_type: str = "application/zip"
     # Listed attachments: the unzipped size the ZIP declares (unverified; None if it does not say).
     size: int | None = None

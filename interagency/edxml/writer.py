@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
-from interagency.edxml.codes import DATE_FORMAT, NS, TIMESTAMP_FORMAT, VIETNAM_TZ
+from interagency.edxml.codes import ATTACHMENT_CONTENT_TYPE, DATE_FORMAT, NS, TIMESTAMP_FORMAT, VIETNAM_TZ
 from interagency.edxml.fields import strict_reader
 from interagency.edxml.packets import (
     Attachment,
@@ -174,23 +174,24 @@ def _write_attachments(root: etree._Element, envelope: etree._Element, packet: D
     for attachment in packet.attachments:
         reference = _add(manifest, "Reference")
         _add(reference, "ContentId", f"cid:{attachment.content_id}")
-        _add(reference, "ContentType", attachment.content_type)
+        _add(reference, "ContentType", ATTACHMENT_CONTENT_TYPE)
         _add(reference, "Description", attachment.description)
         _add(reference, "AttachmentName", attachment.name)
         element = _add(encoded, "Attachment")
         _add(element, "ContentId", f"cid:{attachment.content_id}")
         _add(element, "AttachmentName", attachment.name)
         _add(element, "Description", attachment.description)
-        _add(element, "ContentType", attachment.content_type)
+        _add(element, "ContentType", ATTACHMENT_CONTENT_TYPE)
         _add(element, "ContentTransferEncoded", _zip(attachment))
 
 
-# Warnings are what a reader noticed, not data; attachments are compared by their description.
+# Warnings are what a reader noticed, not data; attachments are compared by their description
+# (their ContentType is always the ZIP's).
 _NOT_COMPARED = frozenset({"warnings", "attachments"})
 
 
-def _described(attachment: Attachment) -> tuple[str, str, str, str]:
-    return (attachment.content_id, attachment.name, attachment.description, attachment.content_type)
+def _described(attachment: Attachment) -> tuple[str, str, str]:
+    return (attachment.content_id, attachment.name, attachment.description)
 
 
 def build(packet: Packet, *, sign: SignHook | None = None) -> bytes:

@@ -156,6 +156,20 @@ def test_document_packet_round_trips_with_two_recipients_and_an_attachment():
     ]
 
 
+def test_an_attachment_is_written_as_the_zip_it_is_whatever_the_files_own_type():
+    # The reference parser (EdXML102) unzips only an attachment whose ContentType says ZIP; any
+    # other type and its receivers get the ZIP itself under the file's name.
+    pdf = Attachment(content_id="1", name="cong-van.pdf", data=b"%PDF-1.7 x", content_type="application/pdf")
+
+    data = build(_document(attachments=(pdf,)))
+
+    assert data.count(b"<edXML:ContentType>application/zip</edXML:ContentType>") == 2  # manifest, attachment
+    assert b"application/pdf" not in data
+    assert [(a.name, a.data, a.content_type) for a in read_attachments(data)] == [
+        ("cong-van.pdf", b"%PDF-1.7 x", "application/zip")
+    ]
+
+
 @pytest.mark.parametrize("doc_type", [1, 2, 3])
 def test_business_document_types_round_trip(doc_type):
     packet = _document(business_doc_type=doc_type, business_reason="Lý do", receivers=(("000.00.92.H21", 1),))
