@@ -1,5 +1,6 @@
-"""``manage.py hub work|status|retry|peer-add|peer-list|peer-pull``: run the hub's loop by hand,
-look after its queue, and manage the other hubs it federates with.
+"""``manage.py hub work|status|retry|peer-add|peer-list|peer-pull|evidence|verify-evidence|packets``:
+run the hub's loop by hand, look after its queue, manage the other hubs it federates with, and
+export what it carried.
 
 `work` is the worker's loop without Celery (relay every agency's outbox, deliver what is due);
 `--forever` keeps at it, which is how a plain process serves as a hub worker: it wakes on the
@@ -11,8 +12,10 @@ status 1 and one sentence.
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,7 @@ class Command(BaseCommand):
         pull = actions.add_parser("peer-pull", help="fetch and acknowledge what waits for us at a peer")
         pull.add_argument("system_id", metavar="SYSTEM_ID")
         _evidence_add_parsers(actions)
+        _packets_add_parsers(actions)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from interagency.hub.selectors import queue_figures
@@ -85,6 +89,8 @@ class Command(BaseCommand):
         action = options["action"]
         if action in EVIDENCE_ACTIONS:
             return _evidence_handle(self, options)
+        if action == "packets":
+            return _packets_handle(self, options)
         if action == "work":
             if options["forever"]:
                 return self._work_forever(interval=options["interval"])
@@ -238,3 +244,35 @@ def _evidence_handle(command: BaseCommand, options: dict[str, Any]) -> None:
     if problems:
         raise CommandError(f"{options['file']}: {len(problems)} problem(s)")
     command.stdout.write(f"{options['file']}: intact")
+
+
+# --- packets: `hub packets export --since DATE -o DIR` -------------------------------------------
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _packets_add_parsers(actions: Any) -> None:
+    packets = actions.add_parser("packets", help="the packets the hub took in")
+    packet_actions = packets.add_subparsers(dest="packets_action", required=True)
+    export = packet_actions.add_parser(
+        "export", help="write each packet taken in since DATE as DIR/<packet_id>.edxml, as received"
+    )
+    export.add_argument("--since", required=True, type=_day, metavar="DATE", help="YYYY-MM-DD, province time")
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
+
+
+def _packets_handle(command: BaseCommand, options: dict[str, Any]) -> None:
+    from interagency.hub.services.exports import packets_export
+
+    try:
+        written = packets_export(
+            actor=Actor(label="manage.py hub"), since=options["since"], directory=options["output"]
+        )
+    except ApplicationError as exc:
+        raise CommandError(exc.message) from exc
+    command.stdout.write(f"{written} packet(s) written to {options['output']}")
