@@ -44,8 +44,16 @@ def office(tenant: Any) -> dict[str, Actor]:
     }
 
 
-def issue_to(tenant: Any, people: dict[str, Actor], recipients: list[Any], *, summary: str = "") -> Document:
-    """Draft, attach a PDF, approve, sign and issue to the given tenants (by their org codes)."""
+def issue_to(
+    tenant: Any,
+    people: dict[str, Actor],
+    recipients: list[Any],
+    *,
+    summary: str = "",
+    replaces: Document | None = None,
+) -> Document:
+    """Draft, attach a PDF, approve, sign and issue to the given tenants (by their org codes);
+    with `replaces`, as the replacement of that issued document."""
     with in_tenant(tenant):
         draft = documents.outgoing_draft_create(
             actor=people["official"],
@@ -55,6 +63,7 @@ def issue_to(tenant: Any, people: dict[str, Actor], recipients: list[Any], *, su
                 signer_name="Nguyễn Văn Giám",
                 signing_authority="",
                 drafting_unit="VP",
+                replaces=replaces,
             ),
         )
         attachment_add(actor=people["official"], document=draft, upload=ContentFile(PDF, name="cong-van.pdf"))
