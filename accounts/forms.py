@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OrgUnit
+from accounts.models import USERNAME_MAX_LENGTH, OrgUnit
 from accounts.permissions import in_province_scope
 from accounts.roles import Role, roles_for_scope
 from core.text import nfc
@@ -22,6 +22,15 @@ def birth_year_of(value: str) -> int | None:
 
 
 class LoginForm(AuthenticationForm):
+    # Declared with its length (AuthenticationForm only sets the widget's maxlength): a longer name
+    # is a form error before it reaches authentication, the lockout records or the database.
+    username = UsernameField(
+        max_length=USERNAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        error_messages={
+            "max_length": _("Không có tài khoản nào có tên dài quá %(limit_value)d ký tự."),
+        },
+    )
     error_messages = {
         "invalid_login": _(
             "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khoá. Sau nhiều lần sai, tài "

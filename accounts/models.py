@@ -161,6 +161,10 @@ def nfc_password(raw: str | None) -> str | None:
     return unicodedata.normalize("NFC", raw)
 
 
+# Every account name fits this; a longer one typed at a login is bad input, not a wrong name.
+USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
+
+
 class RoleGrant(models.Model):
     """One role held by one person. Revoking keeps the row, so who held what stays on record."""
 

@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.language.ChosenLanguageMiddleware",
+    # Before anything reads the body: its size by route, then text the database can store.
+    "core.input.RequestInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -263,6 +265,16 @@ STORAGES = {
 # Attachments (QLVBĐH): the largest accepted, and the roots PDF signatures are verified against
 # (paths of PEM or DER certificates, separated by the OS path separator; none: nothing is trusted).
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(50 * 1024 * 1024)))
+# The largest request body, refused from its Content-Length before any of it is read
+# (core.input): by path, the first pattern that matches; REQUEST_MAX_BYTES elsewhere. Uploads take
+# the configured maximum and their form's overhead; the login pages a few kilobytes; the hub's
+# federation and VXP endpoints an edXML packet (50 MB, base64 in a JSON envelope for VXP).
+REQUEST_MAX_BYTES = ATTACHMENT_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_LIMITS = [
+    (r"/(login|logout|i18n)/", 16 * 1024),
+    (r"/federation/", 50 * 1024 * 1024 + 64 * 1024),
+    (r"/vxp/", 70 * 1024 * 1024),
+]
 PDF_TRUST_ROOTS = [path for path in os.environ.get("PDF_TRUST_ROOTS", "").split(os.pathsep) if path]
 
 # --- security ------------------------------------------------------------------------------------
@@ -350,6 +362,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "tinhso API",

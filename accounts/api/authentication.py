@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accounts.models import USERNAME_MAX_LENGTH
 from accounts.security import address_blocked, second_factor_required
+from core.input import unfit_text
 
 
 def _check(user: Any, *, verified: bool) -> None:
@@ -33,8 +35,15 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
 
 class VerifiedBasicAuthentication(authentication.BasicAuthentication):
     def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
-        if "\x00" in userid or "\x00" in password:
-            raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không hợp lệ."))
+        # What cannot be a credential is bad input (400), refused before authentication, the
+        # lockout records or the database see it; a wrong one is a 401.
+        problem = unfit_text(userid, _("Tên đăng nhập")) or unfit_text(password, _("Mật khẩu"))
+        if not problem and len(userid) > USERNAME_MAX_LENGTH:
+            problem = _("Không có tài khoản nào có tên dài quá %(limit_value)d ký tự.") % {
+                "limit_value": USERNAME_MAX_LENGTH
+            }
+        if problem:
+            raise exceptions.ParseError(problem)
         if request is not None and address_blocked(getattr(request, "_request", request)):
             raise exceptions.Throttled(
                 detail=_("Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau.")
