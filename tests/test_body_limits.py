@@ -4,6 +4,7 @@ maximum."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -94,10 +95,8 @@ def test_an_anonymous_200_mb_upload_to_login_is_refused_before_it_is_read_or_wri
         if readable:
             break
         if writable:
-            try:
+            with contextlib.suppress(BlockingIOError):  # the server is not reading: wait for it
                 sent += connection.send(chunk[: total - sent], socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                pass  # the server is not reading: wait for its answer
         peak = max(peak, _resident_bytes())
         spilled = spilled or any(tmp_path.iterdir())
     connection.settimeout(10)
