@@ -113,7 +113,7 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     # Security headers first: the routing middleware's own pages (unknown host, suspended) get them too.
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.contentpolicy.ContentSecurityPolicyMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

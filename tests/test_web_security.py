@@ -243,6 +243,26 @@ def test_the_unknown_host_page_carries_the_headers_too():
     assert response["Referrer-Policy"] == "same-origin"
 
 
+def test_only_the_admin_may_use_inline_style_and_nowhere_inline_script(tenant, make_user, signed_in):
+    client = signed_in(Client(), make_user(tenant, "lananh"), tenant=tenant)
+
+    admin = _policy(client.get("/admin/"))
+    page = _policy(client.get("/"))
+
+    assert admin["style-src"] == ["'self'", "'unsafe-inline'"]  # Django's admin templates need it
+    assert admin["script-src"] == ["'self'"]
+    assert page["style-src"] == ["'self'"]
+
+
+def test_the_browsable_api_carries_no_inline_style(tenant, make_user, signed_in):
+    client = signed_in(Client(), make_user(tenant, "lananh"), tenant=tenant)
+
+    page = client.get("/api/v1/me/", HTTP_ACCEPT="text/html")
+
+    assert page.status_code == 200
+    assert "<style" not in page.content.decode()
+
+
 def test_over_https_the_answer_carries_hsts(https, tenant, host_of):
     response = Client(HTTP_HOST=host_of(tenant)).get("/login/", secure=True)
 
@@ -330,3 +350,17 @@ def test_a_tenant_cannot_take_the_bare_base_domain(province, settings):
         )
 
     assert "tên miền chung của tỉnh" in str(refused.value.message_dict["hosts"])
+
+
+def test_the_console_row_of_the_bare_base_domain_goes_when_the_province_is_ensured(province, settings):
+    from tenants.models import Domain
+    from tenants.services import public_tenant_ensure
+
+    # given a console row an earlier version made for the bare domain
+    Domain.objects.create(domain=settings.BASE_DOMAIN, tenant=province, purpose="console", is_primary=False)
+
+    public_tenant_ensure(name=province.name, org_code=province.org_code)
+
+    assert list(Domain.objects.filter(tenant=province).values_list("domain", flat=True)) == [
+        settings.CONSOLE_HOST
+    ]
