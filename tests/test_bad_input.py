@@ -56,7 +56,7 @@ def clerk(tenant, signed_in) -> Client:
 
 @pytest.mark.parametrize("where", ["workspace", "console"])
 def test_a_username_over_255_characters_on_the_login_page_is_a_form_error(tenant, province, host_of, where):
-    host = host_of(tenant) if where == "workspace" else settings.BASE_DOMAIN
+    host = host_of(tenant) if where == "workspace" else settings.CONSOLE_HOST
 
     response = _client(HTTP_HOST=host).post("/login/", {"username": LONG_NAME, "password": "x" * 12})
 
