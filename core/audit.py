@@ -17,8 +17,9 @@ from django.http import HttpRequest
 from django.utils.ipv6 import clean_ipv6_address
 
 from core.http import client_ip
-from core.locks import lock_table_for_writers
+from core.locks import lock_for_transaction
 from core.models import AuditEntry
+from core.tenancy import current_schema
 
 if TYPE_CHECKING:  # core imports no app at run time; the type checker may look
     from rest_framework.request import Request
@@ -75,7 +76,9 @@ def audit_record(*, actor: Actor, action: str, target: Any = None, **detail: Any
     """Append one entry. `target` is a model instance (its type, uuid or pk, and str) or None."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the service's transaction")
-    lock_table_for_writers(AuditEntry)  # one writer at a time per schema keeps the chain linear
+    # One writer at a time per schema keeps the chain linear. An advisory lock, not LOCK TABLE:
+    # the runtime role may only INSERT and SELECT here, and LOCK TABLE would want UPDATE.
+    lock_for_transaction("core.auditentry", current_schema())
     last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
     ip = actor.ip
     if ip and ":" in ip:

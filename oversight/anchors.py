@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_verify
-from core.locks import lock_table_for_writers
+from core.locks import lock_for_transaction
 from core.models import AuditEntry
 from core.tenancy import in_public, in_schema, public_schema_name, tenant_model
 from interagency.edxml.certificates import load_rsa_key
@@ -131,7 +131,7 @@ def anchors_seal() -> int:
         return 0
     key = _province_key()
     with in_public(), transaction.atomic():
-        lock_table_for_writers(AuditAnchor)
+        lock_for_transaction("oversight.auditanchor", "ledger")  # INSERT and SELECT only: no LOCK TABLE
         sealed = {
             schema: (entry_id, entry_hash)
             for schema, entry_id, entry_hash in AuditAnchor.objects.order_by("schema", "-id")

@@ -1,10 +1,12 @@
 from django.db import migrations
 
-# The ledger is append-only like the audit trail it seals (core/migrations/0002, 0003).
+# The ledger is append-only like the audit trail it seals (core/migrations/0002 to 0004).
 APPEND_ONLY = """
 CREATE FUNCTION oversight_auditanchor_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' AND current_setting('tinhso.audit_truncate', true) = 'test-database' THEN
+    IF TG_OP = 'TRUNCATE' AND shobj_description(
+        (SELECT oid FROM pg_database WHERE datname = current_database()), 'pg_database'
+    ) = 'tinhso test database' THEN
         RETURN NULL;
     END IF;
     RAISE EXCEPTION 'the audit ledger is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
