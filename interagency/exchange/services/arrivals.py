@@ -171,6 +171,7 @@ def _receive_document(
         content=content,
         sha256=sha256,
         warnings=_item_warnings(packet, warnings),
+        sent_codes=["01"],  # sent just below, in this transaction: no second write of the row
     )
     audit_record(
         actor=SYSTEM,

@@ -37,6 +37,7 @@ from interagency.edxml.writer import build
 from interagency.exchange.models import OutboxEntry
 from interagency.exchange.services.agency import Agency, current_agency
 from interagency.exchange.services.keys import signing_hook
+from interagency.hub.services.authority import trust_roots
 from interagency.hub.services.packets import PacketRefused, packet_accept
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
@@ -186,6 +187,7 @@ def outbox_relay(*, limit: int = 50) -> int:
                     entry.content = content
                     entry.sha256 = hashlib.sha256(content).hexdigest()
             with in_public():
+                roots = trust_roots()  # once for the batch: every entry is checked against them
                 for entry in entries:
                     if entry.pk in problems:
                         continue
@@ -196,6 +198,7 @@ def outbox_relay(*, limit: int = 50) -> int:
                                 packet_id=entry.packet_id,
                                 source=f"tenant:{agency.schema_name}",
                                 expected_sender=agency.org_code,
+                                roots=roots,
                             )
                     except (EdxmlError, PacketRefused) as exc:
                         problems[entry.pk] = exc

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from interagency.hub.deviations import attachment_warning
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
 from interagency.hub.services.queue import deliver_soon
-from interagency.hub.services.routing import route as route_for
+from interagency.hub.services.routing import routes_for
 from interagency.hub.services.speakers import document_id_taken, packet_problem
 
 
@@ -73,7 +74,7 @@ def _check_attachments(content: bytes, packet: Packet) -> list[str]:
 
 
 def _check_signature(
-    content: bytes, *, expected_sender: str | None, peer: FederationPeer | None
+    content: bytes, *, expected_sender: str | None, peer: FederationPeer | None, roots: list[bytes] | None
 ) -> tuple[str, str, str]:
     if peer is not None:
         roots = [root.encode() for root in split_pem(peer.trust_roots)]
@@ -85,17 +86,26 @@ def _check_signature(
                 )
                 % peer.system_id
             )
-        check = verify_packet(content, trust_roots_pem=roots, expected_org_code=expected_sender)
-    else:
-        check = verify_packet(content, trust_roots_pem=trust_roots(), expected_org_code=expected_sender)
+    check = verify_packet(
+        content, trust_roots_pem=roots if roots is not None else trust_roots(), expected_org_code=expected_sender
+    )
     if check.state != "valid":
         raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
     return check.state, check.subject, check.fingerprint
 
 
-def _replayed(digest: str) -> HubPacket | None:
-    """The packet already taken with these exact bytes (under any packet id): a replay."""
-    return HubPacket.objects.filter(sha256=digest).order_by("id").first()
+def _known(packet_id: uuid.UUID, digest: str) -> HubPacket | None:
+    """The packet already taken under this id (other bytes under it are refused), else the one
+    first taken with these exact bytes under any id (a replay): one query for both."""
+    rows = list(
+        HubPacket.objects.defer("content").filter(Q(packet_id=packet_id) | Q(sha256=digest)).order_by("id")
+    )
+    for row in rows:
+        if str(row.packet_id) == str(packet_id):
+            if row.sha256 != digest:
+                raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
+            return row
+    return rows[0] if rows else None
 
 
 def packet_accept(
@@ -106,19 +116,16 @@ def packet_accept(
     expected_sender: str | None = None,
     peer: FederationPeer | None = None,
     trace: list[dict[str, Any]] | None = None,
+    roots: list[bytes] | None = None,
 ) -> HubPacket:
     """Record a packet and its deliveries (public schema, inside the caller's transaction or its
     own). The same packet id again returns the stored packet; other bytes under it are refused. The
-    same bytes under another packet id (a replay) return the packet first taken with them."""
+    same bytes under another packet id (a replay) return the packet first taken with them.
+    `roots`: the province's trust roots when the caller already has them (a relay batch)."""
     digest = hashlib.sha256(content).hexdigest()
-    existing = HubPacket.objects.filter(packet_id=packet_id).first()
-    if existing is not None:
-        if existing.sha256 != digest:
-            raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
-        return existing
-    replayed = _replayed(digest)
-    if replayed is not None:
-        return replayed
+    known = _known(packet_id, digest)
+    if known is not None:
+        return known
     # The order matters: the header only (nothing decoded), then the signature, then the files.
     try:
         packet = parse(content, budget=attachment_budget())
@@ -130,7 +137,7 @@ def packet_accept(
             _("Gói tin ghi bên gửi %(sender)s, nhưng được gửi từ %(source)s.")
             % {"sender": sender, "source": source}
         )
-    signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer)
+    signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer, roots=roots)
     recipients = _recipients(packet)
     if not recipients:
         raise PacketRefused(_("Gói tin không có nơi nhận."))
@@ -141,40 +148,36 @@ def packet_accept(
     if problem:
         raise PacketRefused(problem)
     broken = _check_attachments(content, packet)
-    routes = [route_for(code) for code in recipients]
+    routes = routes_for(recipients)
     if all(route.refused for route in routes):
         raise PacketRefused(" ".join(route.error for route in routes))
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own: a caller's failure rolls the caller's unit back, packet included.
+    with transaction.atomic(savepoint=False):
         lock_for_transaction("hub.packet", digest)  # two takers of the same bytes: one packet
-        replayed = _replayed(digest)
-        if replayed is not None:
-            return replayed
-        record, created = HubPacket.objects.get_or_create(
+        known = _known(packet_id, digest)
+        if known is not None:
+            return known
+        record = HubPacket.objects.create(
             packet_id=packet_id,
-            defaults={
-                "kind": HubPacket.Kind.STATUS if isinstance(packet, StatusPacket) else HubPacket.Kind.EDOC,
-                "business": None if isinstance(packet, StatusPacket) else packet.business_doc_type,
-                "status_code": packet.status_code if isinstance(packet, StatusPacket) else "",
-                "document_id": packet.document_id[:255],
-                "sender_code": sender,
-                "recipient_codes": recipients,
-                "source": source[:80],
-                "content": content,
-                "size": len(content),
-                "sha256": digest,
-                "signature": signature,
-                "signer": signer[:255],
-                "signer_fingerprint": fingerprint,
-                "trace": [*(trace or []), {"by": source, "at": now.isoformat()}],
-                "warnings": [*packet.warnings, *broken],
-            },
+            kind=HubPacket.Kind.STATUS if isinstance(packet, StatusPacket) else HubPacket.Kind.EDOC,
+            business=None if isinstance(packet, StatusPacket) else packet.business_doc_type,
+            status_code=packet.status_code if isinstance(packet, StatusPacket) else "",
+            document_id=packet.document_id[:255],
+            sender_code=sender,
+            recipient_codes=recipients,
+            source=source[:80],
+            content=content,
+            size=len(content),
+            sha256=digest,
+            signature=signature,
+            signer=signer[:255],
+            signer_fingerprint=fingerprint,
+            trace=[*(trace or []), {"by": source, "at": now.isoformat()}],
+            warnings=[*packet.warnings, *broken],
         )
-        if not created:
-            return record
-        deliveries = []
-        for route in routes:
-            deliveries.append(
+        HubDelivery.objects.bulk_create(
+            [
                 HubDelivery(
                     packet=record,
                     recipient_code=route.code,
@@ -184,7 +187,9 @@ def packet_accept(
                     last_error=route.error,
                     next_attempt_at=now,
                 )
-            )
-        HubDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+                for route in routes
+            ],
+            ignore_conflicts=True,
+        )
         transaction.on_commit(deliver_soon)
     return record
