@@ -150,7 +150,7 @@ def outbox_relay(*, limit: int = 50) -> int:
 
     A batch of entries at a time, in one transaction: lock them (SKIP LOCKED: two relays never
     take the same one), build and sign each once (kept, so a retry sends the same bytes), record
-    them at the hub (one switch to the public schema for the batch, a savepoint each), then mark
+    them at the hub (one switch to the public schema for the batch), then mark
     them relayed. A crash anywhere rolls the batch back; the hub ignores a packet id it has. An
     entry that cannot go waits with its reason; the others still go.
     """
@@ -192,14 +192,15 @@ def outbox_relay(*, limit: int = 50) -> int:
                     if entry.pk in problems:
                         continue
                     try:
-                        with transaction.atomic():
-                            packet_accept(
-                                content=bytes(entry.content or b""),
-                                packet_id=entry.packet_id,
-                                source=f"tenant:{agency.schema_name}",
-                                expected_sender=agency.org_code,
-                                roots=roots,
-                            )
+                        # No savepoint: the hub refuses before it writes anything, and any other
+                        # error rolls the whole batch back.
+                        packet_accept(
+                            content=bytes(entry.content or b""),
+                            packet_id=entry.packet_id,
+                            source=f"tenant:{agency.schema_name}",
+                            expected_sender=agency.org_code,
+                            roots=roots,
+                        )
                     except (EdxmlError, PacketRefused) as exc:
                         problems[entry.pk] = exc
             now = timezone.now()
