@@ -117,6 +117,34 @@ class _Batch:
         delivery.last_error = ""
         self._done(delivery, ok=True, outcome=outcome)
 
+    def handed_over(self, due: list[HubDelivery], packets: dict[int, HubPacket]) -> bool:
+        """Hand the whole batch to the agency at once (a few statements for all of it); False, with
+        nothing written, when that fails: each is then tried on its own."""
+        try:
+            with transaction.atomic():
+                outcomes = agencies.receive_many(
+                    packets=[
+                        (
+                            bytes(packets[d.packet_id].content),
+                            packets[d.packet_id].packet_id,
+                            packets[d.packet_id].sha256,
+                            packets[d.packet_id].warnings or (),
+                        )
+                        for d in due
+                    ]
+                )
+        except Exception:
+            logger.info("hub: a batch of %s deliveries goes one by one", len(due), exc_info=True)
+            return False
+        now = timezone.now()
+        for delivery, outcome in zip(due, outcomes, strict=True):
+            delivery.attempts += 1
+            delivery.state = HubDelivery.State.DELIVERED
+            delivery.delivered_at = now
+            delivery.last_error = ""
+            self._done(delivery, ok=True, outcome=outcome)
+        return True
+
     def failed(self, delivery: HubDelivery, exc: Exception) -> None:
         message = (
             str(exc)
@@ -171,8 +199,9 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
                     batch.failed(delivery, problem or DeliveryFailed(code))
             else:
                 with in_schema(tenant.schema_name):
-                    for delivery in due:
-                        batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
+                    if not batch.handed_over(due, packets):
+                        for delivery in due:
+                            batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
             batch.save()
     to_peer = _Batch()
     with in_public(), transaction.atomic():
