@@ -109,7 +109,12 @@ def audit_verify() -> int | None:
 
 
 def audit_record_many(
-    *, actor: Actor, action: str, targets: list[Any], details: Sequence[dict[str, Any]] | None = None, **detail: Any
+    *,
+    actor: Actor,
+    action: str,
+    targets: list[Any],
+    details: Sequence[dict[str, Any]] | None = None,
+    **detail: Any,
 ) -> None:
     """One entry per target, chained in order, written in one statement (bulk imports, a batch of
     arrivals). `details`, when given, adds each target's own detail to the shared one."""
@@ -129,7 +134,9 @@ def audit_record_many(
             target_type=target._meta.label_lower,
             target_id=str(getattr(target, "uuid", None) or target.pk),
             target_label=str(target)[:255],
-            detail=json.loads(json.dumps({**detail, **more}, default=str)) if details is not None else first.detail,
+            detail=json.loads(json.dumps({**detail, **more}, default=str))
+            if details is not None
+            else first.detail,
             prev_hash=previous,
         )
         entry.hash = previous = _digest(entry)

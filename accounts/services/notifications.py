@@ -33,7 +33,11 @@ def notifications_send(*, users: Iterable[User], kind: str, messages: Sequence[t
         for user in people
     ]
     keys = [row.dedupe_key for row in rows if row.dedupe_key]
-    sent = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)) if keys else set()
+    sent = (
+        set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        if keys
+        else set()
+    )
     fresh = [row for row in rows if row.dedupe_key is None or row.dedupe_key not in sent]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)  # a concurrent run's rows win quietly
     return len(fresh)

@@ -104,7 +104,9 @@ def notify_clerks_many(messages: list[tuple[str, str, str]]) -> None:
     """(message, link, dedupe) each to every clerk: two statements for the lot."""
     clerks = list(users_with("qlvbdh.register_incoming"))
     notifications_send(
-        users=clerks, kind="hub", messages=[(message, link, f"hub:{dedupe}") for message, link, dedupe in messages]
+        users=clerks,
+        kind="hub",
+        messages=[(message, link, f"hub:{dedupe}") for message, link, dedupe in messages],
     )
 
 
@@ -177,7 +179,9 @@ def packets_receive(*, packets: Sequence[tuple[bytes, uuid.UUID, str, Sequence[s
     All or nothing: when it raises, the hub undoes it and hands the packets over one at a time.
     A batch holding a request or an answer goes one at a time from the start (they act on what
     came before them)."""
-    arrivals = [Arrival(content, packet_id, sha256, warnings) for content, packet_id, sha256, warnings in packets]
+    arrivals = [
+        Arrival(content, packet_id, sha256, warnings) for content, packet_id, sha256, warnings in packets
+    ]
     known = set(
         ReceivedPacket.objects.filter(packet_id__in=[a.packet_id for a in arrivals]).values_list(
             "packet_id", flat=True
@@ -232,7 +236,9 @@ def _documents_receive(documents: list[tuple[Arrival, DocumentPacket]]) -> dict[
         details=[{"document_id": item.exchange_id, "warnings": len(item.warnings)} for item in items],
     )
     outbox_statuses(actor=SYSTEM, items=items, code="01")
-    notify_clerks_many([(_arrived_message(item), f"/hub/inbox/{item.uuid}/", str(item.packet_id)) for item in items])
+    notify_clerks_many(
+        [(_arrived_message(item), f"/hub/inbox/{item.uuid}/", str(item.packet_id)) for item in items]
+    )
     return outcomes
 
 
@@ -317,7 +323,9 @@ def _receive_document(
         exchange_id=packet.document_id, sender_code__iexact=packet.sender.organ_id.strip()
     ).exists():
         return "duplicate"
-    item = _inbox_item(packet, Arrival(content=content, packet_id=packet_id, sha256=sha256, warnings=warnings))
+    item = _inbox_item(
+        packet, Arrival(content=content, packet_id=packet_id, sha256=sha256, warnings=warnings)
+    )
     item.save(force_insert=True)
     audit_record(
         actor=SYSTEM,

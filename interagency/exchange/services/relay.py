@@ -38,7 +38,7 @@ from interagency.exchange.models import OutboxEntry
 from interagency.exchange.services.agency import Agency, current_agency
 from interagency.exchange.services.keys import signing_hook
 from interagency.hub.services.authority import trust_roots
-from interagency.hub.services.packets import PacketRefused, packet_accept
+from interagency.hub.services.packets import PacketRefused, packets_accept
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
 from qlvbdh.selectors.attachments import attachment_open, signed_digests
@@ -186,23 +186,19 @@ def outbox_relay(*, limit: int = 50) -> int:
                         continue
                     entry.content = content
                     entry.sha256 = hashlib.sha256(content).hexdigest()
+            ready = [entry for entry in entries if entry.pk not in problems]
             with in_public():
                 roots = trust_roots()  # once for the batch: every entry is checked against them
-                for entry in entries:
-                    if entry.pk in problems:
-                        continue
-                    try:
-                        # No savepoint: the hub refuses before it writes anything, and any other
-                        # error rolls the whole batch back.
-                        packet_accept(
-                            content=bytes(entry.content or b""),
-                            packet_id=entry.packet_id,
-                            source=f"tenant:{agency.schema_name}",
-                            expected_sender=agency.org_code,
-                            roots=roots,
-                        )
-                    except (EdxmlError, PacketRefused) as exc:
-                        problems[entry.pk] = exc
+                # Each entry checked on its own (a refusal writes nothing), then recorded together.
+                outcomes = packets_accept(
+                    packets=[(bytes(entry.content or b""), entry.packet_id) for entry in ready],
+                    source=f"tenant:{agency.schema_name}",
+                    expected_sender=agency.org_code,
+                    roots=roots,
+                )
+            for entry, outcome in zip(ready, outcomes, strict=True):
+                if isinstance(outcome, PacketRefused):
+                    problems[entry.pk] = outcome
             now = timezone.now()
             went = []
             for entry in entries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.locks import lock_for_transaction
+from core.locks import lock_many_for_transaction
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, Packet, StatusPacket
 from interagency.edxml.reader import parse, read_attachments
@@ -23,7 +24,7 @@ from interagency.hub.deviations import attachment_warning
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
 from interagency.hub.services.queue import deliver_soon
-from interagency.hub.services.routing import routes_for
+from interagency.hub.services.routing import Route, routes_for
 from interagency.hub.services.speakers import document_id_taken, packet_problem
 
 
@@ -76,6 +77,7 @@ def _check_attachments(content: bytes, packet: Packet) -> list[str]:
 def _check_signature(
     content: bytes, *, expected_sender: str | None, peer: FederationPeer | None, roots: list[bytes] | None
 ) -> tuple[str, str, str]:
+    """(state, signer's subject, certificate fingerprint) of a valid signature, or PacketRefused."""
     if peer is not None:
         roots = [root.encode() for root in split_pem(peer.trust_roots)]
         if not roots:
@@ -87,7 +89,9 @@ def _check_signature(
                 % peer.system_id
             )
     check = verify_packet(
-        content, trust_roots_pem=roots if roots is not None else trust_roots(), expected_org_code=expected_sender
+        content,
+        trust_roots_pem=roots if roots is not None else trust_roots(),
+        expected_org_code=expected_sender,
     )
     if check.state != "valid":
         raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
@@ -100,12 +104,137 @@ def _known(packet_id: uuid.UUID, digest: str) -> HubPacket | None:
     rows = list(
         HubPacket.objects.defer("content").filter(Q(packet_id=packet_id) | Q(sha256=digest)).order_by("id")
     )
+    return _known_among(rows, packet_id, digest)
+
+
+def _known_among(rows: list[HubPacket], packet_id: uuid.UUID, digest: str) -> HubPacket | None:
+    """`_known` among rows already fetched (oldest first)."""
     for row in rows:
         if str(row.packet_id) == str(packet_id):
             if row.sha256 != digest:
                 raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
             return row
-    return rows[0] if rows else None
+    return next((row for row in rows if row.sha256 == digest), None)
+
+
+@dataclass(frozen=True)
+class _Vetted:
+    """A packet that passed every check and may be recorded."""
+
+    packet_id: uuid.UUID
+    content: bytes
+    digest: str
+    packet: Packet
+    sender: str
+    signature: tuple[str, str, str]
+    recipients: list[str]
+    routes: list[Route]
+    broken: list[str]
+
+
+def _vet(
+    *,
+    content: bytes,
+    packet_id: uuid.UUID,
+    digest: str,
+    source: str,
+    expected_sender: str | None,
+    peer: FederationPeer | None,
+    roots: list[bytes] | None,
+) -> _Vetted:
+    """Every check a packet must pass, or PacketRefused; nothing is written."""
+    # The order matters: the header only (nothing decoded), then the signature, then the files.
+    try:
+        packet = parse(content, budget=attachment_budget())
+    except EdxmlError as exc:
+        raise PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors) from exc
+    sender = packet.sender.organ_id
+    if expected_sender is not None and not same_org_code(sender, expected_sender):
+        raise PacketRefused(
+            _("Gói tin ghi bên gửi %(sender)s, nhưng được gửi từ %(source)s.")
+            % {"sender": sender, "source": source}
+        )
+    signature = _check_signature(content, expected_sender=sender, peer=peer, roots=roots)
+    recipients = _recipients(packet)
+    if not recipients:
+        raise PacketRefused(_("Gói tin không có nơi nhận."))
+    # Who may say what, once the signer is known and before any file is decoded.
+    problem = packet_problem(packet, sender=sender, source=source, peer=peer) or document_id_taken(
+        packet, sender=sender, recipients=recipients, sha256=digest
+    )
+    if problem:
+        raise PacketRefused(problem)
+    broken = _check_attachments(content, packet)
+    routes = routes_for(recipients)
+    if all(route.refused for route in routes):
+        raise PacketRefused(" ".join(route.error for route in routes))
+    return _Vetted(packet_id, content, digest, packet, sender, signature, recipients, routes, broken)
+
+
+def _record(
+    vetted: list[_Vetted], *, source: str, trace: list[dict[str, Any]] | None
+) -> list[HubPacket | PacketRefused]:
+    """Record vetted packets and their deliveries in a few statements for all of them; a packet id
+    or bytes taken meanwhile answer with the packet already there."""
+    now = timezone.now()
+    # No savepoint of its own: a caller's failure rolls the caller's unit back, packets included.
+    with transaction.atomic(savepoint=False):
+        lock_many_for_transaction("hub.packet", [v.digest for v in vetted])  # same bytes: one packet
+        known = list(
+            HubPacket.objects.defer("content")
+            .filter(Q(packet_id__in=[v.packet_id for v in vetted]) | Q(sha256__in=[v.digest for v in vetted]))
+            .order_by("id")
+        )
+        outcomes: list[HubPacket | PacketRefused | None] = []
+        for v in vetted:
+            try:
+                outcomes.append(_known_among(known, v.packet_id, v.digest))
+            except PacketRefused as exc:
+                outcomes.append(exc)
+        new = [
+            HubPacket(
+                packet_id=v.packet_id,
+                kind=HubPacket.Kind.STATUS if isinstance(v.packet, StatusPacket) else HubPacket.Kind.EDOC,
+                business=None if isinstance(v.packet, StatusPacket) else v.packet.business_doc_type,
+                status_code=v.packet.status_code if isinstance(v.packet, StatusPacket) else "",
+                document_id=v.packet.document_id[:255],
+                sender_code=v.sender,
+                recipient_codes=v.recipients,
+                source=source[:80],
+                content=v.content,
+                size=len(v.content),
+                sha256=v.digest,
+                signature=v.signature[0],
+                signer=v.signature[1][:255],
+                signer_fingerprint=v.signature[2],
+                trace=[*(trace or []), {"by": source, "at": now.isoformat()}],
+                warnings=[*v.packet.warnings, *v.broken],
+            )
+            for v, outcome in zip(vetted, outcomes, strict=True)
+            if outcome is None
+        ]
+        HubPacket.objects.bulk_create(new)
+        routes = {v.packet_id: v.routes for v in vetted}
+        HubDelivery.objects.bulk_create(
+            [
+                HubDelivery(
+                    packet=record,
+                    recipient_code=route.code,
+                    document_id=record.document_id,
+                    target=route.target,
+                    state=HubDelivery.State.DEAD if route.error else HubDelivery.State.PENDING,
+                    last_error=route.error,
+                    next_attempt_at=now,
+                )
+                for record in new
+                for route in routes[record.packet_id]
+            ],
+            ignore_conflicts=True,
+        )
+        if new:
+            transaction.on_commit(deliver_soon)
+    made = iter(new)
+    return [outcome if outcome is not None else next(made) for outcome in outcomes]
 
 
 def packet_accept(
@@ -121,75 +250,50 @@ def packet_accept(
     """Record a packet and its deliveries (public schema, inside the caller's transaction or its
     own). The same packet id again returns the stored packet; other bytes under it are refused. The
     same bytes under another packet id (a replay) return the packet first taken with them.
-    `roots`: the province's trust roots when the caller already has them (a relay batch)."""
+    `roots`: the province's trust roots when the caller already has them."""
     digest = hashlib.sha256(content).hexdigest()
     known = _known(packet_id, digest)
     if known is not None:
         return known
-    # The order matters: the header only (nothing decoded), then the signature, then the files.
-    try:
-        packet = parse(content, budget=attachment_budget())
-    except EdxmlError as exc:
-        raise PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors) from exc
-    sender = packet.sender.organ_id
-    if expected_sender is not None and not same_org_code(sender, expected_sender):
-        raise PacketRefused(
-            _("Gói tin ghi bên gửi %(sender)s, nhưng được gửi từ %(source)s.")
-            % {"sender": sender, "source": source}
-        )
-    signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer, roots=roots)
-    recipients = _recipients(packet)
-    if not recipients:
-        raise PacketRefused(_("Gói tin không có nơi nhận."))
-    # Who may say what, once the signer is known and before any file is decoded.
-    problem = packet_problem(packet, sender=sender, source=source, peer=peer) or document_id_taken(
-        packet, sender=sender, recipients=recipients, sha256=digest
+    vetted = _vet(
+        content=content,
+        packet_id=packet_id,
+        digest=digest,
+        source=source,
+        expected_sender=expected_sender,
+        peer=peer,
+        roots=roots,
     )
-    if problem:
-        raise PacketRefused(problem)
-    broken = _check_attachments(content, packet)
-    routes = routes_for(recipients)
-    if all(route.refused for route in routes):
-        raise PacketRefused(" ".join(route.error for route in routes))
-    now = timezone.now()
-    # No savepoint of its own: a caller's failure rolls the caller's unit back, packet included.
-    with transaction.atomic(savepoint=False):
-        lock_for_transaction("hub.packet", digest)  # two takers of the same bytes: one packet
-        known = _known(packet_id, digest)
-        if known is not None:
-            return known
-        record = HubPacket.objects.create(
-            packet_id=packet_id,
-            kind=HubPacket.Kind.STATUS if isinstance(packet, StatusPacket) else HubPacket.Kind.EDOC,
-            business=None if isinstance(packet, StatusPacket) else packet.business_doc_type,
-            status_code=packet.status_code if isinstance(packet, StatusPacket) else "",
-            document_id=packet.document_id[:255],
-            sender_code=sender,
-            recipient_codes=recipients,
-            source=source[:80],
-            content=content,
-            size=len(content),
-            sha256=digest,
-            signature=signature,
-            signer=signer[:255],
-            signer_fingerprint=fingerprint,
-            trace=[*(trace or []), {"by": source, "at": now.isoformat()}],
-            warnings=[*packet.warnings, *broken],
-        )
-        HubDelivery.objects.bulk_create(
-            [
-                HubDelivery(
-                    packet=record,
-                    recipient_code=route.code,
-                    document_id=record.document_id,
-                    target=route.target,
-                    state=HubDelivery.State.DEAD if route.error else HubDelivery.State.PENDING,
-                    last_error=route.error,
-                    next_attempt_at=now,
+    outcome = _record([vetted], source=source, trace=trace)[0]
+    if isinstance(outcome, PacketRefused):
+        raise outcome
+    return outcome
+
+
+def packets_accept(
+    *, packets: list[tuple[bytes, uuid.UUID]], source: str, expected_sender: str, roots: list[bytes]
+) -> list[HubPacket | PacketRefused]:
+    """A relay's batch from one of our agencies, packets it has just built and signed under new
+    ids: each is checked on its own (a refusal is that packet's outcome, nothing of it written),
+    and those that pass are recorded together. Returns each packet's outcome, in order."""
+    outcomes: list[HubPacket | PacketRefused | _Vetted] = []
+    for content, packet_id in packets:
+        try:
+            outcomes.append(
+                _vet(
+                    content=content,
+                    packet_id=packet_id,
+                    digest=hashlib.sha256(content).hexdigest(),
+                    source=source,
+                    expected_sender=expected_sender,
+                    peer=None,
+                    roots=roots,
                 )
-                for route in routes
-            ],
-            ignore_conflicts=True,
-        )
-        transaction.on_commit(deliver_soon)
-    return record
+            )
+        except PacketRefused as exc:
+            outcomes.append(exc)
+        except EdxmlError as exc:
+            outcomes.append(PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors))
+    vetted = [outcome for outcome in outcomes if isinstance(outcome, _Vetted)]
+    recorded = iter(_record(vetted, source=source, trace=None) if vetted else [])
+    return [next(recorded) if isinstance(outcome, _Vetted) else outcome for outcome in outcomes]
