@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from lxml import etree
 
@@ -216,9 +216,11 @@ def outbox_relay(*, limit: int = 50) -> int:
                 entry.attempts += 1
                 entry.last_error = ""
                 went.append(entry)
-            OutboxEntry.objects.bulk_update(
-                went, ["content", "sha256", "relayed_at", "attempts", "last_error"]
+            # What they share in one UPDATE; each one's bytes in a second (no CASE for the rest).
+            OutboxEntry.objects.filter(pk__in=[entry.pk for entry in went]).update(
+                relayed_at=now, attempts=F("attempts") + 1, last_error=""
             )
+            OutboxEntry.objects.bulk_update(went, ["content", "sha256"])
             relayed += len(went)
     return relayed
 

@@ -98,11 +98,12 @@ def _deliver_to_peer(delivery: HubDelivery, packet: HubPacket) -> str:
 
 
 class _Batch:
-    """Each delivery's outcome in one batch, written back in two statements at its end."""
+    """Each delivery's outcome in one batch, written back in a few statements at its end."""
 
     def __init__(self) -> None:
         self.deliveries: list[HubDelivery] = []
         self.attempts: list[HubAttempt] = []
+        self.now = timezone.now()  # one time for the batch's deliveries: one transaction
 
     def tried(self, delivery: HubDelivery, packet: HubPacket, hand_over: Callable[..., str]) -> None:
         delivery.attempts += 1
@@ -113,7 +114,7 @@ class _Batch:
             self.failed(delivery, exc)
             return
         delivery.state = HubDelivery.State.DELIVERED
-        delivery.delivered_at = timezone.now()
+        delivery.delivered_at = self.now
         delivery.last_error = ""
         self._done(delivery, ok=True, outcome=outcome)
 
@@ -136,11 +137,10 @@ class _Batch:
         except Exception:
             logger.info("hub: a batch of %s deliveries goes one by one", len(due), exc_info=True)
             return False
-        now = timezone.now()
         for delivery, outcome in zip(due, outcomes, strict=True):
             delivery.attempts += 1
             delivery.state = HubDelivery.State.DELIVERED
-            delivery.delivered_at = now
+            delivery.delivered_at = self.now
             delivery.last_error = ""
             self._done(delivery, ok=True, outcome=outcome)
         return True
@@ -164,19 +164,24 @@ class _Batch:
         self.attempts.append(HubAttempt(delivery=delivery, ok=ok, outcome=outcome))
 
     def save(self) -> None:
-        HubDelivery.objects.bulk_update(
-            self.deliveries, ["state", "attempts", "next_attempt_at", "delivered_at", "last_error"]
-        )
+        # One UPDATE per set of values (a delivered batch is one or two), not a CASE per row.
+        fields = ("state", "attempts", "next_attempt_at", "delivered_at", "last_error")
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for delivery in self.deliveries:
+            groups.setdefault(tuple(getattr(delivery, name) for name in fields), []).append(delivery.pk)
+        for values, ids in groups.items():
+            HubDelivery.objects.filter(pk__in=ids).update(**dict(zip(fields, values, strict=True)))
         HubAttempt.objects.bulk_create(self.attempts)
 
 
 def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> list[HubDelivery]:
-    """Deliver up to `limit` due deliveries to our agencies in one transaction, then one due
-    delivery to another hub in its own (a network call holds no batch's locks); returns them all
-    ([] when none is due).
+    """Deliver the next due delivery: to one of our agencies together with up to `limit` - 1
+    others due to it, in one transaction; to another hub alone (a network call holds no batch's
+    locks). Returns them ([] when none is due).
 
-    A batch is one agency's deliveries, handed over under one switch to its schema, each in its own
-    savepoint: a failing one waits for its retry without undoing the others. A crash
+    A batch is one agency's deliveries, handed over at once under one switch to its schema (or,
+    when that fails, each in its own savepoint: a failing one waits for its retry without undoing
+    the others). A crash
     rolls the whole batch back and every delivery in it is tried again (at least once; the
     receiver is idempotent on the packet id). Only the first open delivery per document and
     recipient is due, so a batch never holds two of them and their order holds across batches.
@@ -184,32 +189,32 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
     now = now or timezone.now()
     batch = _Batch()
     with in_public(), transaction.atomic():
-        first = _due(now).filter(target=HubDelivery.Target.TENANT).first()
-        if first is not None:
-            code = first.recipient_code
-            # The same agency's other due deliveries: another worker takes another agency meanwhile.
-            same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
-            due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
-            packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
-            tenant = Tenant.objects.filter(org_code=code).first()
-            problem = _tenant_problem(code, tenant)
-            if tenant is None or problem is not None:
-                for delivery in due:
-                    delivery.attempts += 1
-                    batch.failed(delivery, problem or DeliveryFailed(code))
-            else:
-                with in_schema(tenant.schema_name):
-                    if not batch.handed_over(due, packets):
-                        for delivery in due:
-                            batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
+        first = _due(now).first()  # one query finds the next due, to an agency or another hub
+        if first is None:
+            return []
+        if first.target == HubDelivery.Target.PEER:
+            # One at a time, in its own transaction: a network call holds no batch's locks.
+            batch.tried(first, HubPacket.objects.get(pk=first.packet_id), _deliver_to_peer)
             batch.save()
-    to_peer = _Batch()
-    with in_public(), transaction.atomic():
-        delivery = _due(now).filter(target=HubDelivery.Target.PEER).first()
-        if delivery is not None:
-            to_peer.tried(delivery, HubPacket.objects.get(pk=delivery.packet_id), _deliver_to_peer)
-            to_peer.save()
-    return batch.deliveries + to_peer.deliveries
+            return batch.deliveries
+        code = first.recipient_code
+        # The same agency's other due deliveries: another worker takes another agency meanwhile.
+        same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
+        due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
+        packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
+        tenant = Tenant.objects.filter(org_code=code).first()
+        problem = _tenant_problem(code, tenant)
+        if tenant is None or problem is not None:
+            for delivery in due:
+                delivery.attempts += 1
+                batch.failed(delivery, problem or DeliveryFailed(code))
+        else:
+            with in_schema(tenant.schema_name):
+                if not batch.handed_over(due, packets):
+                    for delivery in due:
+                        batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
+        batch.save()
+    return batch.deliveries
 
 
 def delivery_run_next(*, now: datetime | None = None) -> HubDelivery | None:
