@@ -11,6 +11,7 @@ retries it. Deliveries about one document to one recipient go strictly in order.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 # Deliveries per transaction: enough to share schema switches and round trips, few enough that a
 # rolled-back batch (a crash) costs little to redo.
 BATCH_SIZE = 50
+# How long one round of the worker's loop delivers before it relays what was issued meanwhile.
+ROUND_SECONDS = 0.1
 
 
 def _due(now: datetime) -> Any:
@@ -223,10 +226,12 @@ def delivery_run_next(*, now: datetime | None = None) -> HubDelivery | None:
     return tried[0] if tried else None
 
 
-def deliver_due(*, limit: int = 500) -> int:
-    """Deliver what is due, at most `limit` tries, in batches; returns how many were tried."""
+def deliver_due(*, limit: int = 500, seconds: float | None = None) -> int:
+    """Deliver what is due, at most `limit` tries (and, given `seconds`, no new batch after that
+    long), in batches; returns how many were tried."""
     tried = 0
-    while tried < limit:
+    deadline = time.monotonic() + seconds if seconds is not None else None
+    while tried < limit and (deadline is None or time.monotonic() < deadline):
         step = len(deliver_batch(limit=min(BATCH_SIZE, limit - tried)))
         if not step:
             break
@@ -248,7 +253,9 @@ def work(
     with loop_follows():
         for _round in range(rounds):
             step_relayed = agencies.feed(schemas=schemas() if schemas is not None else None)
-            step_delivered = deliver_due()
+            # Back to relaying after a short while: a document just issued need not wait for
+            # every delivery already due (that is what keeps issue-to-arrival short under load).
+            step_delivered = deliver_due(seconds=ROUND_SECONDS)
             relayed += step_relayed
             delivered += step_delivered
             busy = bool(step_relayed or step_delivered)
