@@ -141,6 +141,7 @@ def _vet(
     expected_sender: str | None,
     peer: FederationPeer | None,
     roots: list[bytes] | None,
+    routes_known: dict[str, Route] | None = None,
 ) -> _Vetted:
     """Every check a packet must pass, or PacketRefused; nothing is written."""
     # The order matters: the header only (nothing decoded), then the signature, then the files.
@@ -165,7 +166,7 @@ def _vet(
     if problem:
         raise PacketRefused(problem)
     broken = _check_attachments(content, packet)
-    routes = routes_for(recipients)
+    routes = routes_for(recipients, routes_known)
     if all(route.refused for route in routes):
         raise PacketRefused(" ".join(route.error for route in routes))
     return _Vetted(packet_id, content, digest, packet, sender, signature, recipients, routes, broken)
@@ -277,6 +278,7 @@ def packets_accept(
     ids: each is checked on its own (a refusal is that packet's outcome, nothing of it written),
     and those that pass are recorded together. Returns each packet's outcome, in order."""
     outcomes: list[HubPacket | PacketRefused | _Vetted] = []
+    routes_known: dict[str, Route] = {}  # a batch's packets mostly share their addressees
     for content, packet_id in packets:
         try:
             outcomes.append(
@@ -288,6 +290,7 @@ def packets_accept(
                     expected_sender=expected_sender,
                     peer=None,
                     roots=roots,
+                    routes_known=routes_known,
                 )
             )
         except PacketRefused as exc:

@@ -54,9 +54,15 @@ def route(code: str) -> Route:
     return Route(organisation.org_code, HubDelivery.Target.PEER)
 
 
-def routes_for(codes: list[str]) -> list[Route]:
+def routes_for(codes: list[str], known: dict[str, Route] | None = None) -> list[Route]:
     """`route` for each code, our own agencies and the province settled in one query (the usual
-    packet goes only to them); any other code goes through the directory as `route` does."""
+    packet goes only to them); any other code goes through the directory as `route` does.
+    `known`: routes found earlier in the same batch, used and added to (no query when all are)."""
+    if known is not None:
+        missing = [code for code in codes if code not in known]
+        if missing:
+            known.update(zip(missing, routes_for(missing), strict=True))
+        return [known[code] for code in codes]
     rows = list(
         Tenant.objects.filter(Q(kind=Tenant.Kind.PROVINCE) | Q(org_code__in=codes)).values_list(
             "org_code", "kind", "status"
