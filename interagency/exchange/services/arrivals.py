@@ -246,7 +246,7 @@ def _statuses_receive(statuses: list[tuple[Arrival, StatusPacket]]) -> dict[uuid
     if not statuses:
         return {}
     sent: dict[str, OutboxEntry] = {}
-    for entry in (
+    for issued in (
         OutboxEntry.objects.filter(
             kind=OutboxEntry.Kind.EDOC,
             exchange_id__in={packet.document_id for _arrival, packet in statuses},
@@ -255,7 +255,7 @@ def _statuses_receive(statuses: list[tuple[Arrival, StatusPacket]]) -> dict[uuid
         .select_related("document")
         .order_by("id")
     ):
-        sent.setdefault(entry.exchange_id, entry)  # the first one, as `_receive_status` takes
+        sent.setdefault(issued.exchange_id, issued)  # the first one, as `_receive_status` takes
     outcomes: dict[uuid.UUID, str] = {}
     rows: list[ExchangeStatus] = []
     reached: list[Q] = []
