@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("federation/v1/", include("interagency.hub.federation_urls")),
+    path("vxp/", include("interagency.hub.vxp_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # The admin signs in through the same two-step login as everything else.
