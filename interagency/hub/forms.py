@@ -37,6 +37,7 @@ class PeerAddForm(PeerEditForm):
     protocol = forms.ChoiceField(
         label=_("Loại kết nối"),
         choices=FederationPeer.Protocol.choices,
+        required=False,  # another tinhso when not said
         help_text=_(
             "Phần mềm kết nối qua SDK VXP: phần mềm quản lý văn bản của một cơ quan gọi tới /vxp/ của "
             "tỉnh; không cần địa chỉ hay khóa phía bên kia."
@@ -63,6 +64,9 @@ class PeerAddForm(PeerEditForm):
         widget=_PEM,
         help_text=_("Mọi gói tin từ trục này phải được ký bằng chứng thư chuỗi tới các chứng thư gốc này."),
     )
+
+    def clean_protocol(self) -> str:
+        return str(self.cleaned_data.get("protocol") or FederationPeer.Protocol.TINHSO)
 
     field_order = ["protocol", "system_id", "name", "base_url", "remote_system_id", "remote_secret", "mode"]
 
