@@ -12,6 +12,7 @@ import subprocess
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -99,7 +100,7 @@ class Sdk:
     def __init__(self, driver: Path, endpoint: str, store: Path, secret: str = SECRET) -> None:
         self.driver, self.endpoint, self.store, self.secret = driver, endpoint, store, secret
 
-    def __call__(self, command: str, *args: str) -> dict | None:
+    def __call__(self, command: str, *args: str) -> Any:
         classpath = f"{self.driver}:{SDK / 'lib' / '*'}"
         java = shutil.which("java") or "java"
         arguments = [self.endpoint, SYSTEM, self.secret, str(self.store), command, *args]
