@@ -406,7 +406,11 @@ def peer_update(*, actor: Actor, peer_id: int, changes: PeerChanges) -> Federati
         peer.name = changes.name.strip() or peer.system_id
         peer.base_url = base_url
         peer.remote_system_id = changes.remote_system_id.strip()
-        peer.mode = changes.mode
+        # A VXP system only ever pulls from us, and we only ever send to a VXP axis.
+        peer.mode = {
+            FederationPeer.Protocol.VXP_SYSTEM: FederationPeer.Mode.PULL,
+            FederationPeer.Protocol.VXP_AXIS: FederationPeer.Mode.PUSH,
+        }.get(FederationPeer.Protocol(peer.protocol), changes.mode)
         peer.org_patterns = patterns
         peer.tls_ca = tls_ca
         changed = sorted(key for key, value in before.items() if getattr(peer, key) != value)
