@@ -57,13 +57,14 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # Models and migrations agree. With DATABASE_URL set a deployment needs its own SECRET_KEY; this
-# check never signs anything, so it may borrow a placeholder (the embedded defaults use var/'s key).
+# check never signs or seals anything, so it may borrow placeholders (the embedded defaults use var/'s).
 migrations-check: $(STAMP)
-	SECRET_KEY="$${SECRET_KEY:-makemigrations-check}" $(BIN)/python manage.py makemigrations --check --dry-run
+	SECRET_KEY="$${SECRET_KEY:-makemigrations-check}" HUB_KEY_SECRET="$${HUB_KEY_SECRET:-makemigrations-check}" \
+	  $(BIN)/python manage.py makemigrations --check --dry-run
 
 # mypy's Django plugin imports the settings: give them URLs so no embedded service starts.
 typecheck: $(STAMP)
-	SECRET_KEY=typecheck DATABASE_URL=postgresql://mypy@127.0.0.1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
+	SECRET_KEY=typecheck HUB_KEY_SECRET=typecheck DATABASE_URL=postgresql://mypy@127.0.0.1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
 
 check: lint imports typecheck migrations-check test
 

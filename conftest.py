@@ -182,7 +182,7 @@ def sign_in(host_of: Callable[..., str]) -> Callable[..., Client]:
     def do(tenant: Any, username: str, password: str = PASSWORD, purpose: str = "workspace") -> Client:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        host = settings.BASE_DOMAIN if tenant is None else host_of(tenant, purpose)
+        host = settings.CONSOLE_HOST if tenant is None else host_of(tenant, purpose)
         client = Client(HTTP_HOST=host)
         response = client.post("/login/", {"username": username, "password": password})
         assert response.status_code == 302, response.content.decode()[:2000]
@@ -203,7 +203,7 @@ def _host_of_schema(schema: str, purpose: str) -> str:
     from tenants.models import Domain
 
     if schema == settings.PUBLIC_SCHEMA_NAME:
-        return str(settings.BASE_DOMAIN)
+        return str(settings.CONSOLE_HOST)
     with in_public():
         return str(Domain.objects.get(tenant__schema_name=schema, purpose=purpose).domain)
 

@@ -5,13 +5,17 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if not os.environ.get("SECRET_KEY") and not os.environ.get("DATABASE_URL"):
-        # The embedded defaults (nothing configured): the same kept key as `make run`, so the
+    if not os.environ.get("DATABASE_URL"):
+        # The embedded defaults (nothing configured): the same kept secrets as `make run`, so the
         # README's commands work on a fresh checkout. A configured deployment (DATABASE_URL set)
-        # must set SECRET_KEY itself; settings refuse to start without it unless DEBUG is on.
+        # must set SECRET_KEY and HUB_KEY_SECRET itself; settings refuse to start without them
+        # unless DEBUG is on.
         from config import embedded
 
-        os.environ["SECRET_KEY"] = embedded.kept_secret_key()
+        if not os.environ.get("SECRET_KEY"):
+            os.environ["SECRET_KEY"] = embedded.kept_secret_key()
+        if not os.environ.get("HUB_KEY_SECRET"):
+            os.environ["HUB_KEY_SECRET"] = embedded.kept_hub_key_secret()
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -436,6 +436,7 @@ def run_in_throwaway_database(measure: Callable[[str], None]) -> None:
     os.chdir(ROOT)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ.setdefault("HUB_KEY_SECRET", "bench-only-hub-key-secret-not-for-production")
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # no log line per item between the results
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 

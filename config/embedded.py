@@ -25,19 +25,34 @@ _started_postgres = False
 
 
 def kept_secret_key() -> str:
-    """A per-machine key kept under var/ (made on first use), so the demo's sessions and sealed
-    hub keys survive restarts. For the embedded defaults only: a configured deployment sets SECRET_KEY."""
+    """A per-machine key kept under var/ (made on first use), so the demo's sessions survive
+    restarts. For the embedded defaults only: a configured deployment sets SECRET_KEY."""
+    return _kept("secret_key")
+
+
+def kept_hub_key_secret() -> str:
+    """The secret that seals the demo's hub keys, kept under var/ like SECRET_KEY's.
+
+    Before it had its own secret the hub sealed under SECRET_KEY: a var/ from then (a database
+    already there, no hub secret yet) starts with that key's value, so what it sealed still opens.
+    Call it before the embedded PostgreSQL starts, so a fresh var/ gets a secret of its own."""
+    earlier = VAR_DIR / "secret_key"
+    from_before = (VAR_DIR / "postgres" / "PG_VERSION").exists() and earlier.exists()
+    return _kept("hub_key_secret", initial=earlier.read_text().strip() if from_before else None)
+
+
+def _kept(name: str, initial: str | None = None) -> str:
     import secrets
 
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole, readable by the owner only, then published with a link: two processes
-        # starting at once end up with the same key, never a half-written one.
-        draft = path.with_name(f".secret_key.{os.getpid()}")
+        # starting at once end up with the same secret, never a half-written one.
+        draft = path.with_name(f".{name}.{os.getpid()}")
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+            handle.write(initial or secrets.token_urlsafe(50))
         with contextlib.suppress(FileExistsError):
             os.link(draft, path)
         draft.unlink()

@@ -25,12 +25,14 @@ def _manage(*args: str) -> None:
 
 def main() -> int:
     env = os.environ
+    # Before the embedded PostgreSQL starts: see embedded.kept_hub_key_secret.
+    env.setdefault("SECRET_KEY", embedded.kept_secret_key())
+    env.setdefault("HUB_KEY_SECRET", embedded.kept_hub_key_secret())
     embedded_postgres = not env.get("DATABASE_URL")
     if embedded_postgres:
         env["DATABASE_URL"] = embedded.postgres_url()
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = embedded.redis_url()
-    env.setdefault("SECRET_KEY", embedded.kept_secret_key())
     port = env.setdefault("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp import constants as csp
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
@@ -51,7 +52,9 @@ BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "gialai.localhost").strip().lower().
 # Tenant hosts are checked against the Domain table by the tenant middleware, which answers
 # an unknown host with 404; tenants may also have hosts outside BASE_DOMAIN.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", f"http://*.{BASE_DOMAIN}:*,https://*.{BASE_DOMAIN}")
+# The provincial console's own host. Never the bare BASE_DOMAIN: that is the parent of every
+# tenant's host, and a page there could set cookies for all of them.
+CONSOLE_HOST = os.environ.get("CONSOLE_HOST", f"console.{BASE_DOMAIN}").strip().lower().rstrip(".")
 
 # --- applications --------------------------------------------------------------------------------
 
@@ -67,6 +70,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files, no CDN
+    "csp",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -106,8 +111,10 @@ TENANT_SPARE_POOL_SIZE = int(os.environ.get("TENANT_SPARE_POOL_SIZE", "3"))
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
-    "tenants.middleware.TenantRoutingMiddleware",
+    # Security headers first: the routing middleware's own pages (unknown host, suspended) get them too.
     "django.middleware.security.SecurityMiddleware",
+    "core.contentpolicy.ContentSecurityPolicyMiddleware",
+    "tenants.middleware.TenantRoutingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.language.ChosenLanguageMiddleware",
@@ -189,8 +196,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Absolute lifetime above; an idle session ends sooner (accounts.middleware).
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 CELERY_BROKER_URL = _KOMBU_REDIS_URL
 CELERY_RESULT_BACKEND = _KOMBU_REDIS_URL
@@ -304,8 +309,20 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows anyone's TOTP secr
 OTP_TOTP_THROTTLE_FACTOR = 1
 # One-time passwords an IT officer hands over expire after this many hours.
 TEMPORARY_PASSWORD_HOURS = int(os.environ.get("TEMPORARY_PASSWORD_HOURS", "72"))
-# Encrypts the hub's signing keys at rest; empty: derived from SECRET_KEY (rotating it loses them).
+# Seals the hub's signing keys and peers' secrets at rest. Its own secret, so SECRET_KEY can rotate
+# (and leak) without them; required like SECRET_KEY.
 HUB_KEY_SECRET = os.environ.get("HUB_KEY_SECRET", "")
+if not HUB_KEY_SECRET:
+    if not DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "HUB_KEY_SECRET must be set when DEBUG is off: it seals the hub's private keys at rest. A "
+            "configured deployment (DATABASE_URL set) sets it in the environment and keeps it safe (the "
+            "sealed keys cannot be opened without it); with nothing configured, manage.py and make run "
+            "use the one kept in var/hub_key_secret."
+        )
+    HUB_KEY_SECRET = "dev-only-insecure-hub-key-for-tinhso"  # noqa: S105
 # Delivery tries before a hub delivery is dead (an operator retries it), and the first back-off.
 HUB_MAX_ATTEMPTS = int(os.environ.get("HUB_MAX_ATTEMPTS", "8"))
 HUB_RETRY_BASE_SECONDS = float(os.environ.get("HUB_RETRY_BASE_SECONDS", "30"))
@@ -324,10 +341,52 @@ HUB_PULL_INTERVAL_SECONDS = int(os.environ.get("HUB_PULL_INTERVAL_SECONDS", "60"
 HUB_MAX_ATTACHMENTS = int(os.environ.get("HUB_MAX_ATTACHMENTS", "50"))
 HUB_MAX_ATTACHMENT_TOTAL_BYTES = int(os.environ.get("HUB_MAX_ATTACHMENT_TOTAL_BYTES", str(200 * 1024 * 1024)))
 HUB_MAX_COMPRESSION_RATIO = int(os.environ.get("HUB_MAX_COMPRESSION_RATIO", "200"))
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+
+# --- cookies, origins and headers: about 1,000 sibling hosts share BASE_DOMAIN ---------------------
+
+# Every host is served over HTTPS (directly, or behind a proxy with BEHIND_TLS_PROXY).
+# SECURE_COOKIES is this setting's earlier name.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", default=env_bool("SECURE_COOKIES"))
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Host-only cookies: no Domain attribute, so a sibling's cookies never reach us by our own doing.
+# Over HTTPS the names carry the __Host- prefix, which a browser accepts only from this very host
+# (Secure, Path=/, no Domain): a sibling tenant cannot plant ("toss") a session or CSRF cookie with
+# Domain=.BASE_DOMAIN. Browsers refuse that prefix without Secure, so plain http (the *.localhost
+# demo) keeps plain names; there every host is the developer's own.
+_COOKIE_PREFIX = "__Host-" if HTTPS_ONLY else ""
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}csrftoken"
+LANGUAGE_COOKIE_NAME = f"{_COOKIE_PREFIX}language"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS_ONLY
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = LANGUAGE_COOKIE_DOMAIN = None
+CSRF_COOKIE_HTTPONLY = True  # the pages carry the token; no script needs the cookie
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# An unsafe request is trusted only from its own host's origin (Django compares Origin with the
+# request's scheme and Host); a deployment may add origins, never a *.BASE_DOMAIN wildcard.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600 if HTTPS_ONLY else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp: scripts and styles only from our own static files, no inline code, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],  # Swagger UI's icons
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 # --- i18n ----------------------------------------------------------------------------------------
 
@@ -356,6 +415,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Provincial console, agency workspaces and portals.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Signed-in people only (the API's own authentication), each host its own URLconf's schema.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -56,7 +56,14 @@ def _host_for(purpose: str, value: str) -> str:
     """An operator's override: a bare label goes under BASE_DOMAIN, a dotted name is taken whole."""
     value = value.strip().lower().rstrip(".")
     if "." in value:
-        return naming.validate_host(value)
+        host = naming.validate_host(value)
+        if host == settings.BASE_DOMAIN:
+            # The parent of every tenant's host: a page there could set cookies for all of them.
+            raise ValidationError(
+                _("Tên miền %(host)s là tên miền chung của tỉnh, không cấp cho một đơn vị.") % {"host": host},
+                code="reserved_host",
+            )
+        return host
     return f"{naming.validate_label(value)}.{settings.BASE_DOMAIN}"
 
 
@@ -253,7 +260,10 @@ def tenant_archive(*, actor: Actor, tenant: Tenant, reason: str = "") -> Tenant:
 
 
 def public_tenant_ensure(*, name: str, org_code: str) -> Tenant:
-    """The public schema's row and its console hosts (BASE_DOMAIN and console.BASE_DOMAIN)."""
+    """The public schema's row and its console host (CONSOLE_HOST, `console.<BASE_DOMAIN>`).
+
+    The bare BASE_DOMAIN, the parent of every tenant's host, no longer serves the console: a row
+    that an earlier version made for it is removed."""
     with in_public(), transaction.atomic():
         tenant, _created = Tenant.objects.get_or_create(
             schema_name="public",
@@ -263,9 +273,11 @@ def public_tenant_ensure(*, name: str, org_code: str) -> Tenant:
                 "org_code": normalize_org_code(org_code),
             },
         )
-        for index, host in enumerate([settings.BASE_DOMAIN, f"console.{settings.BASE_DOMAIN}"]):
-            Domain.objects.get_or_create(
-                domain=host,
-                defaults={"tenant": tenant, "purpose": Domain.Purpose.CONSOLE, "is_primary": index == 0},
-            )
+        Domain.objects.filter(tenant=tenant, domain=settings.BASE_DOMAIN).exclude(
+            domain=settings.CONSOLE_HOST
+        ).delete()
+        Domain.objects.get_or_create(
+            domain=settings.CONSOLE_HOST,
+            defaults={"tenant": tenant, "purpose": Domain.Purpose.CONSOLE, "is_primary": True},
+        )
     return tenant

@@ -26,13 +26,13 @@ def test_user_of_tenant_a_is_refused_on_tenant_b_host_api_and_console(
     make_user(tenant, "lananh", roles=("deputy_head",))
     make_user(other_tenant, "someone_b")
 
-    for host in (host_of(other_tenant), host_of(other_tenant, "portal"), "gialai.localhost"):
+    for host in (host_of(other_tenant), host_of(other_tenant, "portal"), "console.gialai.localhost"):
         browser = client_for(host)
         response = browser.post("/login/", {"username": "lananh", "password": PASSWORD})
         assert response.status_code == 200, host
         assert "_auth_user_id" not in browser.session
     # the workspace and the console have an API; it knows nobody called lananh there
-    for host in (host_of(other_tenant), "gialai.localhost"):
+    for host in (host_of(other_tenant), "console.gialai.localhost"):
         assert client_for(host).get("/api/v1/me/", **_basic("lananh")).status_code in (401, 403)
     assert client_for(host_of(other_tenant)).get("/api/v1/users/", **_basic("lananh")).status_code in (
         401,
@@ -122,7 +122,9 @@ def test_tenant_people_cannot_reach_console_statistics(tenant, province, make_us
     make_user(tenant, "lananh", roles=("deputy_head",))
     # the workspace host does not serve the console's pages at all
     assert client_for(host_of(tenant)).get("/statistics/", **_basic("lananh")).status_code == 404
-    assert client_for("gialai.localhost").get("/api/v1/statistics/", **_basic("lananh")).status_code in (
+    assert client_for("console.gialai.localhost").get(
+        "/api/v1/statistics/", **_basic("lananh")
+    ).status_code in (
         401,
         403,
     )

@@ -72,10 +72,32 @@ def _totp_code(secret: str) -> str:
     return f"{TOTP(key, step=30, t0=0, digits=6, drift=0).token():06d}"
 
 
+# Reports every Content-Security-Policy violation of every page to the console (an init script
+# runs outside the page's CSP), where `_new_page` collects it.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " at " + event.sourceFile + ":" + event.lineNumber + " on " + document.location.pathname);
+});
+"""
+
+
 def _new_page(browser: Any, base: str) -> tuple[Any, Any]:
+    """A fresh context and page; `csp_violations(context)` lists what the CSP refused in it."""
     context = browser.new_context(base_url=base, locale="vi-VN")
     context.set_default_timeout(TIMEOUT_MS)
+    violations: list[str] = []
+    context.add_init_script(_CSP_LISTENER)
+    context.on(
+        "console",
+        lambda message: violations.append(message.text) if "CSP violation" in message.text else None,
+    )
+    context.tinhso_csp_violations = violations
     return context, context.new_page()
+
+
+def csp_violations(context: Any) -> list[str]:
+    return list(context.tinhso_csp_violations)
 
 
 def _screenshot(page: Any, path: Path) -> None:
@@ -140,6 +162,7 @@ def test_it_officer_signs_in_creates_an_account_and_locks_it(
             page.locator("#lock").click()
             expect(page.locator("#account-status")).to_have_text("Đang khoá")
             expect(page.locator("ul.messages")).to_contain_text("Đã khoá tài khoản nhungnth")
+            assert csp_violations(context) == []  # the strict CSP refused nothing on the way
         except Exception:
             _screenshot(page, tmp_path / "it-officer.png")
             raise
@@ -156,6 +179,7 @@ def test_it_officer_signs_in_creates_an_account_and_locks_it(
             expect(page.locator(".errorlist")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
             expect(page).to_have_url(f"{base}/login/")
             expect(page.locator("#id_password")).to_be_visible()
+            assert csp_violations(context) == []  # the strict CSP refused nothing on the way
         except Exception:
             _screenshot(page, tmp_path / "locked-person.png")
             raise

@@ -14,6 +14,7 @@ from tests.test_browser import (
     _browser,
     _new_page,
     _screenshot,
+    csp_violations,
     sign_in_page,
 )
 
@@ -52,6 +53,7 @@ def test_clerk_registers_and_head_assigns(
             page.locator("#submit-to-head").click()
             expect(page.locator("#document-status")).to_have_text("Đã trình")
             document_url = page.url
+            assert csp_violations(context) == []  # the strict CSP refused nothing on the way
         except Exception:
             _screenshot(page, tmp_path / "clerk.png")
             raise
@@ -71,6 +73,7 @@ def test_clerk_registers_and_head_assigns(
             page.locator("#direction-form button[type='submit']").click()
             expect(page.locator("#document-status")).to_have_text("Đã giao xử lý")
             expect(page.locator("#timeline [data-kind='directed']")).to_have_count(1)
+            assert csp_violations(context) == []  # the strict CSP refused nothing on the way
         except Exception:
             _screenshot(page, tmp_path / "head.png")
             raise

@@ -15,6 +15,7 @@ from tests.test_browser import (
     _browser,
     _new_page,
     _screenshot,
+    csp_violations,
     sign_in_page,
 )
 
@@ -56,6 +57,7 @@ def test_clerk_accepts_a_document_from_the_hub(
             expect(page.locator("#arrival-number")).to_have_text("01")
             expect(page.locator(".messages")).to_contain_text("số đến 01")
             expect(page.locator("h1")).to_have_text("Về việc thử nghiệm trục liên thông")
+            assert csp_violations(context) == []  # the strict CSP refused nothing on the way
         except Exception:
             _screenshot(page, tmp_path / "clerk.png")
             raise

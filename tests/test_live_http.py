@@ -23,8 +23,9 @@ def _get(live_server, host: str, path: str = "/") -> tuple[int, dict[str, str], 
 def test_hosts_answer_by_purpose_and_unknown_host_is_404(live_server, province, tenant, host_of):
     workspace = _get(live_server, host_of(tenant))
     portal = _get(live_server, host_of(tenant, "portal"))
-    console = _get(live_server, "gialai.localhost")
+    console = _get(live_server, "console.gialai.localhost")
     unknown = _get(live_server, "nobody.gialai.localhost")
+    bare = _get(live_server, "gialai.localhost")  # the parent of every tenant's host serves nothing
     health = _get(live_server, host_of(tenant), "/healthz")
 
     assert workspace[0] == 302
@@ -33,6 +34,7 @@ def test_hosts_answer_by_purpose_and_unknown_host_is_404(live_server, province, 
     assert tenant.name in portal[2]
     assert console[0] == 302
     assert unknown[0] == 404
+    assert bare[0] == 404
     assert tenant.name not in unknown[2]
     assert health[0] == 200
     assert '"schema": "test_alpha"' in health[2]

@@ -17,7 +17,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the caller's environment may not lend the command: it must stand on its own.
-_CONFIG = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEBUG", "TINHSO_VAR_DIR", "DJANGO_SETTINGS_MODULE")
+_CONFIG = (
+    "SECRET_KEY",
+    "HUB_KEY_SECRET",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "TINHSO_VAR_DIR",
+    "DJANGO_SETTINGS_MODULE",
+)
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -60,9 +68,11 @@ def test_manage_py_runs_on_the_embedded_defaults_with_the_kept_key(var_dir):
     assert check.returncode == 0, check.stderr
     assert "ImproperlyConfigured" not in check.stderr
     assert again.returncode == 0, again.stderr
-    key = var_dir / "secret_key"
-    assert len(key.read_text().strip()) >= 50
-    assert key.stat().st_mode & 0o077 == 0
+    for name in ("secret_key", "hub_key_secret"):
+        key = var_dir / name
+        assert len(key.read_text().strip()) >= 50
+        assert key.stat().st_mode & 0o077 == 0
+    assert (var_dir / "hub_key_secret").read_text() != (var_dir / "secret_key").read_text()
 
 
 def test_the_kept_key_is_made_once(tmp_path, monkeypatch):
@@ -89,6 +99,35 @@ def test_a_configured_deployment_without_secret_key_refuses_with_a_sentence():
     assert "SECRET_KEY must be set when DEBUG is off" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert debug.returncode == 0, debug.stderr  # the development default, DEBUG only
+
+
+def test_a_configured_deployment_without_hub_key_secret_refuses_with_a_sentence():
+    configured = {
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "SECRET_KEY": "a-configured-secret-key",
+    }
+
+    refused = _manage("check", **configured)
+    given = _manage("check", HUB_KEY_SECRET="a-configured-hub-secret", **configured)
+
+    assert refused.returncode != 0
+    assert "HUB_KEY_SECRET must be set when DEBUG is off" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert given.returncode == 0, given.stderr
+
+
+def test_a_var_from_before_the_hub_key_secret_keeps_opening_what_it_sealed(tmp_path, monkeypatch):
+    # Sealed keys of an older demo were sealed under its kept SECRET_KEY.
+    from config import embedded
+
+    monkeypatch.setattr(embedded, "VAR_DIR", tmp_path)
+    earlier = embedded.kept_secret_key()
+    (tmp_path / "postgres").mkdir()
+    (tmp_path / "postgres" / "PG_VERSION").write_text("18\n")
+
+    assert embedded.kept_hub_key_secret() == earlier
+    assert embedded.kept_hub_key_secret() == earlier
 
 
 def _pins(lines: list[str]) -> dict[str, str]:

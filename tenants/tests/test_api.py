@@ -9,7 +9,7 @@ from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
-CONSOLE = "gialai.localhost"
+CONSOLE = "console.gialai.localhost"
 
 
 def _client(client: Client) -> Client:

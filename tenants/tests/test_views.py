@@ -58,13 +58,13 @@ def test_suspend_button_changes_status_and_history(console, tenant):
 def test_signed_in_user_without_permission_gets_403(province, signed_in):
     client = signed_in(Client(), UserFactory.create(tenant=province))
 
-    assert client.defaults["HTTP_HOST"] == "gialai.localhost"
+    assert client.defaults["HTTP_HOST"] == "console.gialai.localhost"
     assert client.get("/").status_code == 403
     assert client.get("/tenants/new/").status_code == 403
 
 
 def test_login_page_is_vietnamese_by_default(province):
-    page = Client(HTTP_HOST="gialai.localhost").get("/login/").content.decode()
+    page = Client(HTTP_HOST="console.gialai.localhost").get("/login/").content.decode()
 
     assert "Đăng nhập" in page
     assert 'lang="vi"' in page

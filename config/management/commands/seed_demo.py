@@ -51,7 +51,7 @@ class Command(BaseCommand):
         province = services.public_tenant_ensure(**PROVINCE)
         with in_public():
             demo.province_people_ensure(password=password)
-        lines = [("console", f"http://{settings.BASE_DOMAIN}:{port}/", "operator, thanhtra")]
+        lines = [("console", f"http://{settings.CONSOLE_HOST}:{port}/", "operator, thanhtra")]
         logins = ", ".join(username for username, *_rest in demo.TENANT_PEOPLE)
 
         for spec in DEMO_TENANTS:

@@ -140,6 +140,7 @@ class Deployment:
             DATABASE_URL=self.server.url_for(self.database),
             REDIS_URL=str(settings.REDIS_URL),
             SECRET_KEY=secrets.token_urlsafe(40),
+            HUB_KEY_SECRET=secrets.token_urlsafe(40),
             BASE_DOMAIN=self.base_domain,
             TINHSO_VAR_DIR=str(self.directory / "var"),
             MEDIA_ROOT=str(self.directory / "media"),

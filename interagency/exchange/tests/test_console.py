@@ -141,7 +141,7 @@ def test_inspector_gets_403_on_every_hub_page_and_no_nav_entry(agencies, inspect
 
 
 def test_anonymous_is_sent_to_the_login(province):
-    response = Client(HTTP_HOST=settings.BASE_DOMAIN).get("/hub/deliveries/")
+    response = Client(HTTP_HOST=settings.CONSOLE_HOST).get("/hub/deliveries/")
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=/hub/deliveries/")
@@ -245,7 +245,7 @@ def test_retry_of_a_delivered_one_changes_nothing_and_says_so(agencies, operator
 
 def test_retry_needs_the_csrf_token(agencies, operator, settings):
     delivery = _dead_delivery(agencies, settings)
-    strict = Client(HTTP_HOST=settings.BASE_DOMAIN, enforce_csrf_checks=True)
+    strict = Client(HTTP_HOST=settings.CONSOLE_HOST, enforce_csrf_checks=True)
     strict.cookies = operator.cookies
 
     assert strict.post(f"/hub/deliveries/{delivery.pk}/retry/").status_code == 403

@@ -38,6 +38,7 @@ def _worker() -> subprocess.Popen[bytes]:
         "DATABASE_URL": _test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
+        "HUB_KEY_SECRET": settings.HUB_KEY_SECRET,
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "hub", "work"],

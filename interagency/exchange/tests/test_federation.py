@@ -86,7 +86,7 @@ def _packet_to(tenant, foreign_signer) -> bytes:
 
 
 def _console() -> Client:
-    return Client(HTTP_HOST=settings.BASE_DOMAIN)
+    return Client(HTTP_HOST=settings.CONSOLE_HOST)
 
 
 def _post(content: bytes, *, packet_id: str, sha256: str | None = None, secret: str = SECRET, **extra):

@@ -89,7 +89,7 @@ def peer(province, authority) -> FederationPeer:
 
 
 def _post(content: bytes) -> Any:
-    return Client(HTTP_HOST=settings.BASE_DOMAIN).post(
+    return Client(HTTP_HOST=settings.CONSOLE_HOST).post(
         federation.PACKETS_PATH,
         data=content,
         content_type="application/xml",

@@ -113,7 +113,7 @@ def _status(sender: str, addressee: str, document_id: str, code: str) -> StatusP
 
 
 def _post(content: bytes, *, packet_id: str | None = None, kind: str = "edoc", system_id: str = "other-hub"):
-    return Client(HTTP_HOST=settings.BASE_DOMAIN).post(
+    return Client(HTTP_HOST=settings.CONSOLE_HOST).post(
         PACKETS,
         data=content,
         content_type="application/xml",

@@ -76,7 +76,7 @@ def system(province, product_authority) -> FederationPeer:
 
 def _call(name: str, fields: dict[str, str] | None = None, *, secret: str = SECRET, body: bytes = b"", **kw):
     headers = vxp.sign(system_id=kw.pop("system_id", SYSTEM), secret=secret, fields=fields or {})
-    client = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    client = Client(HTTP_HOST=settings.CONSOLE_HOST)
     return client.post(f"/vxp/{name}", data=body, content_type="application/octet-stream", headers=headers)
 
 
@@ -99,7 +99,7 @@ def test_the_secret_is_sealed_and_x_secret_never_opens_the_federation_endpoint(s
     assert unseal(stored.vxp_secret).decode() == SECRET
     assert stored.mode == FederationPeer.Mode.PULL
     assert stored.base_url == f"https://vxp.invalid/{SYSTEM}"
-    answer = Client(HTTP_HOST=settings.BASE_DOMAIN).get(
+    answer = Client(HTTP_HOST=settings.CONSOLE_HOST).get(
         federation.PACKETS_PATH, headers={"X-System-Id": SYSTEM, "X-Secret": SECRET}
     )
     assert answer.status_code == 401
@@ -109,7 +109,7 @@ def test_the_secret_is_sealed_and_x_secret_never_opens_the_federation_endpoint(s
 def test_a_wrong_secret_or_unknown_system_is_401_in_the_sdks_terms_and_audited(system):
     wrong = _call("getReceivedEdocList", secret="not-the-secret-at-all-0123")
     unknown = _call("getReceivedEdocList", system_id="nobody")
-    unsigned = Client(HTTP_HOST=settings.BASE_DOMAIN).post(
+    unsigned = Client(HTTP_HOST=settings.CONSOLE_HOST).post(
         "/vxp/getReceivedEdocList", headers={vxp.SYSTEM_HEADER: SYSTEM}
     )
     for answer in (wrong, unknown, unsigned):
@@ -128,7 +128,7 @@ def test_a_wrong_secret_or_unknown_system_is_401_in_the_sdks_terms_and_audited(s
 def test_headers_signed_for_another_system_are_refused(system):
     headers = vxp.sign(system_id=SYSTEM, secret=SECRET, fields={})
     headers[vxp.SYSTEM_HEADER] = "other"
-    answer = Client(HTTP_HOST=settings.BASE_DOMAIN).post("/vxp/getReceivedEdocList", headers=headers)
+    answer = Client(HTTP_HOST=settings.CONSOLE_HOST).post("/vxp/getReceivedEdocList", headers=headers)
     assert answer.status_code == 401
 
 

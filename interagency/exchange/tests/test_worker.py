@@ -31,6 +31,7 @@ def test_a_listening_worker_carries_a_document_and_its_01_when_the_issue_commits
         "DATABASE_URL": _test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
+        "HUB_KEY_SECRET": settings.HUB_KEY_SECRET,
     }
     # Polling only every 10 minutes: within the test, only the notifications can wake it.
     worker = subprocess.Popen(

@@ -1,5 +1,5 @@
 """Secrets at rest (private keys, a peer's password): sealed with Fernet under a key derived from
-HUB_KEY_SECRET (else SECRET_KEY)."""
+HUB_KEY_SECRET (required, like SECRET_KEY; never derived from it)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ class SealError(ValueError):
 
 
 def _fernet() -> Fernet:
-    secret = settings.HUB_KEY_SECRET or settings.SECRET_KEY
+    secret = settings.HUB_KEY_SECRET
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 
 def seal(secret: bytes) -> str:
-    """Encrypt ``secret`` (a private key PEM) for storage, under HUB_KEY_SECRET (else SECRET_KEY)."""
+    """Encrypt ``secret`` (a private key PEM) for storage, under HUB_KEY_SECRET."""
     return _fernet().encrypt(secret).decode("ascii")
 
 
@@ -35,5 +35,5 @@ def unseal(token: str) -> bytes:
     except InvalidToken as exc:
         raise SealError(
             "Không giải mã được khóa đã niêm phong: dữ liệu bị sửa hoặc khác khóa bí mật "
-            "(sealed key cannot be opened: altered, or HUB_KEY_SECRET/SECRET_KEY changed)."
+            "(sealed key cannot be opened: altered, or HUB_KEY_SECRET changed)."
         ) from exc

@@ -46,7 +46,7 @@ def peer(province, authority) -> FederationPeer:
 
 
 def _get(secret: str = SECRET, system_id: str = "other-hub", address: str = "203.0.113.7"):
-    return Client(HTTP_HOST=settings.BASE_DOMAIN).get(
+    return Client(HTTP_HOST=settings.CONSOLE_HOST).get(
         PACKETS, headers={"X-System-Id": system_id, "X-Secret": secret}, REMOTE_ADDR=address
     )
 
@@ -105,7 +105,7 @@ def test_one_address_trying_many_system_ids_is_throttled(peer):
 
 
 def test_missing_credentials_are_a_failed_authentication_too(peer):
-    response = Client(HTTP_HOST=settings.BASE_DOMAIN).get(PACKETS, REMOTE_ADDR="203.0.113.8")
+    response = Client(HTTP_HOST=settings.CONSOLE_HOST).get(PACKETS, REMOTE_ADDR="203.0.113.8")
 
     assert response.status_code == 401
     assert [entry.detail["reason"] for entry in _failures()] == ["missing_credentials"]

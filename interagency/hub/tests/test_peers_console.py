@@ -171,7 +171,7 @@ def test_the_list_takes_the_same_queries_for_one_peer_or_many(operator, roots):
 
 def test_an_inspector_and_an_anonymous_visitor_may_not_see_or_change_peers(inspector, roots):
     peer = _peer(roots)
-    anonymous = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    anonymous = Client(HTTP_HOST=settings.CONSOLE_HOST)
     posts = ["edit/", "trust-roots/", "remote-secret/", "rotate-secret/", "pause/", "resume/"]
 
     assert inspector.get("/hub/peers/").status_code == 403
@@ -285,7 +285,7 @@ def test_a_bad_edit_is_a_form_error_and_changes_nothing(operator, roots):
 
 def test_pausing_refuses_the_peers_calls_and_resuming_lets_them_in(operator, roots):
     peer = _peer(roots)
-    endpoint = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    endpoint = Client(HTTP_HOST=settings.CONSOLE_HOST)
     auth = {"X-System-Id": peer.system_id, "X-Secret": SECRET}
 
     paused = operator.post(f"/hub/peers/{peer.pk}/pause/")
@@ -303,7 +303,7 @@ def test_pausing_refuses_the_peers_calls_and_resuming_lets_them_in(operator, roo
 
 def test_rotating_our_secret_shows_the_new_one_once_and_the_old_one_stops_working(operator, roots):
     peer = _peer(roots)
-    endpoint = Client(HTTP_HOST=settings.BASE_DOMAIN)
+    endpoint = Client(HTTP_HOST=settings.CONSOLE_HOST)
 
     response = operator.post(f"/hub/peers/{peer.pk}/rotate-secret/")
 

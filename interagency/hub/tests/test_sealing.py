@@ -1,4 +1,4 @@
-"""Secrets at rest: sealed under HUB_KEY_SECRET (else SECRET_KEY), refused when altered."""
+"""Secrets at rest: sealed under HUB_KEY_SECRET (never SECRET_KEY), refused when altered."""
 
 from __future__ import annotations
 
@@ -38,12 +38,14 @@ def test_a_token_sealed_under_another_secret_cannot_be_opened(settings, org_a):
         unseal(token)
 
 
-def test_hub_key_secret_takes_precedence_over_the_secret_key(settings, org_a):
-    settings.HUB_KEY_SECRET = ""
-    token = seal(org_a[0])
+def test_the_secret_key_plays_no_part_in_sealing(settings, org_a):
+    # given a key sealed under HUB_KEY_SECRET
     settings.HUB_KEY_SECRET = "own-secret"
+    token = seal(org_a[0])
 
+    # when SECRET_KEY rotates (or leaks), the sealed key neither changes nor opens with it alone
+    settings.SECRET_KEY = "rotated-secret-key"
+    assert unseal(token) == org_a[0]
+    settings.HUB_KEY_SECRET = settings.SECRET_KEY
     with pytest.raises(SealError):
         unseal(token)
-    settings.HUB_KEY_SECRET = ""
-    assert unseal(token) == org_a[0]
