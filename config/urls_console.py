@@ -25,13 +25,8 @@ urlpatterns = [
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("federation/v1/", include("interagency.hub.federation_urls")),
-<<<<<<< HEAD
     path("vxp/", include("interagency.hub.vxp_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-=======
     *api_docs_urlpatterns(__name__),
->>>>>>> main
     # The admin signs in through the same two-step login as everything else.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/"), name="admin-login"),
     path("admin/", admin.site.urls),
