@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -107,14 +108,23 @@ def audit_verify() -> int | None:
     return None
 
 
-def audit_record_many(*, actor: Actor, action: str, targets: list[Any], **detail: Any) -> None:
-    """One entry per target, chained in order, written in one statement (bulk imports)."""
+def audit_record_many(
+    *,
+    actor: Actor,
+    action: str,
+    targets: list[Any],
+    details: Sequence[dict[str, Any]] | None = None,
+    **detail: Any,
+) -> None:
+    """One entry per target, chained in order, written in one statement (bulk imports, a batch of
+    arrivals). `details`, when given, adds each target's own detail to the shared one."""
     if not targets:
         return
-    first = audit_record(actor=actor, action=action, target=targets[0], **detail)
+    own = list(details) if details is not None else [{} for _target in targets]
+    first = audit_record(actor=actor, action=action, target=targets[0], **{**detail, **own[0]})
     previous = first.hash
     entries = []
-    for target in targets[1:]:
+    for target, more in zip(targets[1:], own[1:], strict=True):
         entry = AuditEntry(
             at=first.at,
             actor=first.actor,
@@ -124,7 +134,9 @@ def audit_record_many(*, actor: Actor, action: str, targets: list[Any], **detail
             target_type=target._meta.label_lower,
             target_id=str(getattr(target, "uuid", None) or target.pk),
             target_label=str(target)[:255],
-            detail=first.detail,
+            detail=json.loads(json.dumps({**detail, **more}, default=str))
+            if details is not None
+            else first.detail,
             prev_hash=previous,
         )
         entry.hash = previous = _digest(entry)
