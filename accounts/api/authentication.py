@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.security import address_blocked, second_factor_required
+from accounts.security import account_throttle_clear, login_wait, second_factor_required
 
 
 def _check(user: Any, *, verified: bool) -> None:
@@ -35,10 +35,12 @@ class VerifiedBasicAuthentication(authentication.BasicAuthentication):
     def authenticate_credentials(self, userid: str, password: str, request: Any = None) -> tuple[Any, None]:
         if "\x00" in userid or "\x00" in password:
             raise exceptions.AuthenticationFailed(_("Tên đăng nhập hoặc mật khẩu không hợp lệ."))
-        if request is not None and address_blocked(getattr(request, "_request", request)):
+        wait = login_wait(getattr(request, "_request", request), userid[:255]) if request is not None else 0
+        if wait:
             raise exceptions.Throttled(
-                detail=_("Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau.")
+                wait=wait, detail=_("Quá nhiều lần đăng nhập sai; hãy thử lại sau ít giây.")
             )
         user, auth = super().authenticate_credentials(userid, password, request)
+        account_throttle_clear(user.get_username())
         _check(user, verified=False)
         return user, auth
