@@ -2,6 +2,7 @@
 issue-to-arrival time at half that load, each next to its goal.
 
     python bench/hub.py [--tenants 50] [--documents 200] [--workers 2] [--seed 1] [--profile FILE]
+                        [--offered R]
 
     (from the project root; the default size takes a few minutes on 2 cores, most of it making the
     50 schemas)
@@ -242,22 +243,32 @@ def _wait_for(expected: int, workers: list[subprocess.Popen[bytes]], in_process:
             time.sleep(0.02)
 
 
-def _latencies(tenants: list[Any], exchange_ids: set[str] | None = None) -> list[float]:
-    """Seconds from the sender's outbox row to each recipient's inbox item, per (document, recipient)."""
+def _latencies(tenants: list[Any], exchange_ids: set[str] | None = None) -> tuple[list[float], list[float]]:
+    """Seconds from the sender's outbox row to each recipient's inbox item, per (document, recipient),
+    and of that, from the outbox row to its relay to the hub."""
     from core.tenancy import in_tenant
     from interagency.exchange.models import InboxItem, OutboxEntry
 
     issued: dict[str, Any] = {}
+    relayed: dict[str, Any] = {}
     arrived: list[tuple[str, Any]] = []
     for tenant in tenants:
         with in_tenant(tenant):
-            issued.update(OutboxEntry.objects.filter(kind="edoc").values_list("exchange_id", "created_at"))
+            for exchange, created, relayed_at in OutboxEntry.objects.filter(kind="edoc").values_list(
+                "exchange_id", "created_at", "relayed_at"
+            ):
+                issued[exchange] = created
+                relayed[exchange] = relayed_at
             arrived.extend(InboxItem.objects.values_list("exchange_id", "arrived_at"))
-    return [
-        (at - issued[exchange]).total_seconds()
+    chosen = [
+        (exchange, at)
         for exchange, at in arrived
         if exchange in issued and (exchange_ids is None or exchange in exchange_ids)
     ]
+    return (
+        [(at - issued[exchange]).total_seconds() for exchange, at in chosen],
+        [(relayed[exchange] - issued[exchange]).total_seconds() for exchange, _at in chosen],
+    )
 
 
 def _exchange_ids(tenants: list[Any]) -> set[str]:
@@ -320,7 +331,13 @@ def _profiled(path: str | None, call: Any) -> Counter[str]:
 
 
 def run(
-    tenants_count: int, documents: int, workers: int, seed: int, server: str, profile: str | None
+    tenants_count: int,
+    documents: int,
+    workers: int,
+    seed: int,
+    server: str,
+    profile: str | None,
+    offered_rate: float | None = None,
 ) -> None:
     import io
 
@@ -405,14 +422,16 @@ def run(
 
         # (b) latency: a steady rate offering half the capacity, the workers running.
         latencies: list[float] = []
+        to_hub: list[float] = []
         offered = achieved = 0.0
         if workers:
             before = _exchange_ids(tenants)
             per_document = expected / documents
-            interval = per_document / (capacity / 2)
+            offered = offered_rate or capacity / 2
+            interval = per_document / offered
             print(
                 f"latency     {documents} documents, one every {interval * 1000:.0f} ms"
-                f" (offering {capacity / 2:.1f} deliveries/s) ...",
+                f" (offering {offered:.1f} deliveries/s) ...",
                 end=" ",
                 flush=True,
             )
@@ -425,9 +444,8 @@ def run(
             issue_seconds = time.perf_counter() - started
             _wait_for(expected_after(2 * documents), pool)
             print(f"issued in {issue_seconds:.1f} s, all arrived", flush=True)
-            offered = capacity / 2
             achieved = (expected_after(2 * documents) - expected) / max(issue_seconds, 1e-9)
-            latencies = _latencies(tenants, _exchange_ids(tenants) - before)
+            latencies, to_hub = _latencies(tenants, _exchange_ids(tenants) - before)
     finally:
         _workers_stop(pool)
 
@@ -450,8 +468,13 @@ def run(
     )
     if latencies:
         p50, p95 = statistics.median(latencies), _percentile(latencies, 0.95)
-        print(f"latency at half capacity ({offered:.1f} offered, {achieved:.1f} deliveries/s achieved)")
+        at = "half capacity" if not offered_rate else "a set rate"
+        print(f"latency at {at} ({offered:.1f} offered, {achieved:.1f} deliveries/s achieved)")
         print(f"  issue -> arrival p50                   {p50 * 1000:8.1f} ms")
+        print(
+            f"  of which issue -> relayed to the hub   {statistics.median(to_hub) * 1000:8.1f} ms p50,"
+            f" {_percentile(to_hub, 0.95) * 1000:.1f} ms p95"
+        )
         print(
             f"  issue -> arrival p95                   {p95 * 1000:8.1f} ms = {p95:.2f}x 1 s   (goal < 1x)"
             f"   max {max(latencies) * 1000:.0f} ms, {len(latencies)} document-recipient pairs"
@@ -477,6 +500,12 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=2, metavar="K", help="`hub work` processes (default 2; 0: in process)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--offered",
+        type=float,
+        metavar="R",
+        help="latency phase: offer R deliveries/s instead of half the measured capacity (to read a curve)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="with --workers 0: cProfile the drain into FILE")
     args = parser.parse_args(argv)
     if args.tenants < 2 or args.documents < 1 or args.workers < 0:
@@ -489,7 +518,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MEDIA_ROOT"] = media  # before Django reads its settings; the workers inherit it
     try:
         run_in_throwaway_database(
-            lambda server: run(args.tenants, args.documents, args.workers, args.seed, server, profile)
+            lambda server: run(
+                args.tenants, args.documents, args.workers, args.seed, server, profile, args.offered
+            )
         )
     finally:
         shutil.rmtree(media, ignore_errors=True)

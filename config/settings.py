@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interagency.hub.tasks.hub_pull_task",
         "schedule": 15.0,  # each pull-mode peer is pulled once per HUB_PULL_INTERVAL_SECONDS
     },
+    "oversight-audit-anchor": {
+        "task": "oversight.tasks.audit_anchor_task",
+        # What changes after the newest seal can be removed unnoticed: this bounds that window.
+        "schedule": float(os.environ.get("AUDIT_ANCHOR_INTERVAL_SECONDS", "600")),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("federation/v1/", include("interagency.hub.federation_urls")),
+    path("vxp/", include("interagency.hub.vxp_urls")),
     *api_docs_urlpatterns(__name__),
     # The admin signs in through the same two-step login as everything else.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/"), name="admin-login"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -17,8 +18,9 @@ from django.http import HttpRequest
 from django.utils.ipv6 import clean_ipv6_address
 
 from core.http import client_ip
-from core.locks import lock_table_for_writers
+from core.locks import lock_for_transaction
 from core.models import AuditEntry
+from core.tenancy import current_schema
 
 if TYPE_CHECKING:  # core imports no app at run time; the type checker may look
     from rest_framework.request import Request
@@ -75,7 +77,9 @@ def audit_record(*, actor: Actor, action: str, target: Any = None, **detail: Any
     """Append one entry. `target` is a model instance (its type, uuid or pk, and str) or None."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the service's transaction")
-    lock_table_for_writers(AuditEntry)  # one writer at a time per schema keeps the chain linear
+    # One writer at a time per schema keeps the chain linear. An advisory lock, not LOCK TABLE:
+    # the runtime role may only INSERT and SELECT here, and LOCK TABLE would want UPDATE.
+    lock_for_transaction("core.auditentry", current_schema())
     last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
     ip = actor.ip
     if ip and ":" in ip:
@@ -107,14 +111,23 @@ def audit_verify() -> int | None:
     return None
 
 
-def audit_record_many(*, actor: Actor, action: str, targets: list[Any], **detail: Any) -> None:
-    """One entry per target, chained in order, written in one statement (bulk imports)."""
+def audit_record_many(
+    *,
+    actor: Actor,
+    action: str,
+    targets: list[Any],
+    details: Sequence[dict[str, Any]] | None = None,
+    **detail: Any,
+) -> None:
+    """One entry per target, chained in order, written in one statement (bulk imports, a batch of
+    arrivals). `details`, when given, adds each target's own detail to the shared one."""
     if not targets:
         return
-    first = audit_record(actor=actor, action=action, target=targets[0], **detail)
+    own = list(details) if details is not None else [{} for _target in targets]
+    first = audit_record(actor=actor, action=action, target=targets[0], **{**detail, **own[0]})
     previous = first.hash
     entries = []
-    for target in targets[1:]:
+    for target, more in zip(targets[1:], own[1:], strict=True):
         entry = AuditEntry(
             at=first.at,
             actor=first.actor,
@@ -124,7 +137,9 @@ def audit_record_many(*, actor: Actor, action: str, targets: list[Any], **detail
             target_type=target._meta.label_lower,
             target_id=str(getattr(target, "uuid", None) or target.pk),
             target_label=str(target)[:255],
-            detail=first.detail,
+            detail=json.loads(json.dumps({**detail, **more}, default=str))
+            if details is not None
+            else first.detail,
             prev_hash=previous,
         )
         entry.hash = previous = _digest(entry)

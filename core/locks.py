@@ -24,3 +24,18 @@ def lock_for_transaction(namespace: str, key: str) -> None:
         raise RuntimeError("a transaction lock only lasts inside a transaction")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", [namespace, key])
+
+
+def lock_many_for_transaction(namespace: str, keys: list[str]) -> None:
+    """`lock_for_transaction` for several keys in one statement, taken in sorted order (two
+    holders of overlapping sets cannot deadlock on them)."""
+    if not keys:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("a transaction lock only lasts inside a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(k)) FROM "
+            "(SELECT DISTINCT k FROM unnest(%s::text[]) AS k ORDER BY k) AS sorted",
+            [namespace, keys],
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
@@ -14,21 +14,33 @@ def notification_send(
     *, users: Iterable[User], kind: str, message: str, link: str = "", dedupe: str = ""
 ) -> int:
     """One notification per person; with `dedupe`, sending it again is a no-op. Returns how many are new."""
+    return notifications_send(users=users, kind=kind, messages=[(message, link, dedupe)])
 
+
+def notifications_send(*, users: Iterable[User], kind: str, messages: Sequence[tuple[str, str, str]]) -> int:
+    """`notification_send` for several (message, link, dedupe) at once, to the same people, in two
+    statements (a batch of arrivals). Returns how many are new."""
     people = list(users)
-    keys = {user.pk: f"{dedupe}:{user.pk}" if dedupe else None for user in people}
-    sent = set(
-        Notification.objects.filter(dedupe_key__in=[k for k in keys.values() if k]).values_list(
-            "dedupe_key", flat=True
-        )
-    )
     rows = [
-        Notification(user=user, kind=kind, message=nfc(message)[:500], link=link, dedupe_key=keys[user.pk])
+        Notification(
+            user=user,
+            kind=kind,
+            message=nfc(message)[:500],
+            link=link,
+            dedupe_key=f"{dedupe}:{user.pk}" if dedupe else None,
+        )
+        for message, link, dedupe in messages
         for user in people
-        if keys[user.pk] is None or keys[user.pk] not in sent
     ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent run's rows win quietly
-    return len(rows)
+    keys = [row.dedupe_key for row in rows if row.dedupe_key]
+    sent = (
+        set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        if keys
+        else set()
+    )
+    fresh = [row for row in rows if row.dedupe_key is None or row.dedupe_key not in sent]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)  # a concurrent run's rows win quietly
+    return len(fresh)
 
 
 def notification_mark_read(*, user: User, ids: Iterable[int]) -> int:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.test import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from psycopg import sql
 
 from accounts.models import ImportBatch, OrgUnit, User
 from accounts.services.credentials import user_reset_password
@@ -246,9 +247,13 @@ def test_the_audit_trail_cannot_be_truncated(tenant):
             unit_create(actor=Actor(label="t"), name="Phòng Lưu", kind="division")
         refused = (InternalError, IntegrityError, ProgrammingError)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL tinhso.audit_truncate = ''")  # as on a production database
+            name = sql.Identifier(connection.settings_dict["NAME"]).as_string(cursor.connection)
+            cursor.execute(f"COMMENT ON DATABASE {name} IS NULL")  # as on a production database
+            # The setting that used to let TRUNCATE through opens nothing now.
+            cursor.execute("SET LOCAL tinhso.audit_truncate = 'test-database'")
             with pytest.raises(refused), transaction.atomic():
                 cursor.execute("TRUNCATE core_auditentry")
+            transaction.set_rollback(True)  # the test database keeps its mark
         assert AuditEntry.objects.filter(action="unit.create").exists()
         assert OrgUnit.objects.filter(name="Phòng Lưu").exists()
 

@@ -93,14 +93,16 @@ class _HugeSigner(XMLSigner):
         return huge_parser()
 
 
-def sign_packet(root: etree._Element, *, key_pem: bytes, cert_pem: bytes) -> etree._Element:
+def sign_packet(
+    root: etree._Element, *, key_pem: bytes, cert_pem: bytes, sealed: bool = False
+) -> etree._Element:
     """Return a signed copy of the edXML packet ``root`` (``root`` itself is left unchanged).
 
     Enveloped XML-DSig, RSA-SHA256 over SHA-256 digests, exclusive c14n, the certificate in
     ``KeyInfo/X509Data``, placed in ``edXMLHeader`` after ``TraceHeaderList`` (or ``MessageHeader``).
     A signature already there is replaced: a packet carries the signature of its last handler.
     """
-    key = load_rsa_key(key_pem)
+    key = load_rsa_key(key_pem, sealed=sealed)  # sealed: it came out of our seal, checked when made
     certificate = x509.load_pem_x509_certificate(cert_pem)
     if certificate.public_key() != key.public_key():
         raise ValueError("Khóa và chứng thư số không khớp nhau (key and certificate do not match).")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from interagency.exchange.selectors import exchange_status_for
-from interagency.exchange.services.arrivals import packet_receive
+from interagency.exchange.services.arrivals import packet_receive, packets_receive
 from interagency.exchange.services.outbox import outbox_document_issued, outbox_document_revoked
 from interagency.exchange.services.relay import relay_all
 from interagency.exchange.services.statuses import document_progress
@@ -48,4 +48,4 @@ def connect() -> None:
     document_events.subscribe(document_events.DocumentRevoked, on_document_revoked)
     document_events.subscribe(document_events.DocumentProgressed, on_document_progressed)
     document_events.add_document_panel(exchange_panel)
-    agencies.connect(receiver=packet_receive, feeder=relay_all)
+    agencies.connect(receiver=packet_receive, feeder=relay_all, batch_receiver=packets_receive)

@@ -188,14 +188,25 @@ def _peer_page(
             "tls_ca": federation.certificate_summaries(peer.tls_ca),
             "patterns": [line for line in peer.org_patterns.splitlines() if line.strip()],
             "can_manage": can(request.user, "interagency.manage"),
+            "vxp_endpoint": _vxp_endpoint(request),
             **forms,
         },
         status=status,
     )
 
 
+def _vxp_endpoint(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/vxp")
+
+
 def _secret_shown_once(request: HttpRequest, peer: FederationPeer, secret: str) -> HttpResponse:
-    response = render(request, "hub/console/peer_secret.html", {"peer": peer, "secret": secret})
+    if not secret:  # a VXP axis has no secret of ours to hand over
+        return redirect("hub-peer-detail", peer_id=peer.pk)
+    response = render(
+        request,
+        "hub/console/peer_secret.html",
+        {"peer": peer, "secret": secret, "vxp_endpoint": _vxp_endpoint(request)},
+    )
     response["Cache-Control"] = "no-store"  # the secret exists nowhere else in clear
     return response
 
@@ -215,7 +226,10 @@ def hub_peer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def hub_peer_add(request: HttpRequest) -> HttpResponse:
     _require(request, "interagency.manage")
-    form = PeerAddForm(request.POST or None, initial={"mode": FederationPeer.Mode.PUSH})
+    form = PeerAddForm(
+        request.POST or None,
+        initial={"mode": FederationPeer.Mode.PUSH, "protocol": FederationPeer.Protocol.TINHSO},
+    )
     if request.method == "POST" and form.is_valid():
         outcome = form_call(
             form,

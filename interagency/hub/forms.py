@@ -34,10 +34,29 @@ class PeerEditForm(forms.Form):
 
 
 class PeerAddForm(PeerEditForm):
-    system_id = forms.CharField(label=_("Mã hệ thống (X-System-Id trục kia gửi)"), max_length=64)
+    protocol = forms.ChoiceField(
+        label=_("Loại kết nối"),
+        choices=FederationPeer.Protocol.choices,
+        required=False,  # another tinhso when not said
+        help_text=_(
+            "Phần mềm kết nối qua SDK VXP: phần mềm quản lý văn bản của một cơ quan gọi tới /vxp/ của "
+            "tỉnh; không cần địa chỉ hay khóa phía bên kia."
+        ),
+    )
+    system_id = forms.CharField(label=_("Mã hệ thống (X-System-Id hoặc systemId bên kia gửi)"), max_length=64)
+    base_url = forms.CharField(
+        label=_("Địa chỉ trục (https)"),
+        max_length=500,
+        required=False,
+        help_text=_("Ví dụ https://truc.tinhkhac.gov.vn; để trống với phần mềm kết nối qua SDK VXP."),
+    )
+    remote_system_id = forms.CharField(
+        label=_("Mã hệ thống của tỉnh mình tại trục bên kia"), max_length=64, required=False
+    )
     remote_secret = forms.CharField(
         label=_("Khóa bí mật của tỉnh mình tại trục bên kia"),
         max_length=500,
+        required=False,
         widget=forms.PasswordInput(render_value=False),
     )
     trust_roots = forms.CharField(
@@ -46,7 +65,10 @@ class PeerAddForm(PeerEditForm):
         help_text=_("Mọi gói tin từ trục này phải được ký bằng chứng thư chuỗi tới các chứng thư gốc này."),
     )
 
-    field_order = ["system_id", "name", "base_url", "remote_system_id", "remote_secret", "mode"]
+    def clean_protocol(self) -> str:
+        return str(self.cleaned_data.get("protocol") or FederationPeer.Protocol.TINHSO)
+
+    field_order = ["protocol", "system_id", "name", "base_url", "remote_system_id", "remote_secret", "mode"]
 
 
 class PeerTrustRootsForm(forms.Form):

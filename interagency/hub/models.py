@@ -158,11 +158,25 @@ class FederationPeer(models.Model):
         PUSH = "push", _("Gửi đi (push)")
         PULL = "pull", _("Chờ trục kia lấy về (pull)")
 
+    class Protocol(models.TextChoices):
+        # Another tinhso: our own federation API (/federation/v1/) both ways.
+        TINHSO = "tinhso", _("Trục tinhso khác")
+        # The national axis (or another VXP server): we call its VXP API as a client.
+        VXP_AXIS = "vxp_axis", _("Trục VXP (tỉnh gọi tới)")
+        # An e-office product using the national SDK: it calls our /vxp/ API.
+        VXP_SYSTEM = "vxp_system", _("Phần mềm kết nối qua SDK VXP")
+
     system_id = models.CharField(_("mã hệ thống"), max_length=64, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     # push: the hub posts packets to the peer; pull: they wait until the peer lists, fetches and acks them.
     mode = models.CharField(_("cách chuyển"), max_length=8, choices=Mode.choices, default=Mode.PUSH)
+    protocol = models.CharField(
+        _("giao thức"), max_length=16, choices=Protocol.choices, default=Protocol.TINHSO
+    )
     secret_digest = models.CharField(max_length=64)
+    # A VXP system's inbound secret, sealed: VXP callers sign with HMAC-SHA256 keyed by the secret
+    # itself and never send it, so a hash of it could not check their calls.
+    vxp_secret = models.TextField(blank=True)
     base_url = models.URLField(_("địa chỉ trục"), max_length=500)
     remote_system_id = models.CharField(max_length=64)
     remote_secret = models.TextField()  # sealed with interagency.hub.services.sealing.seal

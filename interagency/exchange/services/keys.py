@@ -65,6 +65,6 @@ def signing_hook() -> Callable[[etree._Element], etree._Element]:
     cert_pem = key.certificate.encode()
 
     def sign(root: etree._Element) -> etree._Element:
-        return sign_packet(root, key_pem=key_pem, cert_pem=cert_pem)
+        return sign_packet(root, key_pem=key_pem, cert_pem=cert_pem, sealed=True)
 
     return sign

@@ -107,6 +107,28 @@ def outbox_document_revoked(*, actor: Actor, document: Document, reason: str) ->
     return entries
 
 
+def outbox_statuses(*, actor: Actor, items: list[InboxItem], code: str) -> list[OutboxEntry]:
+    """`outbox_status` for a batch of items that already list `code` in `sent_codes` (just made
+    with it): one INSERT for the lot."""
+    entries = OutboxEntry.objects.bulk_create(
+        [
+            OutboxEntry(
+                kind=OutboxEntry.Kind.STATUS,
+                document=item.document,
+                exchange_id=item.exchange_id,
+                status_code=code,
+                recipient_codes=[item.sender_code],
+                description=str(STATUS_CODES[code])[:500],
+                staff={"staff": actor.name},
+            )
+            for item in items
+        ]
+    )
+    if entries:
+        relay_on_commit()
+    return entries
+
+
 def outbox_status(*, actor: Actor, item: InboxItem, code: str, description: str = "") -> OutboxEntry:
     entry = OutboxEntry.objects.create(
         kind=OutboxEntry.Kind.STATUS,

@@ -161,7 +161,9 @@ class Deployment:
     def certificate(self) -> str:
         return self.cert_path.read_text()
 
-    def manage(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def manage(
+        self, *args: str, check: bool = True, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(  # noqa: S603  # our own manage.py with our own arguments
             [PYTHON, "manage.py", *args],
             cwd=ROOT,
@@ -237,6 +239,11 @@ class Deployment:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def stop(self) -> None:
+        self.halt()
+        self.server.drop(self.database)
+
+    def halt(self) -> None:
+        """Stop serving (an outage); the database stays, and `start` serves it again."""
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGINT)  # gunicorn's quick shutdown
@@ -246,7 +253,6 @@ class Deployment:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
-        self.server.drop(self.database)
 
 
 def migrate_all(deployments: list[Deployment]) -> None:

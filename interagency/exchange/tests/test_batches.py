@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.tenancy import in_public, in_tenant
-from interagency.exchange.models import InboxItem, OutboxEntry, ReceivedPacket
+from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
 from interagency.exchange.services.relay import relay_all
 from interagency.exchange.tests.flows import issue_to, office
 from interagency.hub.models import HubAttempt, HubDelivery, HubPacket
@@ -120,3 +120,42 @@ def test_a_suspended_agency_fails_its_own_deliveries_and_not_another_agencys(age
     assert states == {b.org_code: "pending", c.org_code: "delivered"}
     with in_tenant(c):
         assert InboxItem.objects.count() == 1
+
+
+def _statements(call) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries.captured_queries)
+
+
+def test_a_batch_costs_the_same_statements_for_two_documents_as_for_six(agencies, third_tenant):
+    """The hub's pace comes from round trips: a batch's statements must not grow with its size
+    (per-packet queries creeping back would show here long before a bench does)."""
+    (a, a_people), (b, _b_people) = agencies
+    c = third_tenant
+    office(c)
+    counts = {}
+    for size, recipient in ((2, b), (6, c)):
+        for number in range(size):
+            issue_to(a, a_people, [recipient], summary=f"Văn bản số {number}")
+        counts[size] = {
+            "relay": _statements(lambda: relay_all(schemas=[a.schema_name])),
+            "delivery": _statements(deliver_batch),
+        }
+        with in_tenant(recipient):
+            assert InboxItem.objects.count() == size  # all of them, in one batch each way
+        counts[size]["01 relay"] = _statements(lambda r=recipient: relay_all(schemas=[r.schema_name]))
+        counts[size]["01 delivery"] = _statements(deliver_batch)
+        with in_tenant(a):
+            assert (
+                ExchangeStatus.objects.filter(recipient_code=recipient.org_code, status_code="01").count()
+                == size
+            )
+
+    # A relay reads each document's files to build it and asks who may say what about each
+    # packet (a statement or two each); everything else, and the receiver's side, is the same
+    # for two as for six.
+    assert (counts[6]["relay"] - counts[2]["relay"]) / 4 <= 2, counts
+    assert (counts[6]["01 relay"] - counts[2]["01 relay"]) / 4 <= 1, counts
+    assert counts[6]["delivery"] == counts[2]["delivery"], counts
+    assert counts[6]["01 delivery"] == counts[2]["01 delivery"], counts

@@ -124,7 +124,13 @@ def _call(
 
 def packet_send(*, peer: FederationPeer, packet: HubPacket) -> None:
     """POST one packet to the peer. 2xx: done (200 means it had it already). Another 4xx than
-    408/429 fails for good; network errors, 5xx, 408 and 429 are retried with back-off."""
+    408/429 fails for good; network errors, 5xx, 408 and 429 are retried with back-off. A VXP
+    axis gets it with its own sendEdoc."""
+    if peer.protocol == FederationPeer.Protocol.VXP_AXIS:
+        from interagency.hub.services.vxp_client import edoc_send  # it builds on this module
+
+        edoc_send(peer=peer, packet=packet)
+        return
     content = bytes(packet.content)
     try:
         response = _call(

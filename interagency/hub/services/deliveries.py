@@ -11,6 +11,7 @@ retries it. Deliveries about one document to one recipient go strictly in order.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 # Deliveries per transaction: enough to share schema switches and round trips, few enough that a
 # rolled-back batch (a crash) costs little to redo.
 BATCH_SIZE = 50
+# How long one round of the worker's loop delivers before it relays what was issued meanwhile.
+ROUND_SECONDS = 0.1
 
 
 def _due(now: datetime) -> Any:
@@ -98,11 +101,12 @@ def _deliver_to_peer(delivery: HubDelivery, packet: HubPacket) -> str:
 
 
 class _Batch:
-    """Each delivery's outcome in one batch, written back in two statements at its end."""
+    """Each delivery's outcome in one batch, written back in a few statements at its end."""
 
     def __init__(self) -> None:
         self.deliveries: list[HubDelivery] = []
         self.attempts: list[HubAttempt] = []
+        self.now = timezone.now()  # one time for the batch's deliveries: one transaction
 
     def tried(self, delivery: HubDelivery, packet: HubPacket, hand_over: Callable[..., str]) -> None:
         delivery.attempts += 1
@@ -113,9 +117,36 @@ class _Batch:
             self.failed(delivery, exc)
             return
         delivery.state = HubDelivery.State.DELIVERED
-        delivery.delivered_at = timezone.now()
+        delivery.delivered_at = self.now
         delivery.last_error = ""
         self._done(delivery, ok=True, outcome=outcome)
+
+    def handed_over(self, due: list[HubDelivery], packets: dict[int, HubPacket]) -> bool:
+        """Hand the whole batch to the agency at once (a few statements for all of it); False, with
+        nothing written, when that fails: each is then tried on its own."""
+        try:
+            with transaction.atomic():
+                outcomes = agencies.receive_many(
+                    packets=[
+                        (
+                            bytes(packets[d.packet_id].content),
+                            packets[d.packet_id].packet_id,
+                            packets[d.packet_id].sha256,
+                            packets[d.packet_id].warnings or (),
+                        )
+                        for d in due
+                    ]
+                )
+        except Exception:
+            logger.info("hub: a batch of %s deliveries goes one by one", len(due), exc_info=True)
+            return False
+        for delivery, outcome in zip(due, outcomes, strict=True):
+            delivery.attempts += 1
+            delivery.state = HubDelivery.State.DELIVERED
+            delivery.delivered_at = self.now
+            delivery.last_error = ""
+            self._done(delivery, ok=True, outcome=outcome)
+        return True
 
     def failed(self, delivery: HubDelivery, exc: Exception) -> None:
         message = (
@@ -136,19 +167,24 @@ class _Batch:
         self.attempts.append(HubAttempt(delivery=delivery, ok=ok, outcome=outcome))
 
     def save(self) -> None:
-        HubDelivery.objects.bulk_update(
-            self.deliveries, ["state", "attempts", "next_attempt_at", "delivered_at", "last_error"]
-        )
+        # One UPDATE per set of values (a delivered batch is one or two), not a CASE per row.
+        fields = ("state", "attempts", "next_attempt_at", "delivered_at", "last_error")
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for delivery in self.deliveries:
+            groups.setdefault(tuple(getattr(delivery, name) for name in fields), []).append(delivery.pk)
+        for values, ids in groups.items():
+            HubDelivery.objects.filter(pk__in=ids).update(**dict(zip(fields, values, strict=True)))
         HubAttempt.objects.bulk_create(self.attempts)
 
 
 def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> list[HubDelivery]:
-    """Deliver up to `limit` due deliveries to our agencies in one transaction, then one due
-    delivery to another hub in its own (a network call holds no batch's locks); returns them all
-    ([] when none is due).
+    """Deliver the next due delivery: to one of our agencies together with up to `limit` - 1
+    others due to it, in one transaction; to another hub alone (a network call holds no batch's
+    locks). Returns them ([] when none is due).
 
-    A batch is one agency's deliveries, handed over under one switch to its schema, each in its own
-    savepoint: a failing one waits for its retry without undoing the others. A crash
+    A batch is one agency's deliveries, handed over at once under one switch to its schema (or,
+    when that fails, each in its own savepoint: a failing one waits for its retry without undoing
+    the others). A crash
     rolls the whole batch back and every delivery in it is tried again (at least once; the
     receiver is idempotent on the packet id). Only the first open delivery per document and
     recipient is due, so a batch never holds two of them and their order holds across batches.
@@ -156,31 +192,32 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
     now = now or timezone.now()
     batch = _Batch()
     with in_public(), transaction.atomic():
-        first = _due(now).filter(target=HubDelivery.Target.TENANT).first()
-        if first is not None:
-            code = first.recipient_code
-            # The same agency's other due deliveries: another worker takes another agency meanwhile.
-            same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
-            due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
-            packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
-            tenant = Tenant.objects.filter(org_code=code).first()
-            problem = _tenant_problem(code, tenant)
-            if tenant is None or problem is not None:
-                for delivery in due:
-                    delivery.attempts += 1
-                    batch.failed(delivery, problem or DeliveryFailed(code))
-            else:
-                with in_schema(tenant.schema_name):
+        first = _due(now).first()  # one query finds the next due, to an agency or another hub
+        if first is None:
+            return []
+        if first.target == HubDelivery.Target.PEER:
+            # One at a time, in its own transaction: a network call holds no batch's locks.
+            batch.tried(first, HubPacket.objects.get(pk=first.packet_id), _deliver_to_peer)
+            batch.save()
+            return batch.deliveries
+        code = first.recipient_code
+        # The same agency's other due deliveries: another worker takes another agency meanwhile.
+        same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
+        due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
+        packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
+        tenant = Tenant.objects.filter(org_code=code).first()
+        problem = _tenant_problem(code, tenant)
+        if tenant is None or problem is not None:
+            for delivery in due:
+                delivery.attempts += 1
+                batch.failed(delivery, problem or DeliveryFailed(code))
+        else:
+            with in_schema(tenant.schema_name):
+                if not batch.handed_over(due, packets):
                     for delivery in due:
                         batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
-            batch.save()
-    to_peer = _Batch()
-    with in_public(), transaction.atomic():
-        delivery = _due(now).filter(target=HubDelivery.Target.PEER).first()
-        if delivery is not None:
-            to_peer.tried(delivery, HubPacket.objects.get(pk=delivery.packet_id), _deliver_to_peer)
-            to_peer.save()
-    return batch.deliveries + to_peer.deliveries
+        batch.save()
+    return batch.deliveries
 
 
 def delivery_run_next(*, now: datetime | None = None) -> HubDelivery | None:
@@ -189,10 +226,12 @@ def delivery_run_next(*, now: datetime | None = None) -> HubDelivery | None:
     return tried[0] if tried else None
 
 
-def deliver_due(*, limit: int = 500) -> int:
-    """Deliver what is due, at most `limit` tries, in batches; returns how many were tried."""
+def deliver_due(*, limit: int = 500, seconds: float | None = None) -> int:
+    """Deliver what is due, at most `limit` tries (and, given `seconds`, no new batch after that
+    long), in batches; returns how many were tried."""
     tried = 0
-    while tried < limit:
+    deadline = time.monotonic() + seconds if seconds is not None else None
+    while tried < limit and (deadline is None or time.monotonic() < deadline):
         step = len(deliver_batch(limit=min(BATCH_SIZE, limit - tried)))
         if not step:
             break
@@ -214,7 +253,9 @@ def work(
     with loop_follows():
         for _round in range(rounds):
             step_relayed = agencies.feed(schemas=schemas() if schemas is not None else None)
-            step_delivered = deliver_due()
+            # Back to relaying after a short while: a document just issued need not wait for
+            # every delivery already due (that is what keeps issue-to-arrival short under load).
+            step_delivered = deliver_due(seconds=ROUND_SECONDS)
             relayed += step_relayed
             delivered += step_delivered
             busy = bool(step_relayed or step_delivered)

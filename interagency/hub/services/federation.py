@@ -89,6 +89,25 @@ class PeerData:
     tls_ca: str = ""
     mode: str = FederationPeer.Mode.PUSH
     org_patterns: str = ""
+    protocol: str = FederationPeer.Protocol.TINHSO
+
+
+# A VXP system has no endpoint of its own: this stands for it where the directory names a hub
+# (an organisation whose hub_url is it is reached by that system pulling from us).
+VXP_SYSTEM_ADDRESS = "https://vxp.invalid/{system_id}"
+# Stored as a peer's secret_digest when X-Secret must never authenticate it (VXP peers).
+NO_SECRET_DIGEST = "-"  # noqa: S105  # not a secret: matches no digest
+
+
+def _protocol_settings(data: PeerData, system_id: str) -> tuple[str, str, str, str]:
+    """base_url, remote system id, remote secret and mode, as the peer's protocol wants them."""
+    if data.protocol == FederationPeer.Protocol.VXP_SYSTEM:
+        base_url = data.base_url.strip() or VXP_SYSTEM_ADDRESS.format(system_id=system_id)
+        return base_url_normal(base_url), system_id, "", FederationPeer.Mode.PULL
+    if not data.remote_system_id.strip() or not data.remote_secret:
+        raise ApplicationError(_("Cần mã hệ thống phía bên kia và khóa bí mật phía bên kia."))
+    mode = FederationPeer.Mode.PUSH if data.protocol == FederationPeer.Protocol.VXP_AXIS else data.mode
+    return base_url_normal(data.base_url), data.remote_system_id.strip(), data.remote_secret, mode
 
 
 def base_url_normal(url: str) -> str:
@@ -117,11 +136,13 @@ def peer_create(*, actor: Actor, data: PeerData, secret: str | None = None) -> t
     """Register another hub; returns the peer and its inbound secret (shown once, kept only hashed)."""
     require_actor(actor, "interagency.manage")
     system_id = data.system_id.strip()
-    if not system_id or not data.remote_system_id.strip() or not data.remote_secret:
-        raise ApplicationError(_("Cần mã hệ thống, mã hệ thống phía bên kia và khóa bí mật phía bên kia."))
+    if not system_id:
+        raise ApplicationError(_("Cần mã hệ thống."))
+    if data.protocol not in FederationPeer.Protocol.values:
+        raise ApplicationError(_("Giao thức “%s” không hợp lệ.") % data.protocol)
     if data.mode not in FederationPeer.Mode.values:
         raise ApplicationError(_("Cách chuyển “%s” không hợp lệ (push hoặc pull).") % data.mode)
-    base_url = base_url_normal(data.base_url)
+    base_url, remote_system_id, remote_secret, mode = _protocol_settings(data, system_id)
     if not split_pem(data.trust_roots):
         raise ApplicationError(
             _(
@@ -133,16 +154,22 @@ def peer_create(*, actor: Actor, data: PeerData, secret: str | None = None) -> t
     secret = secret or secrets.token_urlsafe(32)
     if len(secret) < 16:
         raise ApplicationError(_("Khóa bí mật cần ít nhất 16 ký tự."))
+    vxp_system = data.protocol == FederationPeer.Protocol.VXP_SYSTEM
     peer = FederationPeer(
         system_id=system_id,
         name=data.name.strip() or system_id,
-        secret_digest=peer_secret_digest(secret),
+        protocol=data.protocol,
+        # A VXP system proves its secret by HMAC (so it is kept sealed); a VXP axis never calls us.
+        secret_digest=peer_secret_digest(secret)
+        if data.protocol == FederationPeer.Protocol.TINHSO
+        else NO_SECRET_DIGEST,
+        vxp_secret=seal(secret.encode()) if vxp_system else "",
         base_url=base_url,
-        remote_system_id=data.remote_system_id.strip(),
-        remote_secret=seal(data.remote_secret.encode()),
+        remote_system_id=remote_system_id,
+        remote_secret=seal(remote_secret.encode()),
         trust_roots=_pem_certificates(data.trust_roots, _("Chứng thư gốc ký số")),
         tls_ca=_pem_certificates(data.tls_ca, _("Chứng thư TLS")),
-        mode=data.mode,
+        mode=mode,
         org_patterns=org_patterns_clean(data.org_patterns),
     )
     with in_public():
@@ -152,12 +179,18 @@ def peer_create(*, actor: Actor, data: PeerData, secret: str | None = None) -> t
             with transaction.atomic():
                 peer.full_clean()
                 peer.save()
-                audit_record(actor=actor, action="hub.peer_create", target=peer, base_url=peer.base_url)
+                audit_record(
+                    actor=actor,
+                    action="hub.peer_create",
+                    target=peer,
+                    base_url=peer.base_url,
+                    protocol=peer.protocol,
+                )
         except IntegrityError as exc:
             raise ApplicationError(_("Mã hệ thống %s đã được dùng.") % system_id) from exc
         except ValidationError as exc:
             raise ApplicationError(" ".join(exc.messages)) from exc
-    return peer, secret
+    return peer, secret if data.protocol != FederationPeer.Protocol.VXP_AXIS else ""
 
 
 def peer_list() -> list[FederationPeer]:
@@ -373,7 +406,11 @@ def peer_update(*, actor: Actor, peer_id: int, changes: PeerChanges) -> Federati
         peer.name = changes.name.strip() or peer.system_id
         peer.base_url = base_url
         peer.remote_system_id = changes.remote_system_id.strip()
-        peer.mode = changes.mode
+        # A VXP system only ever pulls from us, and we only ever send to a VXP axis.
+        peer.mode = {
+            FederationPeer.Protocol.VXP_SYSTEM: FederationPeer.Mode.PULL,
+            FederationPeer.Protocol.VXP_AXIS: FederationPeer.Mode.PUSH,
+        }.get(FederationPeer.Protocol(peer.protocol), changes.mode)
         peer.org_patterns = patterns
         peer.tls_ca = tls_ca
         changed = sorted(key for key, value in before.items() if getattr(peer, key) != value)
@@ -419,9 +456,14 @@ def peer_secret_rotate(*, actor: Actor, peer_id: int) -> tuple[FederationPeer, s
     secret = secrets.token_urlsafe(32)
     with in_public(), transaction.atomic():
         peer = _peer_locked(peer_id)
-        peer.secret_digest = peer_secret_digest(secret)
+        if peer.protocol == FederationPeer.Protocol.VXP_AXIS:
+            raise ApplicationError(_("Trục VXP không gọi tới tỉnh: không có khóa bí mật nào để đổi."))
+        if peer.protocol == FederationPeer.Protocol.VXP_SYSTEM:
+            peer.vxp_secret = seal(secret.encode())
+        else:
+            peer.secret_digest = peer_secret_digest(secret)
         peer.secret_rotated_at = timezone.now()
-        peer.save(update_fields=["secret_digest", "secret_rotated_at"])
+        peer.save(update_fields=["secret_digest", "vxp_secret", "secret_rotated_at"])
         audit_record(actor=actor, action="hub.peer_secret_rotate", target=peer)
     return peer, secret
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -89,9 +90,16 @@ def _failure_record(system_id: str, address: str, secret: str) -> None:
         )
 
 
-def peer_admit(*, system_id: str, secret: str, address: str) -> FederationPeer:
+def peer_admit(
+    *,
+    system_id: str,
+    secret: str,
+    address: str,
+    authenticate: Callable[[], FederationPeer] | None = None,
+) -> FederationPeer:
     """The authenticated peer behind a federation request, or a FederationError: 429 (too many
-    requests, or too many failed authentications), 401 (who), 403 (paused)."""
+    requests, or too many failed authentications), 401 (who), 403 (paused). `authenticate` checks
+    the credentials another way (the VXP API's signed headers, where `secret` is the signature)."""
     address = (address or "-")[:64]
     window = settings.FEDERATION_RATE_WINDOW_SECONDS
     rate = window_hit(_ADDRESS_RATE, address, seconds=window)
@@ -114,7 +122,11 @@ def peer_admit(*, system_id: str, secret: str, address: str) -> FederationPeer:
             "auth_throttled",
         )
     try:
-        peer = peer_authenticate(system_id=system_id, secret=secret)
+        peer = (
+            authenticate()
+            if authenticate is not None
+            else peer_authenticate(system_id=system_id, secret=secret)
+        )
     except FederationError as exc:
         if exc.status == 401:
             _failure_record(system_id, address, secret)

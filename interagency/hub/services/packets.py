@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.locks import lock_for_transaction
+from core.locks import lock_many_for_transaction
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, Packet, StatusPacket
 from interagency.edxml.reader import parse, read_attachments
@@ -22,7 +24,7 @@ from interagency.hub.deviations import attachment_warning
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
 from interagency.hub.services.queue import deliver_soon
-from interagency.hub.services.routing import route as route_for
+from interagency.hub.services.routing import Route, routes_for
 from interagency.hub.services.speakers import document_id_taken, packet_problem
 
 
@@ -73,8 +75,9 @@ def _check_attachments(content: bytes, packet: Packet) -> list[str]:
 
 
 def _check_signature(
-    content: bytes, *, expected_sender: str | None, peer: FederationPeer | None
+    content: bytes, *, expected_sender: str | None, peer: FederationPeer | None, roots: list[bytes] | None
 ) -> tuple[str, str, str]:
+    """(state, signer's subject, certificate fingerprint) of a valid signature, or PacketRefused."""
     if peer is not None:
         roots = [root.encode() for root in split_pem(peer.trust_roots)]
         if not roots:
@@ -85,40 +88,62 @@ def _check_signature(
                 )
                 % peer.system_id
             )
-        check = verify_packet(content, trust_roots_pem=roots, expected_org_code=expected_sender)
-    else:
-        check = verify_packet(content, trust_roots_pem=trust_roots(), expected_org_code=expected_sender)
+    check = verify_packet(
+        content,
+        trust_roots_pem=roots if roots is not None else trust_roots(),
+        expected_org_code=expected_sender,
+    )
     if check.state != "valid":
         raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
     return check.state, check.subject, check.fingerprint
 
 
-def _replayed(digest: str) -> HubPacket | None:
-    """The packet already taken with these exact bytes (under any packet id): a replay."""
-    return HubPacket.objects.filter(sha256=digest).order_by("id").first()
+def _known(packet_id: uuid.UUID, digest: str) -> HubPacket | None:
+    """The packet already taken under this id (other bytes under it are refused), else the one
+    first taken with these exact bytes under any id (a replay): one query for both."""
+    rows = list(
+        HubPacket.objects.defer("content").filter(Q(packet_id=packet_id) | Q(sha256=digest)).order_by("id")
+    )
+    return _known_among(rows, packet_id, digest)
 
 
-def packet_accept(
+def _known_among(rows: list[HubPacket], packet_id: uuid.UUID, digest: str) -> HubPacket | None:
+    """`_known` among rows already fetched (oldest first)."""
+    for row in rows:
+        if str(row.packet_id) == str(packet_id):
+            if row.sha256 != digest:
+                raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
+            return row
+    return next((row for row in rows if row.sha256 == digest), None)
+
+
+@dataclass(frozen=True)
+class _Vetted:
+    """A packet that passed every check and may be recorded."""
+
+    packet_id: uuid.UUID
+    content: bytes
+    digest: str
+    packet: Packet
+    sender: str
+    signature: tuple[str, str, str]
+    recipients: list[str]
+    routes: list[Route]
+    broken: list[str]
+
+
+def _vet(
     *,
     content: bytes,
     packet_id: uuid.UUID,
+    digest: str,
     source: str,
-    expected_sender: str | None = None,
-    peer: FederationPeer | None = None,
-    trace: list[dict[str, Any]] | None = None,
-) -> HubPacket:
-    """Record a packet and its deliveries (public schema, inside the caller's transaction or its
-    own). The same packet id again returns the stored packet; other bytes under it are refused. The
-    same bytes under another packet id (a replay) return the packet first taken with them."""
-    digest = hashlib.sha256(content).hexdigest()
-    existing = HubPacket.objects.filter(packet_id=packet_id).first()
-    if existing is not None:
-        if existing.sha256 != digest:
-            raise PacketRefused(_("Mã gói tin %s đã được dùng cho một gói tin khác.") % packet_id)
-        return existing
-    replayed = _replayed(digest)
-    if replayed is not None:
-        return replayed
+    expected_sender: str | None,
+    peer: FederationPeer | None,
+    roots: list[bytes] | None,
+    routes_known: dict[str, Route] | None = None,
+) -> _Vetted:
+    """Every check a packet must pass, or PacketRefused; nothing is written."""
     # The order matters: the header only (nothing decoded), then the signature, then the files.
     try:
         packet = parse(content, budget=attachment_budget())
@@ -130,7 +155,7 @@ def packet_accept(
             _("Gói tin ghi bên gửi %(sender)s, nhưng được gửi từ %(source)s.")
             % {"sender": sender, "source": source}
         )
-    signature, signer, fingerprint = _check_signature(content, expected_sender=sender, peer=peer)
+    signature = _check_signature(content, expected_sender=sender, peer=peer, roots=roots)
     recipients = _recipients(packet)
     if not recipients:
         raise PacketRefused(_("Gói tin không có nơi nhận."))
@@ -141,40 +166,58 @@ def packet_accept(
     if problem:
         raise PacketRefused(problem)
     broken = _check_attachments(content, packet)
-    routes = [route_for(code) for code in recipients]
+    routes = routes_for(recipients, routes_known)
     if all(route.refused for route in routes):
         raise PacketRefused(" ".join(route.error for route in routes))
+    return _Vetted(packet_id, content, digest, packet, sender, signature, recipients, routes, broken)
+
+
+def _record(
+    vetted: list[_Vetted], *, source: str, trace: list[dict[str, Any]] | None
+) -> list[HubPacket | PacketRefused]:
+    """Record vetted packets and their deliveries in a few statements for all of them; a packet id
+    or bytes taken meanwhile answer with the packet already there."""
     now = timezone.now()
-    with transaction.atomic():
-        lock_for_transaction("hub.packet", digest)  # two takers of the same bytes: one packet
-        replayed = _replayed(digest)
-        if replayed is not None:
-            return replayed
-        record, created = HubPacket.objects.get_or_create(
-            packet_id=packet_id,
-            defaults={
-                "kind": HubPacket.Kind.STATUS if isinstance(packet, StatusPacket) else HubPacket.Kind.EDOC,
-                "business": None if isinstance(packet, StatusPacket) else packet.business_doc_type,
-                "status_code": packet.status_code if isinstance(packet, StatusPacket) else "",
-                "document_id": packet.document_id[:255],
-                "sender_code": sender,
-                "recipient_codes": recipients,
-                "source": source[:80],
-                "content": content,
-                "size": len(content),
-                "sha256": digest,
-                "signature": signature,
-                "signer": signer[:255],
-                "signer_fingerprint": fingerprint,
-                "trace": [*(trace or []), {"by": source, "at": now.isoformat()}],
-                "warnings": [*packet.warnings, *broken],
-            },
+    # No savepoint of its own: a caller's failure rolls the caller's unit back, packets included.
+    with transaction.atomic(savepoint=False):
+        lock_many_for_transaction("hub.packet", [v.digest for v in vetted])  # same bytes: one packet
+        known = list(
+            HubPacket.objects.defer("content")
+            .filter(Q(packet_id__in=[v.packet_id for v in vetted]) | Q(sha256__in=[v.digest for v in vetted]))
+            .order_by("id")
         )
-        if not created:
-            return record
-        deliveries = []
-        for route in routes:
-            deliveries.append(
+        outcomes: list[HubPacket | PacketRefused | None] = []
+        for v in vetted:
+            try:
+                outcomes.append(_known_among(known, v.packet_id, v.digest))
+            except PacketRefused as exc:
+                outcomes.append(exc)
+        new = [
+            HubPacket(
+                packet_id=v.packet_id,
+                kind=HubPacket.Kind.STATUS if isinstance(v.packet, StatusPacket) else HubPacket.Kind.EDOC,
+                business=None if isinstance(v.packet, StatusPacket) else v.packet.business_doc_type,
+                status_code=v.packet.status_code if isinstance(v.packet, StatusPacket) else "",
+                document_id=v.packet.document_id[:255],
+                sender_code=v.sender,
+                recipient_codes=v.recipients,
+                source=source[:80],
+                content=v.content,
+                size=len(v.content),
+                sha256=v.digest,
+                signature=v.signature[0],
+                signer=v.signature[1][:255],
+                signer_fingerprint=v.signature[2],
+                trace=[*(trace or []), {"by": source, "at": now.isoformat()}],
+                warnings=[*v.packet.warnings, *v.broken],
+            )
+            for v, outcome in zip(vetted, outcomes, strict=True)
+            if outcome is None
+        ]
+        HubPacket.objects.bulk_create(new)
+        routes = {v.packet_id: v.routes for v in vetted}
+        HubDelivery.objects.bulk_create(
+            [
                 HubDelivery(
                     packet=record,
                     recipient_code=route.code,
@@ -184,7 +227,76 @@ def packet_accept(
                     last_error=route.error,
                     next_attempt_at=now,
                 )
+                for record in new
+                for route in routes[record.packet_id]
+            ],
+            ignore_conflicts=True,
+        )
+        if new:
+            transaction.on_commit(deliver_soon)
+    made = iter(new)
+    return [outcome if outcome is not None else next(made) for outcome in outcomes]
+
+
+def packet_accept(
+    *,
+    content: bytes,
+    packet_id: uuid.UUID,
+    source: str,
+    expected_sender: str | None = None,
+    peer: FederationPeer | None = None,
+    trace: list[dict[str, Any]] | None = None,
+    roots: list[bytes] | None = None,
+) -> HubPacket:
+    """Record a packet and its deliveries (public schema, inside the caller's transaction or its
+    own). The same packet id again returns the stored packet; other bytes under it are refused. The
+    same bytes under another packet id (a replay) return the packet first taken with them.
+    `roots`: the province's trust roots when the caller already has them."""
+    digest = hashlib.sha256(content).hexdigest()
+    known = _known(packet_id, digest)
+    if known is not None:
+        return known
+    vetted = _vet(
+        content=content,
+        packet_id=packet_id,
+        digest=digest,
+        source=source,
+        expected_sender=expected_sender,
+        peer=peer,
+        roots=roots,
+    )
+    outcome = _record([vetted], source=source, trace=trace)[0]
+    if isinstance(outcome, PacketRefused):
+        raise outcome
+    return outcome
+
+
+def packets_accept(
+    *, packets: list[tuple[bytes, uuid.UUID]], source: str, expected_sender: str, roots: list[bytes]
+) -> list[HubPacket | PacketRefused]:
+    """A relay's batch from one of our agencies, packets it has just built and signed under new
+    ids: each is checked on its own (a refusal is that packet's outcome, nothing of it written),
+    and those that pass are recorded together. Returns each packet's outcome, in order."""
+    outcomes: list[HubPacket | PacketRefused | _Vetted] = []
+    routes_known: dict[str, Route] = {}  # a batch's packets mostly share their addressees
+    for content, packet_id in packets:
+        try:
+            outcomes.append(
+                _vet(
+                    content=content,
+                    packet_id=packet_id,
+                    digest=hashlib.sha256(content).hexdigest(),
+                    source=source,
+                    expected_sender=expected_sender,
+                    peer=None,
+                    roots=roots,
+                    routes_known=routes_known,
+                )
             )
-        HubDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-        transaction.on_commit(deliver_soon)
-    return record
+        except PacketRefused as exc:
+            outcomes.append(exc)
+        except EdxmlError as exc:
+            outcomes.append(PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors))
+    vetted = [outcome for outcome in outcomes if isinstance(outcome, _Vetted)]
+    recorded = iter(_record(vetted, source=source, trace=None) if vetted else [])
+    return [next(recorded) if isinstance(outcome, _Vetted) else outcome for outcome in outcomes]

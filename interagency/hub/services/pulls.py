@@ -23,7 +23,8 @@ from core.audit import Actor
 from core.tenancy import in_public
 from interagency.hub.models import FederationPeer
 from interagency.hub.selectors import PEER_PULL_KEY
-from interagency.hub.services.connector import peer_pull
+from interagency.hub.services.connector import PullResult, peer_pull
+from interagency.hub.services.vxp_client import axis_pull
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,27 @@ def _due(now: datetime) -> Q:
     return Q(last_pulled_at__isnull=True) | Q(last_pulled_at__lte=cutoff)
 
 
+# tinhso peers in the pull mode, and every VXP axis (the axis only ever holds what is for us); a VXP
+# system has no endpoint of its own: it pulls from us.
+_PULLED = Q(protocol=FederationPeer.Protocol.TINHSO, mode=FederationPeer.Mode.PULL) | Q(
+    protocol=FederationPeer.Protocol.VXP_AXIS
+)
+
+
+def peer_pull_any(
+    *, peer: FederationPeer, actor: Actor | None = None, audit_empty: bool = True
+) -> PullResult:
+    """Pull from a peer in its own protocol."""
+    if peer.protocol == FederationPeer.Protocol.VXP_AXIS:
+        return axis_pull(peer=peer, actor=actor, audit_empty=audit_empty)
+    return peer_pull(peer=peer, actor=actor, audit_empty=audit_empty)
+
+
 def _claim(peer: FederationPeer, now: datetime) -> bool:
     """Whether this process won the peer's pull for this interval."""
     with in_public():
         return bool(
-            FederationPeer.objects.filter(pk=peer.pk, is_active=True, mode=FederationPeer.Mode.PULL)
+            FederationPeer.objects.filter(_PULLED, pk=peer.pk, is_active=True)
             .filter(_due(now))
             .update(last_pulled_at=now)
         )
@@ -66,16 +83,14 @@ def peers_pull_due(*, now: datetime | None = None) -> list[PullOutcome]:
     now = now or timezone.now()
     with in_public():
         peers = list(
-            FederationPeer.objects.filter(is_active=True, mode=FederationPeer.Mode.PULL)
-            .filter(_due(now))
-            .order_by("system_id")
+            FederationPeer.objects.filter(_PULLED, is_active=True).filter(_due(now)).order_by("system_id")
         )
     outcomes = []
     for peer in peers:
         if not _claim(peer, now):
             continue  # another worker has it
         try:
-            result = peer_pull(peer=peer, actor=Actor(label="hub schedule"), audit_empty=False)
+            result = peer_pull_any(peer=peer, actor=Actor(label="hub schedule"), audit_empty=False)
         except Exception as exc:  # whatever one peer does, the others are still pulled
             logger.warning("hub: pulling from peer %s failed: %s", peer.system_id, exc, exc_info=True)
             outcome = PullOutcome(peer.system_id, False, str(getattr(exc, "message", exc))[:500])

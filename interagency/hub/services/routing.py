@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from interagency.hub.models import FederationPeer, HubDelivery
@@ -51,6 +52,30 @@ def route(code: str) -> Route:
             _("Chưa cấu hình kết nối tới trục %s.") % organisation.hub_url,
         )
     return Route(organisation.org_code, HubDelivery.Target.PEER)
+
+
+def routes_for(codes: list[str], known: dict[str, Route] | None = None) -> list[Route]:
+    """`route` for each code, our own agencies and the province settled in one query (the usual
+    packet goes only to them); any other code goes through the directory as `route` does.
+    `known`: routes found earlier in the same batch, used and added to (no query when all are)."""
+    if known is not None:
+        missing = [code for code in codes if code not in known]
+        if missing:
+            known.update(zip(missing, routes_for(missing), strict=True))
+        return [known[code] for code in codes]
+    rows = list(
+        Tenant.objects.filter(Q(kind=Tenant.Kind.PROVINCE) | Q(org_code__in=codes)).values_list(
+            "org_code", "kind", "status"
+        )
+    )
+    provinces = {org_code.casefold() for org_code, kind, _status in rows if kind == Tenant.Kind.PROVINCE}
+    ours = {org_code for org_code, _kind, status in rows if status != Tenant.Status.ARCHIVED}
+    return [
+        Route(code, HubDelivery.Target.TENANT)
+        if code in ours and code.casefold() not in provinces
+        else route(code)
+        for code in codes
+    ]
 
 
 def url_forms(url: str) -> list[str]:

@@ -107,19 +107,16 @@ def _status_problem(packet: StatusPacket, sender: str, source: str) -> str:
     document_id = packet.document_id
     if packet.status_code in SENDER_STATUSES:
         return _from_its_sender(document_id, sender, source)
-    for original in _originals(document_id):
-        if not same_org_code(original.sender_code, packet.response_for.organ_id):
+    # Each delivery of an original under this DocumentId, with its sender: one query.
+    deliveries = HubDelivery.objects.filter(
+        packet__kind=HubPacket.Kind.EDOC, packet__business__in=NEW_DOCUMENT, packet__document_id=document_id
+    ).values_list("packet__sender_code", "recipient_code", "target")
+    for original_sender, recipient, target in deliveries:
+        if not same_org_code(original_sender, packet.response_for.organ_id) or not same_org_code(
+            recipient, sender
+        ):
             continue
-        recipient = next((code for code in original.recipient_codes if same_org_code(code, sender)), None)
-        if recipient is None:
-            continue
-        delivery = (
-            HubDelivery.objects.filter(packet=original, recipient_code=recipient).only("target").first()
-        )
-        expected = (
-            "peer:" if delivery is not None and delivery.target == HubDelivery.Target.PEER else "tenant:"
-        )
-        if source.startswith(expected):
+        if source.startswith("peer:" if target == HubDelivery.Target.PEER else "tenant:"):
             return ""
     return _(
         "Trạng thái về văn bản %(id)s chỉ được nhận từ cơ quan đã nhận văn bản đó, qua đường văn bản "

@@ -99,6 +99,35 @@ def _edit_form(peer: FederationPeer, **changes: str) -> dict[str, str]:
     return {**asdict(federation.PeerChanges.of(peer)), **changes}
 
 
+def test_an_e_office_product_is_registered_with_its_endpoint_and_secret_shown_once(operator, roots):
+    answer = operator.post(
+        "/hub/peers/add/",
+        {
+            "protocol": "vxp_system",
+            "system_id": "qlvb.botuphap",
+            "name": "QLVB Bộ Tư pháp",
+            "trust_roots": roots,
+            "org_patterns": "000.00.12.G09",
+            "mode": "push",
+        },
+    )
+
+    assert answer.status_code == 200, answer.content.decode()[:2000]
+    assert answer["Cache-Control"] == "no-store"
+    page = answer.content.decode()
+    assert re.search(r"<code data-endpoint>http://[^<]+/vxp</code>", page)
+    secret = _shown_secret(answer)
+    peer = FederationPeer.objects.get(system_id="qlvb.botuphap")
+    assert (peer.protocol, peer.mode, peer.base_url) == (
+        "vxp_system",
+        "pull",
+        "https://vxp.invalid/qlvb.botuphap",
+    )
+    assert unseal(peer.vxp_secret).decode() == secret
+    assert secret not in peer.vxp_secret
+    assert _audited("hub.peer_create")[-1].detail["protocol"] == "vxp_system"
+
+
 # --- seeing -----------------------------------------------------------------------------------
 
 

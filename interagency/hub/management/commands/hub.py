@@ -59,11 +59,20 @@ class Command(BaseCommand):
         retry = actions.add_parser("retry", help="send a dead or waiting delivery again")
         retry.add_argument("delivery", type=int, metavar="DELIVERY_ID")
         add = actions.add_parser("peer-add", help="register another hub (prints its inbound secret once)")
-        add.add_argument("--system-id", required=True, help="the id the peer sends us as X-System-Id")
+        add.add_argument(
+            "--protocol",
+            choices=["tinhso", "vxp_axis", "vxp_system"],
+            default="tinhso",
+            help="tinhso: another tinhso hub; vxp_axis: a VXP axis we call; vxp_system: an e-office "
+            "product calling our /vxp/ with the national SDK",
+        )
+        add.add_argument(
+            "--system-id", required=True, help="the id the peer sends us (X-System-Id, systemId)"
+        )
         add.add_argument("--name", default="")
-        add.add_argument("--base-url", required=True, help="the peer's https base URL (its hub_url)")
-        add.add_argument("--remote-system-id", required=True, help="our id at the peer")
-        add.add_argument("--remote-secret", required=True, help="our secret at the peer")
+        add.add_argument("--base-url", default="", help="the peer's https base URL (its hub_url)")
+        add.add_argument("--remote-system-id", default="", help="our id at the peer")
+        add.add_argument("--remote-secret", default="", help="our secret at the peer")
         add.add_argument("--secret", default=None, help="the peer's inbound secret (default: generated)")
         add.add_argument("--trust-roots", type=Path, help="PEM file: the peer's signing authority (required)")
         add.add_argument(
@@ -150,7 +159,8 @@ class Command(BaseCommand):
                 last_sweep = -SWEEP_SECONDS
 
     def _peer(self, action: str, options: dict[str, Any]) -> None:
-        from interagency.hub.services import connector, federation
+        from interagency.hub.services import federation
+        from interagency.hub.services.pulls import peer_pull_any
 
         actor = Actor(label="manage.py hub")
         if action == "peer-list":
@@ -164,7 +174,7 @@ class Command(BaseCommand):
             peer = next((p for p in federation.peer_list() if p.system_id == options["system_id"]), None)
             if peer is None:
                 raise CommandError(f"No peer has the system id {options['system_id']!r}.")
-            result = connector.peer_pull(peer=peer, actor=actor)
+            result = peer_pull_any(peer=peer, actor=actor)
             self.stdout.write(
                 f"listed {result.listed}, accepted {len(result.accepted)}, refused {len(result.refused)}, "
                 f"errors {len(result.errors)}"
@@ -188,13 +198,14 @@ class Command(BaseCommand):
                 remote_system_id=options["remote_system_id"],
                 remote_secret=options["remote_secret"],
                 mode=options["mode"],
+                protocol=options["protocol"],
                 org_patterns=options["org_patterns"].replace(",", "\n"),
                 **pems,
             ),
             secret=options["secret"],
         )
         self.stdout.write(f"peer {peer.system_id} added ({peer.base_url}, {peer.mode})")
-        if options["secret"] is None:
+        if options["secret"] is None and secret:
             self.stdout.write(f"inbound secret (shown once): {secret}")
 
 
