@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
@@ -39,29 +42,94 @@ def second_factor_mandatory(user: Person) -> bool:
     return bool(user is not None and (user.is_superuser or (user_roles(user) & TWO_FACTOR_ROLES)))
 
 
-# A second, looser limit per client address: spraying a few passwords over many account names
-# trips it, while one office behind a shared address is not locked out by one person's typos.
-_IP_KEY = "accounts:login-failures:{ip}"
+# Throttling, not locking: after `free` failures each further attempt must wait 2^k seconds (capped
+# at LOGIN_DELAY_MAX_SECONDS), per account name and per client address. A stranger can slow the
+# owner down for a minute at most; the owner's right password after the wait still works.
+_ACCOUNT_KEY = "accounts:login-throttle:account:{schema}:{name}"
+_ADDRESS_KEY = "accounts:login-throttle:address:{ip}"
 
 
-def address_failure_count(request: HttpRequest) -> int:
+@dataclass(frozen=True)
+class Throttle:
+    """`failures` counted for one account or address; the last at `last` (seconds since the epoch)."""
+
+    key: str
+    failures: int
+    last: float
+    free: int
+
+    def wait(self, now: float) -> int:
+        """Seconds until the next attempt is heard (0: now)."""
+        from django.conf import settings
+
+        over = self.failures - self.free
+        if over < 0:
+            return 0
+        delay = min(2 ** min(over, 30), settings.LOGIN_DELAY_MAX_SECONDS)
+        return max(0, math.ceil(self.last + delay - now))
+
+
+def _account_key(username: str) -> str:
+    from django.db import connection
+
+    schema = getattr(connection, "schema_name", "public")
+    name = str(username or "").strip().lower()[:255]
+    return _ACCOUNT_KEY.format(
+        schema=schema, name=hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()
+    )
+
+
+def _address_key(request: HttpRequest) -> str:
+    from core.http import client_ip
+
+    return _ADDRESS_KEY.format(ip=client_ip(request) or "-")
+
+
+def _read(key: str, free: int) -> Throttle:
     from django.core.cache import cache
 
-    from core.http import client_ip
+    state = cache.get(key) or {}
+    return Throttle(key=key, failures=int(state.get("n", 0)), last=float(state.get("at", 0.0)), free=free)
 
-    return int(cache.get(_IP_KEY.format(ip=client_ip(request) or "-")) or 0)
 
-
-def address_failure_add(request: HttpRequest) -> None:
+def _throttles(request: HttpRequest, username: str | None) -> list[Throttle]:
     from django.conf import settings
 
-    from core.http import client_ip
-    from core.ratelimits import count_up
+    found = [_read(_address_key(request), settings.LOGIN_ADDRESS_FAILURE_LIMIT)]
+    if username:
+        found.append(_read(_account_key(username), settings.AXES_FAILURE_LIMIT))
+    return found
 
-    count_up(_IP_KEY.format(ip=client_ip(request) or "-"), timeout=int(settings.AXES_COOLOFF_TIME * 3600))
+
+def login_wait(request: HttpRequest, username: str | None) -> int:
+    """Seconds this client must wait before a password for `username` is checked at all (0: now)."""
+    from core.ratelimits import clock
+
+    now = clock()
+    return max(throttle.wait(now) for throttle in _throttles(request, username))
 
 
-def address_blocked(request: HttpRequest) -> bool:
+def login_failure_add(request: HttpRequest, username: str | None) -> None:
+    """One more failure for the address and the account name; the window restarts with each."""
     from django.conf import settings
+    from django.core.cache import cache
 
-    return address_failure_count(request) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    from core.ratelimits import clock
+
+    now = clock()
+    for throttle in _throttles(request, username):
+        cache.set(
+            throttle.key,
+            {"n": throttle.failures + 1, "at": now},
+            timeout=settings.LOGIN_THROTTLE_MEMORY_SECONDS,
+        )
+
+
+def account_throttle_clear(username: str) -> bool:
+    """Forget an account's failures (a right password, or the IT officer); True if there were any."""
+    from django.core.cache import cache
+
+    key = _account_key(username)
+    had = bool(cache.get(key))
+    cache.delete(key)
+    return had

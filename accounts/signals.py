@@ -11,8 +11,10 @@ from django.dispatch import receiver
 
 @receiver(user_logged_in, dispatch_uid="accounts.login_history.success")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from accounts.security import account_throttle_clear
     from accounts.services.logins import login_event_record
 
+    account_throttle_clear(user.get_username())
     login_event_record(request, username=user.get_username(), user=user, kind="success")
 
 
@@ -26,15 +28,13 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed, dispatch_uid="accounts.login_history.failure")
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    from accounts.security import address_failure_add
+    from accounts.security import login_failure_add
     from accounts.services.logins import login_event_record
 
+    username = str(credentials.get("username") or "").strip().lower()[:255]
     if request is not None:
-        address_failure_add(getattr(request, "_request", request))
+        login_failure_add(getattr(request, "_request", request), username)
     if sender == "accounts.views.login":
         return  # a wrong second-factor code, already recorded as such
-    if request is not None and getattr(request, "axes_locked_out", False):
-        return  # recorded by the lockout response
-    username = str(credentials.get("username") or "").strip().lower()
     user = get_user_model().objects.filter(username=username).first() if username else None
     login_event_record(getattr(request, "_request", request), username=username, user=user, kind="failure")

@@ -303,14 +303,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.VietnamesePasswordValidator"},
 ]
 
-# Lockout (django-axes): per schema, by account name, so one office behind a shared address
-# is not locked out by one person's typos. An IT officer or operator unlocks at once.
+# Failed logins slow the next attempt instead of locking anyone out (accounts.security): after
+# LOGIN_FAILURE_LIMIT failures for an account name in a schema, or LOGIN_ADDRESS_FAILURE_LIMIT from
+# one client address, each attempt waits 2^k seconds, at most LOGIN_DELAY_MAX_SECONDS. django-axes
+# only keeps its records; it never locks (a stranger could lock a head out for half an hour).
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_MINUTES", "30")) / 60  # hours
+AXES_LOCK_OUT_AT_FAILURE = False
+AXES_COOLOFF_TIME = 1  # hours: how long axes keeps counting its own records
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # axes.W006 wants the address in the lockout too; accounts.security limits addresses separately.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", "60"))
+# Failures are forgotten after this long without another one.
+LOGIN_THROTTLE_MEMORY_SECONDS = int(os.environ.get("LOGIN_THROTTLE_MEMORY_SECONDS", "3600"))
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
@@ -318,8 +324,14 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
-# The number of proxies in front of gunicorn whose X-Forwarded-For entries are trusted.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Addresses or networks of our own proxies (the shipped nginx on the same host: loopback). Only a
+# request from one of them has its X-Forwarded-For read, right to left, up to the first address that
+# is not ours: the client. From anyone else X-Forwarded-For is ignored.
+TRUSTED_PROXIES = [
+    part.strip()
+    for part in os.environ.get("TRUSTED_PROXIES", "127.0.0.1/32,::1/128").split(",")
+    if part.strip()
+]
 
 OTP_TOTP_ISSUER = "tinhso"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows anyone's TOTP secret

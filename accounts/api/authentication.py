@@ -10,7 +10,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from accounts.models import USERNAME_MAX_LENGTH
-from accounts.security import address_blocked, second_factor_required
+from accounts.security import account_throttle_clear, login_wait, second_factor_required
 from core.input import unfit_text
 
 
@@ -44,10 +44,12 @@ class VerifiedBasicAuthentication(authentication.BasicAuthentication):
             }
         if problem:
             raise exceptions.ParseError(problem)
-        if request is not None and address_blocked(getattr(request, "_request", request)):
+        wait = login_wait(getattr(request, "_request", request), userid) if request is not None else 0
+        if wait:
             raise exceptions.Throttled(
-                detail=_("Quá nhiều lần đăng nhập sai từ địa chỉ này; hãy thử lại sau.")
+                wait=wait, detail=_("Quá nhiều lần đăng nhập sai; hãy thử lại sau ít giây.")
             )
         user, auth = super().authenticate_credentials(userid, password, request)
+        account_throttle_clear(user.get_username())
         _check(user, verified=False)
         return user, auth

@@ -166,12 +166,15 @@ def user_lock(*, actor: Actor, user: User, reason: str = "") -> User:
 
 
 def user_unlock(*, actor: Actor, user: User, reason: str = "") -> User:
-    """Lift an officer's lock and the automatic lockout after failed logins."""
+    """Lift an officer's lock and the login delay after failed logins."""
     from axes.utils import reset as axes_reset
+
+    from accounts.security import account_throttle_clear
 
     with transaction.atomic():
         unlocked = lock_target(actor, user)
-        cleared = axes_reset(username=unlocked.username)
+        axes_reset(username=unlocked.username)
+        cleared = account_throttle_clear(unlocked.username)
         if unlocked.locked_at is None and not cleared:
             return unlocked
         unlocked.locked_at = None

@@ -28,7 +28,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import LoginForm, TokenForm
-from accounts.security import address_blocked, second_factor_required
+from accounts.security import login_wait, second_factor_required
 from accounts.services.credentials import (
     second_factor_confirm,
     second_factor_pending_device,
@@ -77,8 +77,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return HttpResponseRedirect(next_url)
-    if request.method == "POST" and address_blocked(request):
-        return lockout_response(request, credentials={"username": request.POST.get("username", "")})
+    if request.method == "POST":
+        # Within the wait no password is checked, so a right one tells a guesser nothing either.
+        username = str(request.POST.get("username", ""))[:255]
+        wait = login_wait(request, username)
+        if wait:
+            return lockout_response(request, credentials={"username": username}, wait=wait)
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -170,22 +174,27 @@ def login_setup_view(request: HttpRequest) -> HttpResponse:
 
 
 def lockout_response(
-    request: HttpRequest, original_response: Any = None, credentials: Any = None
+    request: HttpRequest, original_response: Any = None, credentials: Any = None, wait: int | None = None
 ) -> HttpResponse:
-    """django-axes calls this when an account name is locked out after repeated failures."""
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    """A login heard too soon after repeated failures: 429 with how many seconds to wait."""
+    username = str((credentials or {}).get("username") or request.POST.get("username", ""))[:255]
+    username = username.strip().lower()
+    if wait is None:
+        wait = login_wait(request, username) or 1
     login_event_record(
         request,
-        username=str(username).strip().lower(),
-        user=get_user_model().objects.filter(username=str(username).strip().lower()).first(),
+        username=username,
+        user=get_user_model().objects.filter(username=username).first(),
         kind="locked_out",
     )
-    minutes = int(settings.AXES_COOLOFF_TIME * 60)
     message = _(
-        "Tài khoản tạm bị khoá do đăng nhập sai %(n)s lần. Thử lại sau %(m)s phút "
-        "hoặc liên hệ cán bộ phụ trách CNTT của đơn vị để mở khoá."
-    ) % {"n": settings.AXES_FAILURE_LIMIT, "m": minutes}
+        "Đăng nhập sai nhiều lần: vui lòng chờ %(s)s giây rồi thử lại. "
+        "Nếu không phải bạn, hãy báo cán bộ phụ trách CNTT của đơn vị."
+    ) % {"s": wait}
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message, "code": "locked_out"}, status=429)
-    form = LoginForm(request)
-    return render(request, "registration/login.html", {"form": form, "lockout": message}, status=429)
+        response: HttpResponse = JsonResponse({"detail": message, "code": "locked_out"}, status=429)
+    else:
+        form = LoginForm(request)
+        response = render(request, "registration/login.html", {"form": form, "lockout": message}, status=429)
+    response["Retry-After"] = str(wait)
+    return response

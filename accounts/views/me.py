@@ -50,13 +50,13 @@ def my_logins_view(request: HttpRequest) -> HttpResponse:
 
 
 def _guessing_locked_out(request: HttpRequest) -> bool:
-    """A wrong current password counts like a wrong login: guessing from an open session locks out."""
-    from axes.handlers.proxy import AxesProxyHandler
+    """A wrong current password counts like a wrong login: guessing from an open session signs out."""
+    from accounts.security import login_wait
 
     username = request.user.get_username()
     credentials = {"username": username}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-    return bool(AxesProxyHandler.is_locked(request, credentials))
+    return bool(login_wait(request, username))
 
 
 @sensitive_post_parameters()
