@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import users_with
-from accounts.services.notifications import notification_send, notifications_send
+from accounts.services.notifications import notifications_send
 from core.audit import Actor, audit_record, audit_record_many
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import DocumentPacket, StatusPacket
@@ -111,8 +111,7 @@ def notify_clerks_many(messages: list[tuple[str, str, str]]) -> None:
 
 
 def notify_clerks(message: str, link: str, dedupe: str) -> None:
-    clerks = list(users_with("qlvbdh.register_incoming"))
-    notification_send(users=clerks, kind="hub", message=message, link=link, dedupe=f"hub:{dedupe}")
+    notify_clerks_many([(message, link, dedupe)])
 
 
 def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str] = ()) -> str:

@@ -203,30 +203,38 @@ def _pull_one(peer: FederationPeer, listed: dict[str, Any], result: PullResult) 
     content = response.data
     digest = hashlib.sha256(content).hexdigest()
     said = (response.headers.get("x-content-sha256") or str(listed.get("sha256", ""))).strip().lower()
-    reason = ""
     if not hmac.compare_digest(digest, said):
         reason = _("Mã băm SHA-256 không khớp (nhận được %s).") % digest
     else:
-        try:
-            with in_public():
-                packet = packet_accept(
-                    content=content, packet_id=parsed_id, source=f"peer:{peer.system_id}", peer=peer
-                )
-            said_type = response.headers.get("x-message-type") or listed.get("message_type")
-            if said_type and said_type != packet.kind:
-                reason = _("Loại gói tin %(said)s khác với nội dung (%(kind)s).") % {
-                    "said": said_type,
-                    "kind": packet.kind,
-                }
-        except PacketRefused as exc:
-            errors = exc.extra.get("errors") or [exc.message]
-            reason = "; ".join([exc.message, *[e for e in errors if e != exc.message]])[:1000]
+        said_type = response.headers.get("x-message-type") or listed.get("message_type")
+        reason = pulled_accept(peer=peer, content=content, packet_id=parsed_id, said_type=said_type)
     if reason:
         _ack(peer, packet_id, "fail", reason)
         result.refused.append(f"{packet_id}: {reason}")
     else:
         _ack(peer, packet_id, "done")
         result.accepted.append(packet_id)
+
+
+def pulled_accept(
+    *, peer: FederationPeer, content: bytes, packet_id: uuid.UUID, said_type: str | None
+) -> str:
+    """Take in a packet pulled from a peer or an axis; returns why it was refused ("" when taken),
+    for the ack that tells the other side."""
+    try:
+        with in_public():
+            packet = packet_accept(
+                content=content, packet_id=packet_id, source=f"peer:{peer.system_id}", peer=peer
+            )
+    except PacketRefused as exc:
+        errors = exc.extra.get("errors") or [exc.message]
+        return "; ".join([exc.message, *[e for e in errors if e != exc.message]])[:1000]
+    if said_type and said_type != packet.kind:
+        return _("Loại gói tin %(said)s khác với nội dung (%(kind)s).") % {
+            "said": said_type,
+            "kind": packet.kind,
+        }
+    return ""
 
 
 def peer_pull(

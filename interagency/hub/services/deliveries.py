@@ -116,6 +116,9 @@ class _Batch:
         except Exception as exc:
             self.failed(delivery, exc)
             return
+        self.delivered(delivery, outcome)
+
+    def delivered(self, delivery: HubDelivery, outcome: str) -> None:
         delivery.state = HubDelivery.State.DELIVERED
         delivery.delivered_at = self.now
         delivery.last_error = ""
@@ -142,10 +145,7 @@ class _Batch:
             return False
         for delivery, outcome in zip(due, outcomes, strict=True):
             delivery.attempts += 1
-            delivery.state = HubDelivery.State.DELIVERED
-            delivery.delivered_at = self.now
-            delivery.last_error = ""
-            self._done(delivery, ok=True, outcome=outcome)
+            self.delivered(delivery, outcome)
         return True
 
     def failed(self, delivery: HubDelivery, exc: Exception) -> None:

@@ -35,9 +35,8 @@ from core.tenancy import in_public
 from interagency.edxml.codes import MAX_PACKET_BYTES
 from interagency.hub.models import FederationPeer, HubPacket
 from interagency.hub.services import vxp
-from interagency.hub.services.connector import PeerUnreachable, PullResult, _pool, _url
+from interagency.hub.services.connector import PeerUnreachable, PullResult, _pool, _url, pulled_accept
 from interagency.hub.services.directory import directory_import_csv
-from interagency.hub.services.packets import PacketRefused, packet_accept
 from interagency.hub.services.retries import DeliveryFailed
 from interagency.hub.services.sealing import unseal
 from interagency.hub.services.speakers import is_province_agency, peer_patterns
@@ -152,22 +151,12 @@ def _take(peer: FederationPeer, entry: dict[str, Any], message_type: str, result
     if not content:
         reason = _("Trục trả về văn bản %s rỗng hoặc không giải mã được.") % doc_id
     else:
-        try:
-            with in_public():
-                packet = packet_accept(
-                    content=content,
-                    packet_id=uuid.uuid5(_DOC_IDS, f"{peer.system_id}/{doc_id}"),
-                    source=f"peer:{peer.system_id}",
-                    peer=peer,
-                )
-            if packet.kind != message_type:
-                reason = _("Loại gói tin %(said)s khác với nội dung (%(kind)s).") % {
-                    "said": message_type,
-                    "kind": packet.kind,
-                }
-        except PacketRefused as exc:
-            errors = exc.extra.get("errors") or [exc.message]
-            reason = "; ".join([exc.message, *[e for e in errors if e != exc.message]])[:1000]
+        reason = pulled_accept(
+            peer=peer,
+            content=content,
+            packet_id=uuid.uuid5(_DOC_IDS, f"{peer.system_id}/{doc_id}"),
+            said_type=message_type,
+        )
     if reason:
         _ack(peer, doc_id, "fail", reason)
         result.refused.append(f"{doc_id}: {reason}")
