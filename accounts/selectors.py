@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from accounts.models import ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
+from accounts.models import ApiToken, ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
 from accounts.permissions import Person, can, permitted
 from core.ids import is_uuid
 from core.models import AuditEntry
@@ -59,8 +60,10 @@ def account_roles(*, user: User) -> list[RoleGrant]:
 
 
 def login_events_of(*, user: User) -> QuerySet[LoginEvent]:
-    return LoginEvent.objects.filter(Q(user=user) | Q(user__isnull=True, username=user.username)).order_by(
-        "-at", "-id"
+    return (
+        LoginEvent.objects.filter(Q(user=user) | Q(user__isnull=True, username=user.username))
+        .select_related("token")
+        .order_by("-at", "-id")
     )
 
 
@@ -108,3 +111,30 @@ def audit_list(*, reader: Person, action: str = "", target: str = "") -> QuerySe
     if target:
         entries = entries.filter(target_id=target)
     return entries.order_by("-id")
+
+
+def tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id")
+
+
+def token_list(*, reader: Person, live_only: bool = False) -> QuerySet[ApiToken]:
+    """Everyone's tokens the reader manages (the IT officer: the agency's people, not superusers)."""
+    tokens = ApiToken.objects.filter(user__in=permitted(reader, "accounts.manage_accounts", User))
+    if live_only:
+        tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return tokens.select_related("user").order_by("-created_at", "-id")
+
+
+def token_get(*, reader: Person, key: str) -> ApiToken | None:
+    """A token the reader owns or manages, by UUID; None means 404."""
+    if not is_uuid(key) or reader is None or not getattr(reader, "is_authenticated", False):
+        return None
+    token = ApiToken.objects.select_related("user").filter(uuid=key).first()
+    return token if token is not None and may_revoke_token(reader, token) else None
+
+
+def may_revoke_token(reader: Person, token: ApiToken) -> bool:
+    """The owner, or whoever manages the owner's account (the IT officer; the operator on the console)."""
+    if reader is None or not getattr(reader, "is_authenticated", False):
+        return False
+    return bool(reader.pk == token.user_id or can(reader, "accounts.manage_accounts", token.user))
