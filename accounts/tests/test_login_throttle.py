@@ -12,29 +12,12 @@ from django.test import Client, RequestFactory, override_settings
 from accounts.models import User
 from accounts.services.users import user_unlock
 from conftest import PASSWORD
-from core import ratelimits
 from core.audit import Actor
 from core.http import client_ip
 from core.models import AuditEntry
 from core.tenancy import in_tenant
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    """Steps `core.ratelimits.clock`, the one clock the throttle reads, instead of sleeping."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        self.now = ratelimits.clock()
-        monkeypatch.setattr(ratelimits, "clock", lambda: self.now)
-
-    def step(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: Any) -> Clock:
-    return Clock(monkeypatch)
 
 
 def _login(client: Client, username: str, password: str = PASSWORD, **extra: Any):
