@@ -434,10 +434,10 @@ USE_TZ = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # First: its `WWW-Authenticate: Bearer` makes an unauthenticated call a 401.
+        # First: its `WWW-Authenticate: Bearer` makes an unauthenticated call a 401; it also refuses
+        # Basic auth (a password) with a sentence.
         "accounts.api.authentication.TokenAuthentication",
         "accounts.api.authentication.VerifiedSessionAuthentication",
-        "accounts.api.authentication.PasswordRefusal",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

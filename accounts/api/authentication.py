@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -39,12 +40,20 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
 
 class TokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <token>`. A token lives in one tenant's schema, so it is only ever
-    looked up on that tenant's hosts. A read token may only read (GET, HEAD, OPTIONS)."""
+    looked up on that tenant's hosts. A read token may only read (GET, HEAD, OPTIONS).
+    `Authorization: Basic` is refused with a sentence saying what to use instead, not ignored."""
 
     keyword = "Bearer"
 
     def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
         parts = authentication.get_authorization_header(request).split()
+        if parts and parts[0].lower() == b"basic":
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "API không nhận mật khẩu. Hãy tạo mã truy cập API ở trang “Tài khoản của tôi” → "
+                    "“Mã truy cập API” và gửi tiêu đề Authorization: Bearer <mã>."
+                )
+            )
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
         if len(parts) != 2:
@@ -72,16 +81,15 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class PasswordRefusal(authentication.BaseAuthentication):
-    """Basic auth, refused with a sentence saying what to use instead (not silently ignored)."""
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """How the OpenAPI schema (and Swagger UI's Authorize button) describes the token."""
 
-    def authenticate(self, request: Request) -> None:
-        parts = authentication.get_authorization_header(request).split()
-        if parts and parts[0].lower() == b"basic":
-            raise exceptions.AuthenticationFailed(
-                _(
-                    "API không nhận mật khẩu. Hãy tạo mã truy cập API ở trang “Tài khoản của tôi” → "
-                    "“Mã truy cập API” và gửi tiêu đề Authorization: Bearer <mã>."
-                )
-            )
-        return None
+    target_class = "accounts.api.authentication.TokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (tinhso_…), made at /account/tokens/.",
+        }
