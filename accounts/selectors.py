@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
 from accounts.permissions import Person, can, permitted
+from accounts.security import Throttle, throttles_here
 from core.ids import is_uuid
 from core.models import AuditEntry
 from core.text import fold
@@ -138,3 +142,41 @@ def may_revoke_token(reader: Person, token: ApiToken) -> bool:
     if reader is None or not getattr(reader, "is_authenticated", False):
         return False
     return bool(reader.pk == token.user_id or can(reader, "accounts.manage_accounts", token.user))
+
+
+@dataclass(frozen=True)
+class ThrottleRow:
+    """One counted account name or address as the IT officer's page shows it."""
+
+    throttle: Throttle
+    shown: str  # the name or address; "" for a name no account has: it may be a password typed there
+    delay: int  # seconds the next attempt waits after the last failure (0: under the limit)
+    wait: int  # seconds from now until an attempt is heard
+    until: datetime | None
+    last: datetime
+
+
+def known_account_names(names: set[str]) -> set[str]:
+    return set(User.objects.filter(username__in=names).values_list("username", flat=True)) if names else set()
+
+
+def throttle_rows(*, reader: Person) -> list[ThrottleRow]:
+    """The throttle's counts in this schema, for whoever manages its accounts (else nothing)."""
+    from core.ratelimits import clock
+
+    if not can(reader, "accounts.manage_accounts"):
+        return []
+    now = clock()
+    throttles = throttles_here()
+    known = known_account_names({t.label for t in throttles if t.kind == "account"})
+    return [
+        ThrottleRow(
+            throttle=t,
+            shown=t.label if t.kind == "address" or t.label in known else "",
+            delay=t.delay(),
+            wait=t.wait(now),
+            until=datetime.fromtimestamp(t.last + t.delay(), tz=UTC) if t.delay() else None,
+            last=datetime.fromtimestamp(t.last, tz=UTC),
+        )
+        for t in throttles
+    ]

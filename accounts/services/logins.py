@@ -3,6 +3,8 @@ of a login throttle."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -33,11 +35,16 @@ def login_event_record(
 
 def throttle_clear(*, actor: Actor, kind: str, ident: str) -> Throttle | None:
     """The IT officer (the operator, on the console) lets an account name or an address try again
-    at once. None when it was not counting (already cleared, expired: a retry changes nothing)."""
+    at once. None when it was not counting (already cleared, expired: a retry changes nothing).
+    A name no account has is neither shown nor audited (it may be a password typed as a name)."""
+    from accounts.selectors import known_account_names
+
     require_actor(actor, "accounts.manage_accounts")
     throttle = throttle_find(kind, ident)
     if throttle is None:
         return None
+    if throttle.kind == "account" and throttle.label not in known_account_names({throttle.label}):
+        throttle = replace(throttle, label="")
     with transaction.atomic():
         audit_record(
             actor=actor,

@@ -397,24 +397,7 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
 def throttle_list_view(request: HttpRequest) -> HttpResponse:
     """Account names and addresses the login throttle is counting in this tenant, with their delay."""
     require(request.user, "accounts.manage_accounts")
-    from datetime import UTC, datetime
-
-    from accounts.security import throttles_here
-    from core.ratelimits import clock
-
-    now = clock()
-    rows = [
-        {
-            "throttle": throttle,
-            "delay": throttle.delay(),
-            "wait": throttle.wait(now),
-            "until": datetime.fromtimestamp(throttle.last + throttle.delay(), tz=UTC)
-            if throttle.delay()
-            else None,
-            "last": datetime.fromtimestamp(throttle.last, tz=UTC),
-        }
-        for throttle in throttles_here()
-    ]
+    rows = selectors.throttle_rows(reader=request.user)
     return render(
         request, "accounts/throttle_list.html", {"rows": rows, "max": settings.LOGIN_DELAY_MAX_SECONDS}
     )
