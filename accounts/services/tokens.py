@@ -23,6 +23,7 @@ from accounts.models import ApiToken, LoginEvent, User
 from accounts.selectors import may_revoke_token
 from accounts.services.logins import login_event_record
 from core.audit import Actor, audit_record
+from core.errors import ApplicationError
 from core.http import client_ip
 from core.tenancy import current_schema
 from core.text import nfc
@@ -63,7 +64,11 @@ def token_create(*, actor: Actor, user: User, name: str, scope: str, days: int) 
     with transaction.atomic():
         owner = User.objects.select_for_update().get(pk=user.pk)  # one count at a time per person
         if not _usable(owner):
-            raise PermissionDenied
+            raise ApplicationError(
+                _("Tài khoản %(name)s đang bị khoá hoặc đã ngừng sử dụng: không tạo mã được.")
+                % {"name": owner.username},
+                code="unusable_account",
+            )
         now = timezone.now()
         live = ApiToken.objects.filter(user=owner, revoked_at__isnull=True, expires_at__gt=now).count()
         if live >= settings.API_TOKEN_MAX_PER_USER:

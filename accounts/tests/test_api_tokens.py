@@ -397,6 +397,10 @@ def test_the_command_line_makes_a_working_token_and_revokes_it(
 
     call_command("accounts", "token-revoke", "--tenant", tenant.schema_name, "alice")
     assert _me(client_for(host_of(tenant)), token).status_code == 401
+    with in_tenant(tenant):
+        user_lock(actor=OFFICER, user=User.objects.get(username="alice"))
+    with pytest.raises(CommandError, match="khoá"):
+        call_command("accounts", "token-create", "--tenant", tenant.schema_name, "alice", "--name", "x")
     with pytest.raises(CommandError):
         call_command(
             "accounts",

@@ -138,6 +138,8 @@ def my_tokens_view(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             form_add_validation_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
         else:
             form = ApiTokenForm()
     return render(  # never_cache: the secret is on this response only
