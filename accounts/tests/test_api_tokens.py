@@ -413,3 +413,26 @@ def test_the_command_line_makes_a_working_token_and_revokes_it(
             "--days",
             "999",
         )
+
+
+def test_the_it_officer_sees_and_revokes_a_persons_tokens_on_their_account_page(
+    tenant, make_user, signed_in, client_for
+):
+    alice = make_user(tenant, "alice")
+    api_token(alice, tenant=tenant, name="máy chấm công")
+    officer = signed_in(client_for(""), make_user(tenant, "cntt", roles=("it_officer",)), tenant=tenant)
+    head = signed_in(client_for(""), make_user(tenant, "thutruong", roles=("head",)), tenant=tenant)
+    with in_tenant(tenant):
+        row = ApiToken.objects.get()
+
+    assert "máy chấm công" in officer.get(f"/accounts/{alice.uuid}/").content.decode()
+    seen_by_head = head.get(f"/accounts/{alice.uuid}/")  # the head views accounts, manages none
+    assert seen_by_head.status_code == 200
+    assert "máy chấm công" not in seen_by_head.content.decode()
+    assert head.post(f"/account/tokens/{row.uuid}/revoke/", {"back": "account"}).status_code == 404
+
+    revoked = officer.post(f"/account/tokens/{row.uuid}/revoke/", {"back": "account"})
+
+    assert revoked["Location"] == f"/accounts/{alice.uuid}/"
+    with in_tenant(tenant):
+        assert ApiToken.objects.get().revoked_by == "cntt"

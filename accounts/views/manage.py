@@ -167,6 +167,8 @@ def account_detail_view(request: HttpRequest, key: str) -> HttpResponse:
                 }
             ),
             "events": selectors.login_events_of(user=person)[:20] if can_manage else [],
+            "tokens": selectors.tokens_of(user=person) if can_manage else [],
+            "now": timezone.now(),
             "audit": selectors.audit_list(reader=request.user, target=str(person.uuid))[:20],
         },
     )

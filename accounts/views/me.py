@@ -164,4 +164,9 @@ def token_revoke_view(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404
     token_revoke(actor=Actor.from_request(request), token=token)
     messages.success(request, _("Đã thu hồi mã truy cập API “%(name)s”.") % {"name": token.name})
-    return redirect("token-list" if request.POST.get("back") == "list" else "my-tokens")
+    back = request.POST.get("back")
+    if back == "list":
+        return redirect("token-list")
+    if back == "account":
+        return redirect("account-detail", key=str(token.user.uuid))
+    return redirect("my-tokens")
