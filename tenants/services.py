@@ -155,8 +155,11 @@ def tenant_create(
     org_code: str,
     parent: Tenant | None = None,
     hosts: Mapping[str, str] | None = None,
+    adopt_schema: str | None = None,
 ) -> Tenant:
-    """Create a tenant with its hosts and a ready schema (from the spare pool when it can)."""
+    """Create a tenant with its hosts and a ready schema (from the spare pool when it can).
+
+    `adopt_schema`: an existing, migrated schema no tenant uses (a restored backup) becomes its own."""
     _authorise(actor)
     started = time.perf_counter()
     errors: dict[str, list[str]] = {}
@@ -173,8 +176,17 @@ def tenant_create(
     )
     try:
         with in_public(), transaction.atomic():
-            schema_name = _schema_name_for(final_hosts[primary_purpose])
-            method = "pool" if provisioning.spare_claim_into(schema_name) else "migrate"
+            if adopt_schema is not None:
+                if Tenant.objects.filter(schema_name=adopt_schema).exists() or not provisioning.schema_exists(
+                    adopt_schema
+                ):
+                    raise ApplicationError(
+                        _("Không có lược đồ %(schema)s để nhận cho đơn vị mới.") % {"schema": adopt_schema}
+                    )
+                schema_name, method = adopt_schema, "adopt"
+            else:
+                schema_name = _schema_name_for(final_hosts[primary_purpose])
+                method = "pool" if provisioning.spare_claim_into(schema_name) else "migrate"
             if method == "migrate":
                 provisioning.schema_create_migrated(schema_name)
             tenant = Tenant(schema_name=schema_name, name=name, kind=kind, org_code=org_code, parent=parent)

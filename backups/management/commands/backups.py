@@ -1,0 +1,96 @@
+"""`manage.py backups run|list|verify|restore`: per-tenant backups (R6).
+
+    backups run --tenant KEY                      back up one tenant; prints the backup's id
+    backups list [--tenant KEY]                   one line per backup, newest first
+    backups verify ID                             every checksum; exit 1 with a sentence if bad
+    backups restore ID --as-new-tenant --name N --org-code C [--host H]
+                                                  a temporary tenant on its own host; prints its schema
+
+Bad input or a bad backup exits with status 1 and one sentence.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from backups.models import Backup
+from backups.selectors import backup_get, backup_list
+from backups.services import backup_restore_as_new_tenant, backup_run, backup_verify
+from core.audit import Actor
+from core.errors import ApplicationError, validation_sentence
+from core.tenancy import in_public, tenant_by_key
+
+SHELL = Actor(label="manage.py backups")
+
+
+class Command(BaseCommand):
+    help = "Back up one tenant (schema and files), list, verify and restore backups."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        run = sub.add_parser("run", help="back up one tenant; prints the backup's id")
+        run.add_argument("--tenant", required=True, help="schema, organisation code or UUID")
+        listing = sub.add_parser("list", help="backups, newest first")
+        listing.add_argument("--tenant", help="only this tenant's")
+        verify = sub.add_parser("verify", help="check the manifest and every part's checksums")
+        verify.add_argument("backup")
+        restore = sub.add_parser("restore", help="restore a backup (verified first)")
+        restore.add_argument("backup")
+        restore.add_argument("--as-new-tenant", action="store_true", required=True)
+        restore.add_argument("--name", required=True, help="the temporary tenant's name")
+        restore.add_argument("--org-code", required=True, help="its organisation code (unused so far)")
+        restore.add_argument("--host", help="its workspace host (a label under BASE_DOMAIN, or a full name)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, f"_{options['action']}")(options)
+        except ValidationError as exc:
+            raise CommandError(validation_sentence(exc)) from exc
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+
+    def _tenant(self, key: str) -> Any:
+        with in_public():
+            tenant = tenant_by_key(key)
+        if tenant is None:
+            raise CommandError(f"No tenant matches {key!r}.")
+        return tenant
+
+    def _backup(self, key: str) -> Backup:
+        backup = backup_get(key)
+        if backup is None:
+            raise CommandError(f"No backup has the id {key!r} (see `manage.py backups list`).")
+        return backup
+
+    def _run(self, options: dict[str, Any]) -> None:
+        backup = backup_run(actor=SHELL, tenant=self._tenant(options["tenant"]))
+        self.stdout.write(str(backup.uuid))
+
+    def _list(self, options: dict[str, Any]) -> None:
+        tenant_id = self._tenant(options["tenant"]).pk if options.get("tenant") else None
+        with in_public():
+            for backup in backup_list(tenant_id=tenant_id):
+                self.stdout.write(
+                    f"{backup.uuid}\t{backup.schema_name}\t{backup.state}\t"
+                    f"{backup.started_at:%Y-%m-%d %H:%M:%S}\t{backup.size_stored}\t{backup.store}"
+                )
+
+    def _verify(self, options: dict[str, Any]) -> None:
+        manifest = backup_verify(backup=self._backup(options["backup"]))
+        rows = sum(manifest["row_counts"].values())
+        self.stdout.write(f"ok {manifest['backup']}: {len(manifest['row_counts'])} tables, {rows} rows")
+
+    def _restore(self, options: dict[str, Any]) -> None:
+        hosts = {"workspace": options["host"]} if options.get("host") else None
+        tenant = backup_restore_as_new_tenant(
+            actor=SHELL,
+            backup=self._backup(options["backup"]),
+            name=options["name"],
+            org_code=options["org_code"],
+            hosts=hosts,
+        )
+        self.stdout.write(str(tenant.schema_name))

@@ -1,0 +1,77 @@
+"""Pull-based byte streams: every stage reads a bounded piece at a time, so memory stays flat."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from typing import IO, BinaryIO, cast
+
+import zstandard
+
+from backups.crypto import BackupKey, decrypt_stream, encrypt_stream
+
+PIECE = 256 * 1024
+
+
+def reader_of(pieces: Iterable[bytes]) -> BinaryIO:
+    """`pieces` as a buffered, readable binary file."""
+    return cast(BinaryIO, io.BufferedReader(IterReader(pieces), buffer_size=PIECE))
+
+
+class IterReader(io.RawIOBase):
+    """An iterator of bytes as a readable file (what boto3, zstandard and tarfile read from)."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        self._pieces = iter(pieces)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._buffer:
+            try:
+                self._buffer = next(self._pieces)
+            except StopIteration:
+                return 0
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+class Tally:
+    """SHA-256 and size of what passes through."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def count(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        for piece in pieces:
+            self._hash.update(piece)
+            self.size += len(piece)
+            yield piece
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+
+def read_pieces(source: IO[bytes]) -> Iterator[bytes]:
+    while piece := source.read(PIECE):
+        yield piece
+
+
+def seal(source: IO[bytes], key: BackupKey, plain: Tally, sealed: Tally) -> Iterator[bytes]:
+    """Plaintext from `source` -> zstandard -> AES-GCM chunks, tallying both sides."""
+    compressed = zstandard.ZstdCompressor(level=3).read_to_iter(reader_of(plain.count(read_pieces(source))))
+    return sealed.count(encrypt_stream(compressed, key))
+
+
+def unseal(source: BinaryIO, keys: list[BackupKey], plain: Tally, sealed: Tally) -> Iterator[bytes]:
+    """The reverse of `seal`: sealed bytes from `source` -> plaintext pieces, tallying both sides."""
+    decrypted = decrypt_stream(reader_of(sealed.count(read_pieces(source))), keys)
+    reader = zstandard.ZstdDecompressor().stream_reader(reader_of(decrypted))
+    return plain.count(read_pieces(cast(BinaryIO, reader)))
