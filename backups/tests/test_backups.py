@@ -143,6 +143,10 @@ def test_a_truncated_part_is_refused(s3: Any, filled: Any) -> None:
     client.put_object(Bucket=BUCKET, Key=key, Body=body[: len(body) // 2])
     with pytest.raises(CommandError, match="truncated"):
         call_command("backups", "verify", str(backup.uuid))
+    with in_public():
+        entry = AuditEntry.objects.filter(action="backup.verify").latest("id")
+    assert entry.detail["ok"] is False
+    assert "truncated" in entry.detail["error"]
 
 
 def _schemas() -> set[str]:
@@ -206,3 +210,21 @@ def test_local_folder_store_backs_up_and_verifies(filled: Any, settings: Any, tm
     assert configured_store().name == "local"
     assert (tmp_path / "backups" / backup.location / "manifest.json.zst.enc").is_file()
     assert backup_verify(backup=backup)["tenant"]["schema"] == filled.schema_name
+
+
+def test_only_province_operators_may_back_up_or_restore(s3: Any, filled: Any, make_user: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from backups.services import backup_restore_as_new_tenant
+
+    nobody = make_user(None, "khach", full_name="Khách")  # a console account without the right
+    officer = make_user(filled, "itofficer", full_name="Cán bộ CNTT")  # an agency account
+    backup = backup_run(actor=SHELL, tenant=filled)
+    for user in (nobody, officer):
+        with pytest.raises(PermissionDenied):
+            backup_run(actor=Actor(user=user), tenant=filled)
+        with pytest.raises(PermissionDenied):
+            backup_restore_as_new_tenant(
+                actor=Actor(user=user), backup=backup, name="Tạm", org_code="000.00.97.H21"
+            )
+    assert Backup.objects.count() == 1

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backups.models import Backup
 from backups.selectors import backup_get, backup_list
-from backups.services import backup_restore_as_new_tenant, backup_run, backup_verify
+from backups.services import backup_check, backup_restore_as_new_tenant, backup_run
 from core.audit import Actor
 from core.errors import ApplicationError, validation_sentence
 from core.tenancy import in_public, tenant_by_key
@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 )
 
     def _verify(self, options: dict[str, Any]) -> None:
-        manifest = backup_verify(backup=self._backup(options["backup"]))
+        manifest = backup_check(actor=SHELL, backup=self._backup(options["backup"]))
         rows = sum(manifest["row_counts"].values())
         self.stdout.write(f"ok {manifest['backup']}: {len(manifest['row_counts'])} tables, {rows} rows")
 
