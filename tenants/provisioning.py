@@ -57,7 +57,9 @@ def schema_exists(name: str) -> bool:
 def _ddl() -> Any:
     """The connection that runs DDL: the owner role's (core.dbroles), on the public schema. With one
     role it is the default connection, so DDL joins the caller's transaction as it always did."""
-    ddl = connections[dbroles.owner_alias()]
+    if not dbroles.separate():
+        return connection
+    ddl: Any = connections[dbroles.OWNER_ALIAS]  # django-tenants' wrapper: schema methods
     ddl.set_schema_to_public()
     return ddl
 
