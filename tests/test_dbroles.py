@@ -240,6 +240,16 @@ def test_runtime_role_appends_to_the_audit_trail_through_the_app(roles: Roles) -
         assert count(conn) > audited_before
 
 
+def test_runtime_role_seals_and_verifies_the_audit_chains(roles: Roles) -> None:
+    """Beat's sealing (INSERT into the ledger) and the verification work without more privilege."""
+    roles.deployment.manage("audit", "anchors", "seal")
+    with roles.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM oversight_auditanchor").fetchone()
+    assert row is not None
+    assert row[0] > 0
+    roles.deployment.manage("audit", "verify")
+
+
 def test_spares_made_after_apply_get_the_same_grants(roles: Roles) -> None:
     """Default privileges and the post_migrate hook: a schema migrated after `dbroles apply` is
     read-write for the runtime role, its audit table append-only."""
