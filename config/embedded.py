@@ -148,17 +148,22 @@ def roles_ensure(admin_url: str, database: str, *, owner: str, runtime: str) -> 
                         sql.Identifier(role)
                     )
                 )
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
-        if not exists:
+        found = conn.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+        if not found:
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(
                         sql.Identifier(database), sql.Identifier(owner)
                     )
                 )
-        conn.execute(
-            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(owner))
-        )
+        elif found[0] != owner:  # made by an earlier, one-role version
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(database), sql.Identifier(owner)
+                )
+            )
     database_url = _with_database(admin_url, database)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(sql.SQL(_ADOPT).format(owner=sql.Literal(owner)))
