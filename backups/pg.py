@@ -10,8 +10,9 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
+from core import dbroles
 from core.errors import ApplicationError
 
 
@@ -46,9 +47,15 @@ def tool(name: str) -> str:
     )
 
 
+def _owner_params() -> dict[str, object]:
+    """The owner role's connection settings (core.dbroles): it owns the schemas it dumps and the
+    ones a restore creates (the test database's in tests)."""
+    return dict(connections[dbroles.owner_alias()].settings_dict)
+
+
 def client_env() -> dict[str, str]:
-    """The environment that points libpq programs at Django's database (the test one in tests)."""
-    params = connection.settings_dict
+    """The environment that points libpq programs at Django's database, as the owner role."""
+    params = _owner_params()
     env = dict(os.environ)
     for variable, key in [
         ("PGHOST", "HOST"),
@@ -64,11 +71,11 @@ def client_env() -> dict[str, str]:
 
 def connect() -> psycopg.Connection:
     """A connection of its own (not Django's), for a snapshot that pg_dump shares."""
-    params = connection.settings_dict
+    params = _owner_params()
     return psycopg.connect(
-        host=params.get("HOST") or None,
-        port=params.get("PORT") or None,
-        user=params.get("USER") or None,
-        password=params.get("PASSWORD") or None,
-        dbname=params["NAME"],
+        host=str(params.get("HOST") or "") or None,
+        port=str(params.get("PORT") or "") or None,
+        user=str(params.get("USER") or "") or None,
+        password=str(params.get("PASSWORD") or "") or None,
+        dbname=str(params["NAME"]),
     )
