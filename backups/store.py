@@ -82,10 +82,12 @@ class S3Store:
     def put(self, key: str, source: BinaryIO) -> None:
         from boto3.s3.transfer import TransferConfig
 
-        # Two parts in flight at most: memory is bounded by 2 x the part size, whatever the backup's.
+        # Memory stays bounded by a few parts whatever the backup's size: two in flight, and (an
+        # s3transfer setting boto3's constructor does not take) two read ahead from the stream.
         config = TransferConfig(
             multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
         )
+        config.max_in_memory_upload_chunks = 2
         self.client.upload_fileobj(source, self.bucket, key, Config=config)
 
     def open(self, key: str) -> BinaryIO:

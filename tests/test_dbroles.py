@@ -298,3 +298,29 @@ def test_data_migrations_use_the_migrating_connection() -> None:
         if ".objects." in line and ".objects.using(" not in line
     ]
     assert not unbound, unbound
+
+
+def test_a_backup_is_dumped_and_restored_by_the_owner_and_the_runtime_role_serves_it(roles: Roles) -> None:
+    deployment = roles.deployment
+    deployment.env.update(
+        BACKUP_KEYS="roles-test-backup-key-0123456789-abcdef",
+        BACKUP_DIR=str(deployment.directory / "backups"),
+    )
+    backup_id = deployment.manage("backups", "run", "--tenant", roles.tenant_schema).stdout.strip()
+    assert deployment.manage("backups", "verify", backup_id).stdout.startswith(f"ok {backup_id}")
+    restored = deployment.manage(
+        "backups", "restore", backup_id, "--as-new-tenant", "--name", "Sở Tạm", "--org-code", "000.00.17.H21"
+    ).stdout.strip()
+    with roles.connect(OWNER) as conn:
+        owners = conn.execute(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s",
+            [restored],
+        ).fetchall()
+        assert owners == [(OWNER,)]
+    with roles.connect() as conn:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(restored)))
+        row = conn.execute("SELECT count(*) FROM accounts_user").fetchone()
+        assert row is not None
+        assert row[0] > 0
+        assert refused(conn, "TRUNCATE core_auditentry", restored) == "42501"
