@@ -18,6 +18,13 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
     inlines = [DomainInline]
 
 
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin[Domain]):
+    list_display = ("domain", "tenant", "purpose", "is_primary")
+    list_filter = ("purpose",)
+    search_fields = ("domain", "tenant__name")
+
+
 @admin.register(TenantEvent)
 class TenantEventAdmin(admin.ModelAdmin[TenantEvent]):
     list_display = ("tenant", "action", "actor", "actor_ip", "at")

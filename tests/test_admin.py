@@ -121,14 +121,21 @@ def test_adding_or_deleting_a_tenant_through_the_admin_is_refused(console, tenan
     assert not Tenant.objects.filter(org_code="000.00.98.H21").exists()
 
 
-def test_domains_have_no_admin_page_of_their_own(console, tenant):
-    # Shown inside their tenant's page (read-only); no add/change/delete URL exists at all.
-    response = console.post(
-        "/admin/tenants/domain/add/", {"domain": "x.gialai.localhost", "purpose": "portal"}
-    )
+def test_a_domain_cannot_be_added_changed_or_deleted_through_the_admin(console, tenant, host_of):
+    # Hosts change only through tenants.services (the console's tenant page), which check and audit.
+    domain = Domain.objects.get(domain=host_of(tenant, "portal"))
+    form = {"tenant": tenant.pk, "purpose": "portal", "is_primary": "on"}
 
-    assert response.status_code == 404
-    assert not Domain.objects.filter(domain="x.gialai.localhost").exists()
+    added = console.post(_admin_url(Domain, "add"), {**form, "domain": "lolen.gialai.localhost"})
+    changed = console.post(
+        _admin_url(Domain, "change", domain.pk), {**form, "domain": "doiten.gialai.localhost"}
+    )
+    deleted = console.post(_admin_url(Domain, "delete", domain.pk), {"post": "yes"})
+
+    assert (added.status_code, changed.status_code, deleted.status_code) == (403, 403, 403)
+    fresh = Domain.objects.get(pk=domain.pk)
+    assert (fresh.domain, fresh.is_primary) == (domain.domain, False)
+    assert not Domain.objects.filter(domain="lolen.gialai.localhost").exists()
 
 
 def test_tenant_history_cannot_be_written_through_the_admin(console, tenant):
