@@ -116,50 +116,11 @@ class Server:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
 
 
-@dataclass(eq=False)
-class Deployment:
+class Managed:
+    """`manage.py` in a deployment of its own (its `env`), for the `label` its failures carry."""
+
     label: str
-    database: str
-    base_domain: str
-    directory: Path
-    server: Server
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    cert_path: Path = field(init=False)
-    key_path: Path = field(init=False)
-    env: dict[str, str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.cert_path, self.key_path = self_signed_certificate(self.directory)
-        from django.conf import settings
-
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
-            DATABASE_URL=self.server.url_for(self.database),
-            REDIS_URL=str(settings.REDIS_URL),
-            SECRET_KEY=secrets.token_urlsafe(40),
-            HUB_KEY_SECRET=secrets.token_urlsafe(40),
-            BASE_DOMAIN=self.base_domain,
-            TINHSO_VAR_DIR=str(self.directory / "var"),
-            MEDIA_ROOT=str(self.directory / "media"),
-            TINHSO_FAST_HASHER="1",
-            TENANT_SPARE_POOL_SIZE="0",
-            LOG_LEVEL="WARNING",
-            PYTHONDONTWRITEBYTECODE="1",
-        )
-        for name in ("S3_ENDPOINT_URL", "S3_BUCKET"):  # attachments stay on this deployment's disk
-            env.pop(name, None)
-        self.env = env
-
-    @property
-    def base_url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    @property
-    def certificate(self) -> str:
-        return self.cert_path.read_text()
+    env: dict[str, str]
 
     def manage(
         self, *args: str, check: bool = True, timeout: float = 180
@@ -189,6 +150,53 @@ class Deployment:
             if line.startswith(RESULT):
                 return json.loads(line[len(RESULT) :])
         return None
+
+
+@dataclass(eq=False)
+class Deployment(Managed):
+    label: str
+    database: str
+    base_domain: str
+    directory: Path
+    server: Server
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    cert_path: Path = field(init=False)
+    key_path: Path = field(init=False)
+    env: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.cert_path, self.key_path = self_signed_certificate(self.directory)
+        from django.conf import settings
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings",
+            DATABASE_URL=self.server.url_for(self.database),
+            REDIS_URL=str(settings.REDIS_URL),
+            REDIS_KEY_PREFIX=f"{self.label}-{secrets.token_hex(4)}-",  # a deployment's cache is its own
+            SECRET_KEY=secrets.token_urlsafe(40),
+            HUB_KEY_SECRET=secrets.token_urlsafe(40),
+            BASE_DOMAIN=self.base_domain,
+            TINHSO_VAR_DIR=str(self.directory / "var"),
+            MEDIA_ROOT=str(self.directory / "media"),
+            TINHSO_FAST_HASHER="1",
+            TENANT_SPARE_POOL_SIZE="0",
+            LOG_LEVEL="WARNING",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        for name in ("S3_ENDPOINT_URL", "S3_BUCKET"):  # attachments stay on this deployment's disk
+            env.pop(name, None)
+        self.env = env
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def certificate(self) -> str:
+        return self.cert_path.read_text()
 
     def start(self) -> None:
         log = (self.directory / "gunicorn.log").open("wb")
@@ -274,3 +282,92 @@ def migrate_all(deployments: list[Deployment]) -> None:
         output, _ = process.communicate(timeout=120)
         if process.returncode != 0:
             raise AssertionError(f"[{deployment.label}] migrate failed:\n{output.decode(errors='replace')}")
+
+
+@dataclass(eq=False)
+class MakeRunStack(Managed):
+    """`make run`'s own stack (`python -m config.run`: migrate, seed the demo province, then gunicorn,
+    a Celery worker and beat), on its own database beside the test database, its own Redis key
+    prefix and var/ folder, on a free loopback port, plain HTTP, the demo's host names. Arrivals are
+    delivered by its Celery worker, never by the test."""
+
+    database: str
+    directory: Path
+    server: Server
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(init=False)
+    label: str = "make run"
+
+    def __post_init__(self) -> None:
+        from django.conf import settings
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+        for name in ("S3_ENDPOINT_URL", "S3_BUCKET", "BASE_DOMAIN", "CONSOLE_HOST", "MEDIA_ROOT"):
+            env.pop(name, None)
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings",
+            DATABASE_URL=self.server.url_for(self.database),
+            REDIS_URL=str(settings.REDIS_URL),
+            REDIS_KEY_PREFIX=f"makerun-{secrets.token_hex(4)}-",
+            SECRET_KEY=secrets.token_urlsafe(40),
+            HUB_KEY_SECRET=secrets.token_urlsafe(40),
+            TINHSO_VAR_DIR=str(self.directory / "var"),
+            TINHSO_FAST_HASHER="1",
+            TENANT_SPARE_POOL_SIZE="0",
+            PORT=str(self.port),
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        self.env = env
+
+    @property
+    def console_host(self) -> str:
+        return "console.gialai.localhost"
+
+    def start(self, timeout: float = 420) -> None:
+        self.server.recreate(self.database)
+        log = (self.directory / "make-run.log").open("wb")
+        self.process = subprocess.Popen(  # noqa: S603
+            [PYTHON, "-m", "config.run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"make run's stack exited {self.process.returncode}:\n{self.log()}")
+            if "tinhso is running" in self.log(full=True) and self._healthy():
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"make run's stack not ready after {timeout}s:\n{self.log()}")
+
+    def _healthy(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as raw:
+                raw.sendall(f"GET /healthz HTTP/1.0\r\nHost: {self.console_host}\r\n\r\n".encode())
+                return raw.recv(64).split(b" ", 2)[1:2] == [b"200"]
+        except OSError:
+            return False
+
+    def log(self, full: bool = False) -> str:
+        path = self.directory / "make-run.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return text if full else text[-6000:]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # config.run stops web, worker and beat
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        if self.process is not None:  # anything of its group still standing
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.server.drop(self.database)

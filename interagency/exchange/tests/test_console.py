@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -15,12 +16,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_public
+from interagency.edxml.certificates import generate_authority
+from interagency.exchange.tests.deployments import free_port
 from interagency.exchange.tests.flows import issue_to, office
-from interagency.hub.models import HubDelivery, HubPacket
-from interagency.hub.services import evidence
+from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
+from interagency.hub.services import evidence, federation
 from interagency.hub.services.deliveries import work
+from interagency.hub.services.directory import directory_import_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -335,3 +340,41 @@ def test_evidence_cli_round_trip_and_exit_codes(agencies, tmp_path: Path):
 
 def test_evidence_of_something_else_than_a_zip_is_one_problem():
     assert len(evidence.evidence_verify(b"not a zip")) == 1
+
+
+def test_a_document_the_vxp_axis_never_takes_is_a_dead_letter_on_the_console(agencies, operator, settings):
+    (a, a_people) = agencies["a"]
+    settings.HUB_MAX_ATTEMPTS = 1
+    ministry = SimpleNamespace(org_code="000.00.12.G09", name="Bộ Tư pháp")
+    axis, _secret = federation.peer_create(
+        actor=Actor(label="test"),
+        data=federation.PeerData(
+            system_id="vxp-national",
+            name="Trục liên thông quốc gia",
+            base_url=f"https://127.0.0.1:{free_port()}/vxp",  # nothing listens there
+            remote_system_id="tinhso-h21",
+            remote_secret="axis-secret-0123456789abcdef",
+            trust_roots=generate_authority("Trục")[1].decode(),
+            org_patterns="*.G09",
+            protocol=FederationPeer.Protocol.VXP_AXIS,
+        ),
+    )
+    with in_public():
+        directory_import_csv(
+            actor=Actor(label="test"),
+            content=f"org_code,name,hub_url\n{ministry.org_code},{ministry.name},{axis.base_url}\n".encode(),
+        )
+
+    issue_to(a, a_people, [ministry])
+    work()
+
+    with in_public():
+        delivery = HubDelivery.objects.get(recipient_code=ministry.org_code)
+    assert (delivery.state, delivery.target, delivery.attempts) == (HubDelivery.State.DEAD, "peer", 1)
+    assert "127.0.0.1" in delivery.last_error  # where it could not go
+    listing = operator.get("/hub/deliveries/", {"state": "dead"}).content.decode()
+    assert ministry.org_code in listing
+    assert delivery.packet.document_id in listing
+    detail = operator.get(f"/hub/deliveries/{delivery.pk}/").content.decode()
+    assert "127.0.0.1" in detail
+    assert 'data-figure="dead">1<' in operator.get("/hub/").content.decode()

@@ -40,6 +40,12 @@ report(list(HubDelivery.objects.filter(state="pending", target="peer").values_li
 HubDelivery.objects.filter(state="pending").update(next_attempt_at=timezone.now())
 """
 
+DIRECTORY = """
+from interagency.hub.models import Organisation
+rows = Organisation.objects.filter(kind="external").order_by("org_code")
+report([[row.org_code, row.name, row.hub_url] for row in rows])
+"""
+
 PACKETS_FROM_AXIS = """
 from interagency.hub.models import HubPacket
 report(sorted(HubPacket.objects.filter(source="peer:axis-a").values_list("kind", "document_id")))
@@ -84,7 +90,6 @@ def axis_and_client(tmp_path):
         axis = f"{a.base_url}/vxp"
         (b.directory / "a-roots.pem").write_text(authorities[a])
         (b.directory / "a-tls.pem").write_text(a.certificate)
-        (b.directory / "organisations.csv").write_text(f"org_code,name,hub_url\n{X_ORG},Sở X,{axis}\n")
         b.manage(
             "hub",
             "peer-add",
@@ -98,7 +103,7 @@ def axis_and_client(tmp_path):
             f"--org-patterns={X_ORG}",
             f"--tls-ca={b.directory / 'a-tls.pem'}",
         )
-        b.manage("directory", "import", str(b.directory / "organisations.csv"))
+        # B's directory learns Sở X from the axis's getAgenciesList on its first pull, not from a file
         a.wait_ready()
         yield a, b
     finally:
@@ -132,6 +137,7 @@ def test_two_deployments_exchange_through_one_acting_as_the_axis_and_survive_its
     a.wait_ready()
     assert "listed 1, accepted 1, refused 0, errors 0" in _pull(b)
     assert a.run(HELD_AT_AXIS.format(code=Y_ORG)) == ["delivered"]
+    assert b.run(DIRECTORY) == [[X_ORG, "Sở X", f"{a.base_url}/vxp"]]  # only what B's axis peer speaks for
     assert "listed 0, accepted 0" in _pull(b)
 
     # an ack that never reached the axis: the document is listed again, taken again, kept once

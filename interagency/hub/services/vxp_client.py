@@ -193,10 +193,12 @@ def axis_pull(*, peer: FederationPeer, actor: Actor | None = None, audit_empty: 
                 _take(peer, entry, message_type, result)
             except (PeerUnreachable, AxisRefused) as exc:
                 result.errors.append(str(exc))
-    if cache.add(_DIRECTORY_KEY.format(system_id=peer.system_id), True, timeout=DIRECTORY_SYNC_SECONDS):
+    directory_key = _DIRECTORY_KEY.format(system_id=peer.system_id)
+    if cache.add(directory_key, True, timeout=DIRECTORY_SYNC_SECONDS):
         try:
             axis_directory_sync(peer=peer, actor=actor)
         except ApplicationError as exc:
+            cache.delete(directory_key)  # the next pull tries again, not tomorrow's
             result.errors.append(exc.message)
     if not result.listed and not audit_empty:
         return result
