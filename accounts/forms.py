@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import USERNAME_MAX_LENGTH, OrgUnit
+from accounts.models import USERNAME_MAX_LENGTH, ApiToken, OrgUnit
 from accounts.permissions import in_province_scope
 from accounts.roles import Role, roles_for_scope
 from core.text import nfc
@@ -158,3 +158,18 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("Hai lần nhập mật khẩu mới không khớp."))
         return data
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token; the rules (length, limits) are in accounts.services.tokens."""
+
+    DAYS = (
+        (30, _("30 ngày")),
+        (90, _("90 ngày")),
+        (180, _("180 ngày")),
+        (365, _("1 năm")),
+    )
+
+    name = forms.CharField(label=_("Tên gợi nhớ"), max_length=100)
+    scope = forms.ChoiceField(label=_("Quyền"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+    days = forms.TypedChoiceField(label=_("Hết hạn sau"), choices=DAYS, coerce=int, initial=90)

@@ -201,6 +201,9 @@ class LoginEvent(models.Model):
         SECOND_FACTOR_FAILURE = "otp_failure", _("Sai mã xác thực hai lớp")
         LOGOUT = "logout", pgettext_lazy("login event", "Đăng xuất")  # the event, not the button
         EXPIRED = "expired", _("Phiên làm việc hết hạn")
+        TOKEN_USED = "token_used", _("Dùng mã truy cập API")
+        TOKEN_CREATED = "token_created", _("Tạo mã truy cập API")
+        TOKEN_REVOKED = "token_revoked", _("Thu hồi mã truy cập API")
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="login_events"
@@ -209,6 +212,10 @@ class LoginEvent(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    # The API token used, made or revoked (the TOKEN_* kinds).
+    token = models.ForeignKey(
+        "ApiToken", null=True, blank=True, on_delete=models.PROTECT, related_name="login_events"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -218,6 +225,42 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: what an API client sends instead of a password (`Bearer tinhso_<key>_<secret>`).
+
+    Only `key` (public, for the lookup) and the SHA-256 of the whole token bound to this schema
+    are kept; the token itself is shown once. Revoking keeps the row, so its uses stay on record.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Chỉ đọc")
+        WRITE = "write", _("Đọc và ghi")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("tên gợi nhớ"), max_length=100)
+    key = models.CharField(max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(_("quyền"), max_length=8, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mã truy cập API")
+        verbose_name_plural = _("mã truy cập API")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.name}"
+
+    def is_live(self, now: Any) -> bool:
+        return self.revoked_at is None and self.expires_at > now
 
 
 class ImportBatch(models.Model):

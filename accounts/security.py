@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
 from accounts.roles import TWO_FACTOR_ROLES
 
@@ -45,59 +47,84 @@ def second_factor_mandatory(user: Person) -> bool:
 # Throttling, not locking: after `free` failures each further attempt must wait 2^k seconds (capped
 # at LOGIN_DELAY_MAX_SECONDS), per account name and per client address. A stranger can slow the
 # owner down for a minute at most; the owner's right password after the wait still works.
-_ACCOUNT_KEY = "accounts:login-throttle:account:{schema}:{name}"
-_ADDRESS_KEY = "accounts:login-throttle:address:{ip}"
+# The cache's keys carry the schema (django_tenants.cache.make_key): both counts are per tenant
+# (the console's are the public schema's), so each IT officer sees and clears their own.
+_PREFIX = "accounts:login-throttle:"
+_ACCOUNT_KEY = _PREFIX + "account:{schema}:{name}"
+_ADDRESS_KEY = _PREFIX + "address:{ip}"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
 class Throttle:
-    """`failures` counted for one account or address; the last at `last` (seconds since the epoch)."""
+    """`failures` counted for one account or address; the last at `last` (seconds since the epoch).
+    `label` is the account name as typed (lower case) or the address, for the IT officer's page."""
 
     key: str
     failures: int
     last: float
     free: int
+    kind: str = "account"
+    label: str = ""
+    ident: str = ""  # what the officer's page posts back to clear it: the name's digest or the address
 
-    def wait(self, now: float) -> int:
-        """Seconds until the next attempt is heard (0: now)."""
+    def delay(self) -> int:
+        """The wait the next failure starts from: 0 below the limit, then 2^k, capped."""
         from django.conf import settings
 
         over = self.failures - self.free
         if over < 0:
             return 0
-        delay = min(2 ** min(over, 30), settings.LOGIN_DELAY_MAX_SECONDS)
-        return max(0, math.ceil(self.last + delay - now))
+        return int(min(2 ** min(over, 30), settings.LOGIN_DELAY_MAX_SECONDS))
+
+    def wait(self, now: float) -> int:
+        """Seconds until the next attempt is heard (0: now)."""
+        return max(0, math.ceil(self.last + self.delay() - now)) if self.delay() else 0
 
 
-def _account_key(username: str) -> str:
+def _name_digest(username: str) -> str:
+    name = str(username or "").strip().lower()[:255]
+    return hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()
+
+
+def _account_key(digest: str) -> str:
     from django.db import connection
 
     schema = getattr(connection, "schema_name", "public")
-    name = str(username or "").strip().lower()[:255]
-    return _ACCOUNT_KEY.format(
-        schema=schema, name=hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()
-    )
+    return _ACCOUNT_KEY.format(schema=schema, name=digest)
 
 
-def _address_key(request: HttpRequest) -> str:
-    from core.http import client_ip
-
-    return _ADDRESS_KEY.format(ip=client_ip(request) or "-")
+def _address_key(ip: str) -> str:
+    return _ADDRESS_KEY.format(ip=ip)
 
 
-def _read(key: str, free: int) -> Throttle:
+def _read(key: str, free: int, kind: str, ident: str) -> Throttle:
     from django.core.cache import cache
 
     state = cache.get(key) or {}
-    return Throttle(key=key, failures=int(state.get("n", 0)), last=float(state.get("at", 0.0)), free=free)
+    return Throttle(
+        key=key,
+        failures=int(state.get("n", 0)),
+        last=float(state.get("at", 0.0)),
+        free=free,
+        kind=kind,
+        label=str(state.get("label", "")),
+        ident=ident,
+    )
 
 
-def _throttles(request: HttpRequest, username: str | None) -> list[Throttle]:
+def _throttles(request: HttpRequest, username: str | None) -> list[tuple[Throttle, str]]:
+    """The address's throttle and the account name's, each with the label it is shown under."""
     from django.conf import settings
 
-    found = [_read(_address_key(request), settings.LOGIN_ADDRESS_FAILURE_LIMIT)]
+    from core.http import client_ip
+
+    ip = client_ip(request) or "-"
+    found = [(_read(_address_key(ip), settings.LOGIN_ADDRESS_FAILURE_LIMIT, "address", ip), ip)]
     if username:
-        found.append(_read(_account_key(username), settings.AXES_FAILURE_LIMIT))
+        digest = _name_digest(username)
+        name = str(username).strip().lower()[:150]
+        found.append((_read(_account_key(digest), settings.AXES_FAILURE_LIMIT, "account", digest), name))
     return found
 
 
@@ -106,7 +133,7 @@ def login_wait(request: HttpRequest, username: str | None) -> int:
     from core.ratelimits import clock
 
     now = clock()
-    return max(throttle.wait(now) for throttle in _throttles(request, username))
+    return max(throttle.wait(now) for throttle, _label in _throttles(request, username))
 
 
 def login_failure_add(request: HttpRequest, username: str | None) -> None:
@@ -117,19 +144,79 @@ def login_failure_add(request: HttpRequest, username: str | None) -> None:
     from core.ratelimits import clock
 
     now = clock()
-    for throttle in _throttles(request, username):
+    for throttle, label in _throttles(request, username):
         cache.set(
             throttle.key,
-            {"n": throttle.failures + 1, "at": now},
+            {"n": throttle.failures + 1, "at": now, "label": label},
             timeout=settings.LOGIN_THROTTLE_MEMORY_SECONDS,
         )
 
 
 def account_throttle_clear(username: str) -> bool:
     """Forget an account's failures (a right password, or the IT officer); True if there were any."""
+    return _forget(_account_key(_name_digest(username)))
+
+
+def _forget(key: str) -> bool:
     from django.core.cache import cache
 
-    key = _account_key(username)
     had = bool(cache.get(key))
     cache.delete(key)
     return had
+
+
+def throttles_here(limit: int = 500) -> list[Throttle]:
+    """The current schema's counted accounts and addresses, most failures first (the store's own
+    keys, read with SCAN: a page for the IT officer, not a hot path)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(None, write=False)  # type: ignore[attr-defined]
+    pattern = _glob_escape(cache.make_key(_PREFIX)) + "*"
+    reverse = import_string(settings.CACHES["default"]["REVERSE_KEY_FUNCTION"])
+    found: list[Throttle] = []
+    for raw in client.scan_iter(match=pattern, count=1000):
+        key = reverse(raw.decode() if isinstance(raw, bytes) else str(raw))
+        if key.startswith(_PREFIX + "address:"):
+            ip = key.removeprefix(_PREFIX + "address:")
+            throttle = _read(key, settings.LOGIN_ADDRESS_FAILURE_LIMIT, "address", ip)
+        else:
+            throttle = _read(key, settings.AXES_FAILURE_LIMIT, "account", key.rsplit(":", 1)[-1])
+        if throttle.failures:
+            found.append(throttle)
+        if len(found) >= limit:
+            break
+    return sorted(found, key=lambda t: (-t.failures, -t.last))
+
+
+def throttle_find(kind: str, ident: str) -> Throttle | None:
+    """One of this schema's throttles by what the page shows for it; None if it is not counting."""
+    from django.conf import settings
+
+    if kind == "account" and _HEX64.fullmatch(ident):
+        found = _read(_account_key(ident), settings.AXES_FAILURE_LIMIT, "account", ident)
+    elif kind == "address" and _is_address(ident):
+        found = _read(_address_key(ident), settings.LOGIN_ADDRESS_FAILURE_LIMIT, "address", ident)
+    else:
+        return None
+    return found if found.failures else None
+
+
+def throttle_forget(throttle: Throttle) -> bool:
+    return _forget(throttle.key)
+
+
+def _is_address(value: str) -> bool:
+    import ipaddress
+
+    if value == "-":
+        return True
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _glob_escape(value: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", value)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from accounts.models import ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import ApiToken, ImportBatch, LoginEvent, OrgUnit, RoleGrant, User
 from accounts.permissions import Person, can, permitted
+from accounts.security import Throttle, throttles_here
 from core.ids import is_uuid
 from core.models import AuditEntry
 from core.text import fold
@@ -59,8 +64,10 @@ def account_roles(*, user: User) -> list[RoleGrant]:
 
 
 def login_events_of(*, user: User) -> QuerySet[LoginEvent]:
-    return LoginEvent.objects.filter(Q(user=user) | Q(user__isnull=True, username=user.username)).order_by(
-        "-at", "-id"
+    return (
+        LoginEvent.objects.filter(Q(user=user) | Q(user__isnull=True, username=user.username))
+        .select_related("token")
+        .order_by("-at", "-id")
     )
 
 
@@ -108,3 +115,68 @@ def audit_list(*, reader: Person, action: str = "", target: str = "") -> QuerySe
     if target:
         entries = entries.filter(target_id=target)
     return entries.order_by("-id")
+
+
+def tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id")
+
+
+def token_list(*, reader: Person, live_only: bool = False) -> QuerySet[ApiToken]:
+    """Everyone's tokens the reader manages (the IT officer: the agency's people, not superusers)."""
+    tokens = ApiToken.objects.filter(user__in=permitted(reader, "accounts.manage_accounts", User))
+    if live_only:
+        tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return tokens.select_related("user").order_by("-created_at", "-id")
+
+
+def token_get(*, reader: Person, key: str) -> ApiToken | None:
+    """A token the reader owns or manages, by UUID; None means 404."""
+    if not is_uuid(key) or reader is None or not getattr(reader, "is_authenticated", False):
+        return None
+    token = ApiToken.objects.select_related("user").filter(uuid=key).first()
+    return token if token is not None and may_revoke_token(reader, token) else None
+
+
+def may_revoke_token(reader: Person, token: ApiToken) -> bool:
+    """The owner, or whoever manages the owner's account (the IT officer; the operator on the console)."""
+    if reader is None or not getattr(reader, "is_authenticated", False):
+        return False
+    return bool(reader.pk == token.user_id or can(reader, "accounts.manage_accounts", token.user))
+
+
+@dataclass(frozen=True)
+class ThrottleRow:
+    """One counted account name or address as the IT officer's page shows it."""
+
+    throttle: Throttle
+    shown: str  # the name or address; "" for a name no account has: it may be a password typed there
+    delay: int  # seconds the next attempt waits after the last failure (0: under the limit)
+    wait: int  # seconds from now until an attempt is heard
+    until: datetime | None
+    last: datetime
+
+
+def known_account_names(names: set[str]) -> set[str]:
+    return set(User.objects.filter(username__in=names).values_list("username", flat=True)) if names else set()
+
+
+def throttle_rows(*, reader: Person) -> list[ThrottleRow]:
+    """The throttle's counts in this schema, for whoever manages its accounts (else nothing)."""
+    from core.ratelimits import clock
+
+    if not can(reader, "accounts.manage_accounts"):
+        return []
+    now = clock()
+    throttles = throttles_here()
+    known = known_account_names({t.label for t in throttles if t.kind == "account"})
+    return [
+        ThrottleRow(
+            throttle=t,
+            shown=t.label if t.kind == "address" or t.label in known else "",
+            delay=t.delay(),
+            wait=t.wait(now),
+            until=datetime.fromtimestamp(t.last + t.delay(), tz=UTC) if t.delay() else None,
+            last=datetime.fromtimestamp(t.last, tz=UTC),
+        )
+        for t in throttles
+    ]

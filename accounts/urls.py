@@ -14,6 +14,8 @@ auth_urlpatterns = [
     path("account/password/", me.password_change_view, name="password-change"),
     path("account/logins/", me.my_logins_view, name="my-logins"),
     path("account/second-factor/", me.my_second_factor_view, name="my-second-factor"),
+    path("account/tokens/", me.my_tokens_view, name="my-tokens"),
+    path("account/tokens/<str:key>/revoke/", me.token_revoke_view, name="token-revoke"),
 ]
 
 manage_urlpatterns = [
@@ -28,4 +30,7 @@ manage_urlpatterns = [
     path("units/", manage.unit_list_view, name="unit-list"),
     path("units/<str:key>/", manage.unit_edit_view, name="unit-edit"),
     path("audit/", manage.audit_list_view, name="audit-list"),
+    path("api-tokens/", manage.token_list_view, name="token-list"),
+    path("login-throttles/", manage.throttle_list_view, name="throttle-list"),
+    path("login-throttles/clear/", manage.throttle_clear_view, name="throttle-clear"),
 ]

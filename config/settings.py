@@ -338,6 +338,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows anyone's TOTP secr
 OTP_TOTP_THROTTLE_FACTOR = 1
 # One-time passwords an IT officer hands over expire after this many hours.
 TEMPORARY_PASSWORD_HOURS = int(os.environ.get("TEMPORARY_PASSWORD_HOURS", "72"))
+# Personal API tokens (accounts.services.tokens): the longest life one may be given, and how many
+# unexpired, unrevoked ones a person may hold.
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
+API_TOKEN_MAX_PER_USER = int(os.environ.get("API_TOKEN_MAX_PER_USER", "20"))
 # Seals the hub's signing keys and peers' secrets at rest. Its own secret, so SECRET_KEY can rotate
 # (and leak) without them; required like SECRET_KEY.
 HUB_KEY_SECRET = os.environ.get("HUB_KEY_SECRET", "")
@@ -430,8 +434,10 @@ USE_TZ = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its `WWW-Authenticate: Bearer` makes an unauthenticated call a 401; it also refuses
+        # Basic auth (a password) with a sentence.
+        "accounts.api.authentication.TokenAuthentication",
         "accounts.api.authentication.VerifiedSessionAuthentication",
-        "accounts.api.authentication.VerifiedBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

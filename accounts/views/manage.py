@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -34,6 +35,7 @@ from accounts.permissions import can, in_province_scope, require
 from accounts.roles import Role, roles_for_scope
 from accounts.services.credentials import second_factor_reset, user_reset_password
 from accounts.services.imports import import_cancel, import_confirm, import_preview
+from accounts.services.logins import throttle_clear
 from accounts.services.roles import role_grant, role_revoke
 from accounts.services.units import unit_create, unit_update
 from accounts.services.users import (
@@ -165,6 +167,8 @@ def account_detail_view(request: HttpRequest, key: str) -> HttpResponse:
                 }
             ),
             "events": selectors.login_events_of(user=person)[:20] if can_manage else [],
+            "tokens": selectors.tokens_of(user=person) if can_manage else [],
+            "now": timezone.now(),
             "audit": selectors.audit_list(reader=request.user, target=str(person.uuid))[:20],
         },
     )
@@ -374,3 +378,48 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/audit_list.html", {"page": page, "action": request.GET.get("action", "")}
     )
+
+
+@login_required
+def token_list_view(request: HttpRequest) -> HttpResponse:
+    """The IT officer's list of everyone's API tokens in the agency, each revocable."""
+    require(request.user, "accounts.manage_accounts")
+    live_only = request.GET.get("all") != "1"
+    tokens = selectors.token_list(reader=request.user, live_only=live_only)
+    page = Paginator(tokens, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"page": page, "live_only": live_only, "now": timezone.now()},
+    )
+
+
+@never_cache
+@login_required
+def throttle_list_view(request: HttpRequest) -> HttpResponse:
+    """Account names and addresses the login throttle is counting in this tenant, with their delay."""
+    require(request.user, "accounts.manage_accounts")
+    rows = selectors.throttle_rows(reader=request.user)
+    return render(
+        request, "accounts/throttle_list.html", {"rows": rows, "max": settings.LOGIN_DELAY_MAX_SECONDS}
+    )
+
+
+@require_POST
+@login_required
+def throttle_clear_view(request: HttpRequest) -> HttpResponse:
+    require(request.user, "accounts.manage_accounts")
+    cleared = throttle_clear(
+        actor=Actor.from_request(request),
+        kind=request.POST.get("kind", ""),
+        ident=request.POST.get("ident", ""),
+    )
+    if cleared is None:
+        messages.info(request, _("Mục này không còn bị tính lần đăng nhập sai."))
+    else:
+        messages.success(
+            request,
+            _("Đã xoá %(n)d lần đăng nhập sai của %(label)s.")
+            % {"n": cleared.failures, "label": cleared.label},
+        )
+    return redirect("throttle-list")

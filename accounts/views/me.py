@@ -8,19 +8,22 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
 from accounts import selectors
-from accounts.forms import PasswordChangeForm, TokenForm
+from accounts.forms import ApiTokenForm, PasswordChangeForm, TokenForm
 from accounts.models import User
 from accounts.security import second_factor_mandatory
 from accounts.services.credentials import password_change, second_factor_confirm, second_factor_pending_device
+from accounts.services.tokens import token_create, token_revoke
 from accounts.views.login import _qr_svg, _secret_of, lockout_response
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
@@ -114,3 +117,56 @@ def my_second_factor_view(request: HttpRequest) -> HttpResponse:
         "accounts/second_factor_setup.html",
         {"form": form, "qr": _qr_svg(device.config_url), "secret": _secret_of(device)},
     )
+
+
+@never_cache
+@login_required
+def my_tokens_view(request: HttpRequest) -> HttpResponse:
+    """The person's own API tokens: make one (its secret shown on this response only), list, revoke."""
+    person = cast(User, request.user)
+    form = ApiTokenForm(request.POST or None)
+    made: tuple[object, str] | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = token_create(
+                actor=Actor.from_request(request),
+                user=person,
+                name=data["name"],
+                scope=data["scope"],
+                days=data["days"],
+            )
+        except ValidationError as exc:
+            form_add_validation_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            form = ApiTokenForm()
+    return render(  # never_cache: the secret is on this response only
+        request,
+        "accounts/my_tokens.html",
+        {
+            "form": form,
+            "tokens": selectors.tokens_of(user=person),
+            "made": made[0] if made else None,
+            "secret": made[1] if made else "",
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def token_revoke_view(request: HttpRequest, key: str) -> HttpResponse:
+    """Revoke a token: one's own, or (the IT officer) anyone's they manage. Back to where it was listed."""
+    token = selectors.token_get(reader=request.user, key=key)
+    if token is None:
+        raise Http404
+    token_revoke(actor=Actor.from_request(request), token=token)
+    messages.success(request, _("Đã thu hồi mã truy cập API “%(name)s”.") % {"name": token.name})
+    back = request.POST.get("back")
+    if back == "list":
+        return redirect("token-list")
+    if back == "account":
+        return redirect("account-detail", key=str(token.user.uuid))
+    return redirect("my-tokens")

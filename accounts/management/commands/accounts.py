@@ -1,5 +1,5 @@
 """`manage.py accounts <action> --tenant <schema> ...`: import, lock, unlock, reset-password,
-reset-second-factor, grant, propose.
+reset-second-factor, grant, token-create, token-revoke, propose.
 
 Runs inside one tenant's schema (or the public one with `--tenant public`). Bad input exits with
 status 1 and one sentence; an import with bad rows writes nothing unless --skip-bad-rows.
@@ -15,10 +15,11 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.services.credentials import second_factor_reset, user_reset_password
 from accounts.services.imports import import_cancel, import_confirm, import_preview, import_rows_check
 from accounts.services.roles import role_grant
+from accounts.services.tokens import token_create, token_revoke
 from accounts.services.users import user_lock, user_propose_username, user_unlock
 from core.audit import Actor
 from core.errors import ApplicationError, validation_sentence
@@ -65,6 +66,13 @@ class Command(BaseCommand):
         grant = command("grant", "grant a role")
         grant.add_argument("username")
         grant.add_argument("role")
+        token = command("token-create", "make a personal API token for an account; prints it once")
+        token.add_argument("username")
+        token.add_argument("--name", required=True, help="what the token is for")
+        token.add_argument("--scope", choices=["read", "write"], default="read")
+        token.add_argument("--days", type=int, default=90, help="days until it expires")
+        revoke = command("token-revoke", "revoke every live API token of an account")
+        revoke.add_argument("username")
         propose = command("propose", "show the account name rule R8 gives for a full name")
         propose.add_argument("full_name")
         propose.add_argument("--birth-year", type=int, default=None)
@@ -147,6 +155,22 @@ class Command(BaseCommand):
     def _grant(self, actor: Actor, options: dict[str, Any]) -> None:
         user = role_grant(actor=actor, user=self._user(options["username"]), role=options["role"])
         self.stdout.write(f"{user.username}\t{options['role']}")
+
+    def _token_create(self, actor: Actor, options: dict[str, Any]) -> None:
+        made, secret = token_create(
+            actor=actor,
+            user=self._user(options["username"]),
+            name=options["name"],
+            scope=options["scope"],
+            days=options["days"],
+        )
+        self.stdout.write(f"{made.user.username}\t{made.expires_at:%Y-%m-%d}\t{secret}")
+
+    def _token_revoke(self, actor: Actor, options: dict[str, Any]) -> None:
+        user = self._user(options["username"])
+        for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+            token_revoke(actor=actor, token=token)
+            self.stdout.write(f"{user.username}\t{token.name}\trevoked")
 
     def _propose(self, actor: Actor, options: dict[str, Any]) -> None:
         self.stdout.write(
