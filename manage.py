@@ -20,9 +20,21 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     try:
-        execute_from_command_line(sys.argv)
+        execute_from_command_line(_as_owner_when_migrating(sys.argv))
     except ImproperlyConfigured as exc:
         sys.exit(f"manage.py: {exc}")
+
+
+def _as_owner_when_migrating(argv: list[str]) -> list[str]:
+    """Migrations run as the owner role (core.dbroles): with two roles, `migrate` and
+    `migrate_schemas` take the `owner` alias unless told another."""
+    if len(argv) < 2 or argv[1] not in ("migrate", "migrate_schemas"):
+        return argv
+    if any(arg == "--database" or arg.startswith("--database=") for arg in argv[2:]):
+        return argv
+    from django.conf import settings
+
+    return [*argv, "--database", "owner"] if "owner" in settings.DATABASES else argv
 
 
 if __name__ == "__main__":

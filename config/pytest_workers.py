@@ -9,7 +9,8 @@ needs of its own, arranged before Django reads the settings.
   touches another's.
 - Files: a media folder per worker.
 - Embedded services: the controlling process starts them (when nothing is configured) and hands
-  their URLs to the workers, so one PostgreSQL and one Redis serve the run and stop with it.
+  their URLs to the workers, so one PostgreSQL and one Redis serve the run and stop with it. The
+  embedded PostgreSQL is used as its superuser, like a configured server.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ import pytest
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str]) -> None:
+    if not os.environ.get("DATABASE_URL"):
+        # The embedded defaults: the suite runs as the embedded server's superuser, one role, as on a
+        # configured server (pytest-django creates the test databases); tests/test_dbroles.py makes
+        # the two roles of core.dbroles in a database of its own.
+        from config import embedded
+
+        os.environ["DATABASE_URL"] = embedded.postgres_url()
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return

@@ -23,6 +23,15 @@ def _manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], check=True)
 
 
+def _migrate(env: os._Environ[str]) -> None:
+    """Migrations as the owner role (manage.py picks its alias); then the runtime role's grants
+    (core.dbroles), when it is a role of its own."""
+    _manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
+    _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput", "-v", "1")
+    if env.get("DATABASE_OWNER_URL", env["DATABASE_URL"]) != env["DATABASE_URL"]:
+        _manage("dbroles", "apply")
+
+
 def main() -> int:
     env = os.environ
     # Before the embedded PostgreSQL starts: see embedded.kept_hub_key_secret.
@@ -30,14 +39,13 @@ def main() -> int:
     env.setdefault("HUB_KEY_SECRET", embedded.kept_hub_key_secret())
     embedded_postgres = not env.get("DATABASE_URL")
     if embedded_postgres:
-        env["DATABASE_URL"] = embedded.postgres_url()
+        env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = embedded.postgres_urls()
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = embedded.redis_url()
     port = env.setdefault("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
 
-    _manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
-    _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput", "-v", "1")
+    _migrate(env)
     _manage("seed_demo")
     _manage("collectstatic", "--noinput", "-v", "0")
     _manage("tenants", "refill-pool")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -167,10 +168,26 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- database ------------------------------------------------------------------------------------
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Two roles (core.dbroles): DATABASE_URL is the runtime role's (web, workers), which owns nothing;
+# DATABASE_OWNER_URL the owner's, which runs migrations and provisioning's DDL (the `owner` alias).
+# Without DATABASE_OWNER_URL one role does both: not least privilege. The embedded default makes both.
+if os.environ.get("DATABASE_URL"):
+    DATABASE_URL = os.environ["DATABASE_URL"]
+    DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL") or DATABASE_URL
+else:
+    DATABASE_URL, DATABASE_OWNER_URL = embedded.postgres_urls()
+
+
+def _database(url: str, conn_max_age: int) -> dict[str, Any]:
+    database = dict(dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True))
+    database["ENGINE"] = "django_tenants.postgresql_backend"
+    return database
+
+
+DATABASES = {"default": _database(DATABASE_URL, 60)}
+if DATABASE_OWNER_URL != DATABASE_URL:
+    DATABASES["owner"] = _database(DATABASE_OWNER_URL, 0)  # used now and then: no idle connection kept
+DATABASE_ROUTERS = ["core.routers.TenantSyncRouter", "django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: cache and Celery ---------------------------------------------------------------------

@@ -4,6 +4,8 @@ Creating a tenant must not cost a full migration run. A pool of spare schemas, e
 migrated and recorded with the fingerprint of the tenant migrations it holds, is kept
 topped up in the background; a new tenant takes one with `ALTER SCHEMA ... RENAME`
 (milliseconds). Spares whose fingerprint no longer matches the code are dropped, never used.
+DDL runs on the owner role's connection (core.dbroles); the rename, which must share the new
+tenant's transaction, through a function that runs as the owner.
 bench/provisioning.py measures this against migrating and cloning a template.
 """
 
@@ -14,17 +16,19 @@ import hashlib
 import io
 import logging
 import uuid
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists as _schema_exists
 
+from core import dbroles
 from core.tenancy import in_public, in_schema
 from tenants.models import SpareSchema
 
@@ -50,6 +54,16 @@ def schema_exists(name: str) -> bool:
     return bool(_schema_exists(name))
 
 
+def _ddl() -> Any:
+    """The connection that runs DDL: the owner role's (core.dbroles), on the public schema. With one
+    role it is the default connection, so DDL joins the caller's transaction as it always did."""
+    if not dbroles.separate():
+        return connection
+    ddl: Any = connections[dbroles.OWNER_ALIAS]  # django-tenants' wrapper: schema methods
+    ddl.set_schema_to_public()
+    return ddl
+
+
 def _quoted(name: str) -> str:
     from django_tenants.postgresql_backend.base import _check_schema_name
 
@@ -63,6 +77,7 @@ def _migrate(name: str, *, fake: bool = False) -> None:
         schema_name=name,
         tenant=True,
         fake=fake,
+        database=dbroles.owner_alias(),
         interactive=False,
         verbosity=0,
         stdout=io.StringIO(),
@@ -72,13 +87,14 @@ def _migrate(name: str, *, fake: bool = False) -> None:
 def schema_create_migrated(name: str) -> None:
     """CREATE SCHEMA and run every tenant migration in it (the slow, always-correct way)."""
     with in_public():
-        with connection.cursor() as cursor:
+        with _ddl().cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {_quoted(name)}")
         _migrate(name)
 
 
 def schema_clone(template: str, name: str) -> None:
-    """Copy `template` with django-tenants' clone_schema, then record its migrations as applied."""
+    """Copy `template` with django-tenants' clone_schema, then record its migrations as applied.
+    One role only (tests, benchmarks): clone_schema runs on the default connection."""
     with in_public():
         CloneSchema().clone_schema(template, name, "NODATA")
         _migrate(name, fake=True)
@@ -87,31 +103,49 @@ def schema_clone(template: str, name: str) -> None:
         emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
 
 
-def schema_rename(old: str, new: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER SCHEMA {_quoted(old)} RENAME TO {_quoted(new)}")
-
-
 def schema_drop(name: str) -> None:
-    with connection.cursor() as cursor:
+    with _ddl().cursor() as cursor:
         # Deferred FK checks still pending on its tables would block the DROP inside a transaction.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"DROP SCHEMA IF EXISTS {_quoted(name)} CASCADE")
 
 
-def spare_claim_into(schema_name: str) -> bool:
-    """Inside the caller's transaction: rename a current spare to `schema_name`. False if none."""
+def spare_create() -> str:
+    """A new spare schema, migrated and recorded (on the owner's connection: with two roles it is
+    committed at once, whatever the caller's transaction does). Returns its name."""
+    name = f"{SPARE_PREFIX}{uuid.uuid4().hex[:16]}"
+    try:
+        schema_create_migrated(name)
+    except Exception:
+        with in_public(), transaction.atomic(using=dbroles.owner_alias()):
+            schema_drop(name)
+        raise
+    with in_public():
+        SpareSchema.objects.using(dbroles.owner_alias()).create(
+            name=name, fingerprint=tenant_migrations_fingerprint()
+        )
+    return name
+
+
+def spare_claim_into(schema_name: str, *, spare_name: str | None = None) -> bool:
+    """Inside the caller's transaction: rename a current spare (`spare_name`, else the oldest) to
+    `schema_name`. False if none is free.
+
+    The rename runs as the owner through `tenants_spare_claim` (tenants/migrations/0002), so the
+    runtime role needs no privilege on schemas, and the claim commits or rolls back with the tenant."""
     if not connection.in_atomic_block:
         raise RuntimeError("a spare must be claimed inside the tenant's creation transaction")
-    spare = (
-        SpareSchema.objects.select_for_update(skip_locked=True)
-        .filter(fingerprint=tenant_migrations_fingerprint())
-        .order_by("created_at", "id")
-        .first()
+    spares = SpareSchema.objects.select_for_update(skip_locked=True).filter(
+        fingerprint=tenant_migrations_fingerprint()
     )
+    if spare_name is not None:
+        spares = spares.filter(name=spare_name)
+    spare = spares.order_by("created_at", "id").first()
     if spare is None:
         return False
-    schema_rename(spare.name, schema_name)
+    _quoted(schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.tenants_spare_claim(%s, %s)", [spare.name, schema_name])
     spare.delete()
     return True
 
@@ -129,18 +163,11 @@ def spare_pool_refill(target: int | None = None) -> int:
         try:
             fingerprint = tenant_migrations_fingerprint()
             for stale in SpareSchema.objects.exclude(fingerprint=fingerprint):
-                with transaction.atomic():
+                with transaction.atomic(using=dbroles.owner_alias()):
                     schema_drop(stale.name)
-                    stale.delete()
+                    SpareSchema.objects.using(dbroles.owner_alias()).filter(pk=stale.pk).delete()
             while SpareSchema.objects.filter(fingerprint=fingerprint).count() < target:
-                name = f"{SPARE_PREFIX}{uuid.uuid4().hex[:16]}"
-                try:
-                    schema_create_migrated(name)
-                except Exception:
-                    with in_public(), transaction.atomic():
-                        schema_drop(name)
-                    raise
-                SpareSchema.objects.create(name=name, fingerprint=fingerprint)
+                spare_create()
                 created += 1
         finally:
             cache.delete(_REFILL_LOCK)

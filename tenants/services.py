@@ -85,7 +85,7 @@ def tenant_propose_hosts(*, name: str, kind: str) -> dict[str, str]:
 
 def _schema_name_for(host: str) -> str:
     base = re.sub(r"[^a-z0-9_]", "_", host.split(".")[0])[:56]
-    if not base or not base[0].isalpha():
+    if not base or not base[0].isalpha() or base.startswith(provisioning.SPARE_PREFIX):
         base = f"t_{base}"
     candidate, n = base, 1
     while Tenant.objects.filter(schema_name=candidate).exists() or provisioning.schema_exists(candidate):
@@ -177,8 +177,11 @@ def tenant_create(
         with in_public(), transaction.atomic():
             schema_name = _schema_name_for(final_hosts[primary_purpose])
             method = "pool" if provisioning.spare_claim_into(schema_name) else "migrate"
-            if method == "migrate":
-                provisioning.schema_create_migrated(schema_name)
+            # None free: a spare made now for this tenant (by the owner, see provisioning).
+            if method == "migrate" and not provisioning.spare_claim_into(
+                schema_name, spare_name=provisioning.spare_create()
+            ):
+                raise ApplicationError(_("Không tạo được lược đồ cho đơn vị; hãy thử lại."))
             tenant = Tenant(schema_name=schema_name, name=name, kind=kind, org_code=org_code, parent=parent)
             tenant.full_clean()
             tenant.save()

@@ -8,7 +8,8 @@ def mark_outstanding_temporary_passwords(apps, schema_editor):
     """A one-time password handed over before this migration was, as far as anyone can tell now,
     issued by someone else: it stays marked until its owner replaces it."""
     User = apps.get_model("accounts", "User")
-    User.objects.filter(must_change_password=True).update(password_issued_by_other_at=Now())
+    # The migrating connection (the owner's, core.dbroles), in the schema being migrated.
+    User.objects.using(schema_editor.connection.alias).filter(must_change_password=True).update(password_issued_by_other_at=Now())
 
 
 class Migration(migrations.Migration):

@@ -10,11 +10,12 @@ def record_signed_before(apps, schema_editor):
     Document = apps.get_model("qlvbdh", "Document")
     Attachment = apps.get_model("qlvbdh", "Attachment")
     SignedFile = apps.get_model("qlvbdh", "SignedFile")
-    for document in Document.objects.filter(status="signed", signed_at__isnull=False).iterator():
+    db = schema_editor.connection.alias  # the owner's connection (core.dbroles), in this schema
+    for document in Document.objects.using(db).filter(status="signed", signed_at__isnull=False).iterator():
         latest = {}
-        for attachment in Attachment.objects.filter(document=document).order_by("original_name", "-version"):
+        for attachment in Attachment.objects.using(db).filter(document=document).order_by("original_name", "-version"):
             latest.setdefault(attachment.original_name, attachment)
-        SignedFile.objects.bulk_create(
+        SignedFile.objects.using(db).bulk_create(
             SignedFile(document=document, attachment=a, signed_at=document.signed_at, sha256=a.sha256)
             for a in latest.values()
         )
