@@ -1,8 +1,7 @@
-from typing import Any
-
+# Read-only, as every model in the admin (core.adminsite): every change to an account goes
+# through accounts.services, which checks, audits and keeps R8/R10 (never renamed, never deleted).
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
 
 from accounts.models import OrgUnit, Position, User
 
@@ -16,30 +15,10 @@ class TinhsoUserAdmin(UserAdmin[User]):
         ("tinhso", {"fields": ("full_name", "birth_year", "unit", "position", "phone")}),
     )
 
-    # Read-only: every change to an account goes through accounts.services, which checks,
-    # audits and keeps R8/R10 (never renamed, never deleted); the admin only looks.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
     list_display = ("name", "kind", "parent", "is_active")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Position)

@@ -17,6 +17,12 @@ urlpatterns = [
     path("tenants/new/", tenant_views.tenant_create_view, name="tenant-create"),
     path("tenants/proposal/", tenant_views.tenant_host_proposal, name="tenant-host-proposal"),
     path("tenants/<str:key>/", tenant_views.tenant_detail_view, name="tenant-detail"),
+    path("tenants/<str:key>/domains/add/", tenant_views.tenant_domain_add_view, name="tenant-domain-add"),
+    path(
+        "tenants/<str:key>/domains/remove/",
+        tenant_views.tenant_domain_remove_view,
+        name="tenant-domain-remove",
+    ),
     path("tenants/<str:key>/<str:action>/", tenant_views.tenant_transition_view, name="tenant-transition"),
     path("statistics/", oversight_views.statistics_view, name="statistics"),
     path("statistics/export.csv", oversight_views.statistics_export_view, name="statistics-export"),

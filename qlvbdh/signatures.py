@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,23 @@ from typing import Any
 from asn1crypto import pem, x509
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 logger = logging.getLogger(__name__)
+
+# A signature dictionary or a signature field, even in a file cut short before its /ByteRange
+# (pyHanko writes /Contents first): shown as a signature that could not be read, never as none.
+_LOOKS_SIGNED = re.compile(rb"/ByteRange\b|/(?:Type|FT)\s*/(?:Sig|DocTimeStamp)\b")
+
+# What a reader is told about one signature; kept apart, never folded into one "valid" flag.
+VERDICTS = ("valid", "untrusted", "modified", "invalid")
+# What may follow a signed revision, as pyHanko's difference analysis tells it.
+CHANGES = ("signature", "validation_data", "form_filling", "annotations", "other", "appended")
 
 _COVERAGE = {
     SignatureCoverageLevel.ENTIRE_FILE: "entire file",
@@ -55,13 +67,19 @@ def _certificates(data: bytes) -> list[x509.Certificate]:
 
 
 def pdf_signatures(data: bytes, trust_roots: Iterable[x509.Certificate]) -> list[dict[str, Any]]:
-    """One dict per embedded signature, in file order; [] for an unsigned PDF. Never raises."""
+    """One dict per embedded signature, in file order; [] for an unsigned PDF. Never raises.
+
+    Each says which of four verdicts holds (`VERDICTS`), apart: signed and unchanged by a trusted
+    signer (`valid`), the same by a signer not trusted (`untrusted`), signed and then changed
+    (`modified`, with `changes` naming what followed), and a broken or unreadable signature
+    (`invalid`). `summary` and `reason` are in the language active now; `signature_text` words
+    them again in the reader's language."""
     roots = list(trust_roots)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # a file pyHanko cannot parse at all
-        if b"/ByteRange" not in data:
+        if not _LOOKS_SIGNED.search(data):
             return []  # unreadable, and nothing in it looks like a signature
         return [_broken("", exc)]
     results = []
@@ -72,7 +90,16 @@ def pdf_signatures(data: bytes, trust_roots: Iterable[x509.Certificate]) -> list
             # A fresh context per signature: it caches paths and revocation answers.
             context = ValidationContext(trust_roots=roots, allow_fetching=False)
             status = validate_pdf_signature(signature, context)
-            results.append(_describe(status))
+            # Fields signed in later revisions: a change to them is another person's signature.
+            signed_later = {
+                str(other.field_name)
+                for other in embedded
+                if other.signed_revision > signature.signed_revision
+            }
+            # Bytes after the signed range that no later revision explains (pyHanko: no change).
+            _start, _length, second, second_length = signature.byte_range
+            appended = bool(data[second + second_length :].strip(b" \t\r\n\x00\x0c"))
+            results.append(_describe(status, signed_later, appended=appended))
         except Exception as exc:  # malformed CMS, unknown algorithm, ...: shown, not raised
             results.append(_broken(signer, exc))
     return results
@@ -97,70 +124,166 @@ def _signed_at(status: PdfSignatureStatus) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _describe(status: PdfSignatureStatus) -> dict[str, Any]:
-    signer = _common_name(status.signing_cert.subject)
+def _changes(status: PdfSignatureStatus, signed_later: set[str], *, appended: bool) -> list[str]:
+    """What followed the signed revision, by pyHanko's difference analysis; [] when nothing did.
+    `appended`: the file goes on after the signed range with more than white space."""
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return []
+    changes = ["signature"] if signed_later else []
+    diff = status.diff_result
+    if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION or not isinstance(diff, DiffResult):
+        # Bytes outside any revision, or a SuspiciousModification: nothing explains the change.
+        return [*changes, "other"]
+    level = diff.modification_level
+    if level == ModificationLevel.LTA_UPDATES:
+        changes.append("validation_data")
+    elif level == ModificationLevel.FORM_FILLING and diff.changed_form_fields - signed_later:
+        changes.append("form_filling")
+    elif level == ModificationLevel.ANNOTATIONS:
+        changes.append("annotations")
+    elif level == ModificationLevel.OTHER:
+        changes.append("other")
+    elif level == ModificationLevel.NONE and not changes and appended:
+        # Bytes after %%EOF that are no revision: pyHanko sees no change, a lenient viewer that
+        # rebuilds the file from its objects may show them. Never "unchanged".
+        changes.append("appended")
+    return changes
+
+
+def _describe(status: PdfSignatureStatus, signed_later: set[str], *, appended: bool) -> dict[str, Any]:
     intact = bool(status.intact)
-    # "Valid" for the reader: the bytes are the signed ones, the signature checks out, and
-    # nothing added after signing breaks the permissions the signer set (DocMDP).
-    valid = intact and bool(status.valid) and status.docmdp_ok is not False
+    changes = _changes(status, signed_later, appended=appended)
+    # Whether what followed is within what the signer allowed (DocMDP); "other" and unexplained
+    # appended bytes never are.
+    changes_allowed = status.docmdp_ok is not False and not {"other", "appended"} & set(changes)
     trusted = bool(status.trusted)
-    coverage = _COVERAGE.get(status.coverage, "unclear") if status.coverage is not None else "unclear"
-    reason = ""
     if not intact:
-        reason = _("nội dung tệp đã bị thay đổi sau khi ký")
+        verdict, problem = "invalid", "altered"
     elif not status.valid:
-        reason = _("giá trị chữ ký không khớp với chứng thư số")
-    elif status.docmdp_ok is False:
-        reason = _("tệp bị sửa đổi sau khi ký theo cách người ký không cho phép")
-    values = {"signer": signer}
-    if not valid:
-        summary = _("Chữ ký số của %(signer)s không hợp lệ: %(reason)s.") % {**values, "reason": reason}
-    elif trusted:
-        summary = (
-            _(
-                "Chữ ký số của %(signer)s hợp lệ: tệp không bị thay đổi sau khi ký và chứng thư số "
-                "được cấp bởi tổ chức chứng thực được tin cậy."
-            )
-            % values
-        )
+        verdict, problem = "invalid", "mismatch"
+    elif changes:
+        verdict, problem = "modified", ""
     else:
-        summary = (
-            _(
-                "Chữ ký số của %(signer)s đúng với nội dung tệp nhưng chứng thư số chưa được xác thực: "
-                "không thuộc tổ chức chứng thực được tin cậy, đã hết hạn hoặc bị thu hồi."
-            )
-            % values
-        )
-        reason = _("chứng thư số không được tin cậy")
-    if valid and coverage != "entire file":
-        summary += " " + _("Tệp có phần được thêm vào sau khi ký.")
-    return {
-        "signer": signer,
+        verdict, problem = ("valid" if trusted else "untrusted"), ""
+    coverage = _COVERAGE.get(status.coverage, "unclear") if status.coverage is not None else "unclear"
+    signature: dict[str, Any] = {
+        "signer": _common_name(status.signing_cert.subject),
         "signed_at": _signed_at(status),
+        "verdict": verdict,
+        "changes": changes,
+        "changes_allowed": changes_allowed,
+        "problem": problem,
         "intact": intact,
-        "valid": valid,
+        # The bytes are the signed ones, the signature checks out, and nothing added after
+        # signing goes beyond what the signer allowed.
+        "valid": intact and bool(status.valid) and changes_allowed,
         "trusted": trusted,
         "coverage": coverage,
-        "reason": reason,
-        "summary": summary,
     }
+    return signature | signature_text(signature)
+
+
+VERDICT_LABELS = {
+    "valid": gettext_lazy("Hợp lệ"),
+    "untrusted": gettext_lazy("Chưa xác thực người ký"),
+    "modified": gettext_lazy("Bị thay đổi sau khi ký"),
+    "invalid": gettext_lazy("Không hợp lệ"),
+}
+
+_CHANGES = {
+    "signature": gettext_lazy("thêm chữ ký số khác"),
+    "validation_data": gettext_lazy("thêm dấu thời gian hoặc dữ liệu kiểm tra chữ ký"),
+    "form_filling": gettext_lazy("điền vào biểu mẫu"),
+    "annotations": gettext_lazy("thêm hoặc sửa chú thích"),
+    "other": gettext_lazy("thay đổi khác đối với nội dung tệp"),
+    "appended": gettext_lazy("dữ liệu được nối thêm vào cuối tệp"),
+}
+
+
+def signatures_shown(signatures: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Stored signatures as a page or the API shows them: worded in the reader's language, with
+    the verdict's short label."""
+    return [
+        {
+            **signature,
+            **signature_text(signature),
+            "verdict_label": str(VERDICT_LABELS.get(str(signature.get("verdict")), "")),
+        }
+        for signature in signatures
+    ]
+
+
+def signature_text(signature: Mapping[str, Any]) -> dict[str, str]:
+    """`summary` and `reason` of one signature in the language active now. A signature stored
+    before verdicts existed keeps the words it was stored with."""
+    verdict = signature.get("verdict")
+    if verdict not in VERDICTS:
+        return {"summary": str(signature.get("summary", "")), "reason": str(signature.get("reason", ""))}
+    values = {"signer": signature.get("signer", "")}
+    if verdict == "invalid":
+        problem = signature.get("problem")
+        if problem == "unreadable":
+            reason = _("không đọc được chữ ký (%(error)s)") % {"error": signature.get("error", "")}
+            summary = (
+                _("Không kiểm tra được chữ ký số của %(signer)s: %(reason)s.") % {**values, "reason": reason}
+                if values["signer"]
+                else _("Không kiểm tra được chữ ký số: %(reason)s.") % {"reason": reason}
+            )
+            return {"summary": summary, "reason": reason}
+        reason = (
+            _("nội dung tệp đã bị thay đổi sau khi ký")
+            if problem == "altered"
+            else _("giá trị chữ ký không khớp với chứng thư số")
+        )
+        return {
+            "summary": _("Chữ ký số của %(signer)s không hợp lệ: %(reason)s.") % {**values, "reason": reason},
+            "reason": reason,
+        }
+    if verdict == "valid":
+        summary = _(
+            "Chữ ký số của %(signer)s hợp lệ: tệp không bị thay đổi sau khi ký và chứng thư số "
+            "được cấp bởi tổ chức chứng thực được tin cậy."
+        )
+        return {"summary": summary % values, "reason": ""}
+    if verdict == "untrusted":
+        summary = _(
+            "Chữ ký số của %(signer)s đúng với nội dung tệp nhưng chứng thư số chưa được xác thực: "
+            "không thuộc tổ chức chứng thực được tin cậy, đã hết hạn hoặc bị thu hồi."
+        )
+        return {"summary": summary % values, "reason": _("chứng thư số không được tin cậy")}
+    changes = ", ".join(
+        str(_CHANGES.get(change, _CHANGES["other"])) for change in signature.get("changes", [])
+    )
+    if signature.get("changes_allowed"):
+        summary = _(
+            "Chữ ký số của %(signer)s đúng với bản đã ký; sau khi ký, tệp có thay đổi được phép: %(changes)s."
+        )
+    else:
+        summary = _(
+            "Chữ ký số của %(signer)s đúng với bản đã ký, nhưng tệp đã bị sửa đổi sau khi ký "
+            "(%(changes)s): nội dung đang xem không phải là nội dung đã ký."
+        )
+    trust = (
+        _("Chứng thư số được cấp bởi tổ chức chứng thực được tin cậy.")
+        if signature.get("trusted")
+        else _("Chứng thư số chưa được xác thực.")
+    )
+    return {"summary": f"{summary % {**values, 'changes': changes}} {trust}", "reason": changes}
 
 
 def _broken(signer: str, exc: Exception) -> dict[str, Any]:
     logger.info("PDF signature could not be verified: %s", exc)
-    reason = _("không đọc được chữ ký (%(error)s)") % {"error": str(exc)[:200] or type(exc).__name__}
-    return {
+    signature: dict[str, Any] = {
         "signer": signer,
         "signed_at": None,
+        "verdict": "invalid",
+        "changes": [],
+        "changes_allowed": False,
+        "problem": "unreadable",
+        "error": str(exc)[:200] or type(exc).__name__,
         "intact": False,
         "valid": False,
         "trusted": False,
         "coverage": "unclear",
-        "reason": reason,
-        "summary": (
-            _("Không kiểm tra được chữ ký số của %(signer)s: %(reason)s.")
-            % {"signer": signer, "reason": reason}
-            if signer
-            else _("Không kiểm tra được chữ ký số: %(reason)s.") % {"reason": reason}
-        ),
     }
+    return signature | signature_text(signature)

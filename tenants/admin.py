@@ -1,3 +1,5 @@
+# Read-only, as every model in the admin (core.adminsite): tenants and their hosts change only
+# through tenants.services (the console, the API, `manage.py tenants`), which check and audit.
 from django.contrib import admin
 
 from tenants.models import Domain, Tenant, TenantEvent
@@ -13,23 +15,17 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
     list_display = ("name", "kind", "org_code", "status", "schema_name")
     list_filter = ("kind", "status")
     search_fields = ("name", "org_code", "schema_name")
-    readonly_fields = ("schema_name", "uuid", "status", "status_changed_at", "created_at")
     inlines = [DomainInline]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # tenants are archived, never deleted
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin[Domain]):
+    list_display = ("domain", "tenant", "purpose", "is_primary")
+    list_filter = ("purpose",)
+    search_fields = ("domain", "tenant__name")
 
 
 @admin.register(TenantEvent)
 class TenantEventAdmin(admin.ModelAdmin[TenantEvent]):
     list_display = ("tenant", "action", "actor", "actor_ip", "at")
     list_filter = ("action",)
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Tenant
+from tenants.models import Domain, Tenant
 
 KIND_CHOICES = [c for c in Tenant.Kind.choices if c[0] != Tenant.Kind.PROVINCE]
 
@@ -27,3 +27,15 @@ class TenantCreateForm(forms.Form):
 
 class TransitionForm(forms.Form):
     reason = forms.CharField(label=_("Lý do"), required=False, max_length=1000)
+
+
+class DomainAddForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Mục đích"),
+        choices=[(p.value, p.label) for p in (Domain.Purpose.WORKSPACE, Domain.Purpose.PORTAL)],
+    )
+    host = forms.CharField(
+        label=_("Tên miền"),
+        max_length=253,
+        help_text=_("Một nhãn (đặt dưới tên miền của tỉnh) hoặc tên miền đầy đủ."),
+    )

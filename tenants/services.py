@@ -30,6 +30,8 @@ __all__ = [
     "public_tenant_ensure",
     "tenant_archive",
     "tenant_create",
+    "tenant_domain_add",
+    "tenant_domain_remove",
     "tenant_propose_hosts",
     "tenant_resume",
     "tenant_suspend",
@@ -272,6 +274,73 @@ def tenant_resume(*, actor: Actor, tenant: Tenant, reason: str = "") -> Tenant:
 def tenant_archive(*, actor: Actor, tenant: Tenant, reason: str = "") -> Tenant:
     """Final: the hosts answer 404, the schema is kept for backups and inspection."""
     return _tenant_transition(actor=actor, tenant=tenant, action="archive", reason=reason)
+
+
+_ALIAS_PURPOSES = (Domain.Purpose.WORKSPACE, Domain.Purpose.PORTAL)
+
+
+def _lock_open_tenant(tenant: Tenant) -> Tenant:
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if locked.is_public:
+        raise ApplicationError(
+            _("Tên miền của bảng điều khiển tỉnh được đặt trong cấu hình."), code="public_tenant"
+        )
+    if locked.status == Tenant.Status.ARCHIVED:
+        raise ApplicationError(_("Đơn vị đã được lưu trữ: không đổi tên miền."), code="archived")
+    return locked
+
+
+def tenant_domain_add(*, actor: Actor, tenant: Tenant, purpose: str, host: str) -> Domain:
+    """One more host (an alias) for a tenant's workspace or portal. The same request again adds
+    nothing; a host that anyone else already has is refused."""
+    _authorise(actor)
+    if purpose not in _ALIAS_PURPOSES:
+        raise ValidationError({"purpose": [_("Mục đích tên miền “%(p)s” không hợp lệ.") % {"p": purpose}]})
+    try:
+        host = _host_for(purpose, host or "")
+    except ValidationError as exc:
+        raise ValidationError({"host": exc.messages}) from exc
+    try:
+        with in_public(), transaction.atomic():
+            locked = _lock_open_tenant(tenant)
+            existing = Domain.objects.filter(domain=host).first()
+            if existing is not None:
+                if existing.tenant_id == locked.pk and existing.purpose == purpose:
+                    return existing  # a retry of the same request
+                raise ValidationError({"host": [_("Tên miền %(host)s đã được dùng.") % {"host": host}]})
+            domain = Domain.objects.create(tenant=locked, domain=host, purpose=purpose, is_primary=False)
+            _record(locked, "domain_add", actor, host=host, purpose=purpose)
+    except IntegrityError as exc:
+        # Another operator took the same host a moment ago: nothing was written.
+        raise ApplicationError(
+            _("Tên miền %(host)s vừa được dùng cho đơn vị khác.") % {"host": host}
+        ) from exc
+    return domain
+
+
+def tenant_domain_remove(*, actor: Actor, tenant: Tenant, host: str) -> None:
+    """Take an alias away from a tenant. Its primary host and the last host of a purpose stay;
+    a host it does not have (any more) is nothing to do."""
+    _authorise(actor)
+    host = (host or "").strip().lower().rstrip(".")
+    with in_public(), transaction.atomic():
+        locked = _lock_open_tenant(tenant)
+        domain = Domain.objects.select_for_update().filter(tenant=locked, domain=host).first()
+        if domain is None:
+            return  # a retry, or a host of another tenant: nothing of this tenant's changes
+        if domain.is_primary:
+            raise ApplicationError(
+                _("Không thể gỡ tên miền chính %(host)s của đơn vị.") % {"host": host}, code="primary_host"
+            )
+        purpose = domain.purpose
+        if not Domain.objects.filter(tenant=locked, purpose=purpose).exclude(pk=domain.pk).exists():
+            raise ApplicationError(
+                _("%(host)s là tên miền duy nhất của %(purpose)s; hãy thêm tên miền khác trước.")
+                % {"host": host, "purpose": domain.get_purpose_display()},
+                code="last_host",
+            )
+        domain.delete()
+        _record(locked, "domain_remove", actor, host=host, purpose=purpose)
 
 
 def public_tenant_ensure(*, name: str, org_code: str) -> Tenant:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, form_add_validation_errors
+from core.responses import message_call
 from tenants import selectors, services
-from tenants.forms import TenantCreateForm, TransitionForm
-from tenants.models import Domain
+from tenants.forms import DomainAddForm, TenantCreateForm, TransitionForm
+from tenants.models import Domain, Tenant
 from tenants.permissions import tenants_can_manage, tenants_can_view
 
 
@@ -85,13 +89,18 @@ def tenant_host_proposal(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/_host_proposal.html", {"hosts": hosts, "error": error})
 
 
-@login_required
-def tenant_detail_view(request: HttpRequest, key: str) -> HttpResponse:
-    if not tenants_can_view(request.user):
+def _tenant_or_404(request: HttpRequest, key: str, allowed: Callable[[Any], bool]) -> Tenant:
+    if not allowed(request.user):
         raise PermissionDenied
     tenant = selectors.tenant_get(key=key)
     if tenant is None:
         raise Http404
+    return tenant
+
+
+@login_required
+def tenant_detail_view(request: HttpRequest, key: str) -> HttpResponse:
+    tenant = _tenant_or_404(request, key, tenants_can_view)
     return render(
         request,
         "tenants/tenant_detail.html",
@@ -100,6 +109,7 @@ def tenant_detail_view(request: HttpRequest, key: str) -> HttpResponse:
             "events": tenant.events.all()[:50],
             "can_manage": tenants_can_manage(request.user),
             "form": TransitionForm(),
+            "domain_form": DomainAddForm(),
         },
     )
 
@@ -126,4 +136,41 @@ def tenant_transition_view(request: HttpRequest, key: str, action: str) -> HttpR
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã cập nhật trạng thái của %(name)s.") % {"name": tenant.name})
+    return redirect("tenant-detail", key=str(tenant.uuid))
+
+
+@require_POST
+@login_required
+def tenant_domain_add_view(request: HttpRequest, key: str) -> HttpResponse:
+    tenant = _tenant_or_404(request, key, tenants_can_manage)
+    form = DomainAddForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        message_call(
+            request,
+            services.tenant_domain_add,
+            actor=_actor(request),
+            tenant=tenant,
+            purpose=data["purpose"],
+            host=data["host"],
+            success=_("Đã thêm tên miền cho %(name)s.") % {"name": tenant.name},
+        )
+    else:
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+    return redirect("tenant-detail", key=str(tenant.uuid))
+
+
+@require_POST
+@login_required
+def tenant_domain_remove_view(request: HttpRequest, key: str) -> HttpResponse:
+    tenant = _tenant_or_404(request, key, tenants_can_manage)
+    host = request.POST.get("host", "")
+    message_call(
+        request,
+        services.tenant_domain_remove,
+        actor=_actor(request),
+        tenant=tenant,
+        host=host,
+        success=_("Đã gỡ tên miền %(host)s.") % {"host": host},
+    )
     return redirect("tenant-detail", key=str(tenant.uuid))

@@ -9,7 +9,6 @@ database, set the old session switch, create or drop objects, become the owner.
 
 from __future__ import annotations
 
-import base64
 import json
 import ssl
 import urllib.error
@@ -30,7 +29,6 @@ from interagency.exchange.tests.deployments import Deployment, Server
 pytestmark = pytest.mark.django_db
 
 OWNER, RUNTIME = embedded.OWNER_ROLE, embedded.RUNTIME_ROLE
-DEMO_PASSWORD = "tinhso-demo-2026"  # seed_demo's default
 
 
 def url_as(url: str, user: str) -> str:
@@ -217,11 +215,22 @@ def test_runtime_role_appends_to_the_audit_trail_through_the_app(roles: Roles) -
         "drafting_unit": "TH",
         "signing_authority": "KT.",
     }
-    credentials = base64.b64encode(f"minhtht:{DEMO_PASSWORD}".encode()).decode()
+    made = roles.deployment.manage(
+        "accounts",
+        "token-create",
+        "minhtht",
+        "--tenant",
+        roles.tenant_schema,
+        "--name",
+        "dbroles",
+        "--scope",
+        "write",
+    )
+    token = made.stdout.strip().split("\t")[-1]
     request = urllib.request.Request(  # noqa: S310  # our own deployment on loopback
         f"{roles.deployment.base_url}/api/v1/documents/outgoing/",
         data=json.dumps(body).encode(),
-        headers={"Host": host, "Content-Type": "application/json", "Authorization": f"Basic {credentials}"},
+        headers={"Host": host, "Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         method="POST",
     )
     context = ssl.create_default_context(cafile=str(roles.deployment.cert_path))

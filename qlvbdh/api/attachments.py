@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -24,10 +24,37 @@ from qlvbdh.attachment_models import Attachment
 from qlvbdh.selectors.attachments import attachment_get, attachment_list, attachment_open
 from qlvbdh.selectors.documents import document_get_or_404
 from qlvbdh.services.attachments import attachment_add, attachment_can_add, attachment_download_record
+from qlvbdh.signatures import CHANGES, VERDICTS, signatures_shown
+
+
+class SignatureSerializer(serializers.Serializer[dict[str, Any]]):
+    """One PDF signature as verified when the file was analysed, worded in the reader's language."""
+
+    signer = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    verdict = serializers.ChoiceField(
+        choices=VERDICTS,
+        help_text="valid: unchanged since signing, trusted signer; untrusted: unchanged, signer not "
+        "trusted; modified: changed after signing (see changes); invalid: broken or unreadable.",
+    )
+    verdict_label = serializers.CharField()
+    changes = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANGES),
+        help_text="What followed the signed revision: a later signature, validation data or a "
+        "timestamp, form filling, annotations, other changes to the content.",
+    )
+    changes_allowed = serializers.BooleanField()
+    intact = serializers.BooleanField()
+    valid = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    coverage = serializers.CharField()
+    reason = serializers.CharField()
+    summary = serializers.CharField()
 
 
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
     download_url = serializers.SerializerMethodField()
+    signatures = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
@@ -44,6 +71,10 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
             "uploaded_at",
             "download_url",
         ]
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, attachment: Attachment) -> list[dict[str, Any]]:
+        return signatures_shown(attachment.signatures)
 
     def get_download_url(self, attachment: Attachment) -> str:
         return str(

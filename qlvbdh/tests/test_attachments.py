@@ -29,7 +29,7 @@ from qlvbdh.services import attachments as attachment_services
 from qlvbdh.services.attachments import attachment_add
 from qlvbdh.services.incoming import IncomingData, incoming_document_register
 from qlvbdh.tasks import attachment_analyse_task
-from qlvbdh.tests.test_signatures import make_pki, pdf_with_text, sign_pdf
+from qlvbdh.tests.test_signatures import append_page_content, make_pki, pdf_with_text, sign_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -428,13 +428,17 @@ def test_running_the_analysis_twice_changes_nothing(tenant, clerk, document):
     assert after == before
 
 
-def test_a_signed_pdf_shows_its_verified_signature_on_the_document(
-    tenant, clerk, document, settings, tmp_path
-):
+@pytest.fixture
+def pki(settings, tmp_path):
+    """A signer whose CA is the configured PDF trust root."""
     pki = make_pki(signer_name="Trần Thị Bình")
     root = tmp_path / "root.pem"
     root.write_bytes(pki.ca_pem)
     settings.PDF_TRUST_ROOTS = [str(root)]
+    return pki
+
+
+def test_a_signed_pdf_shows_its_verified_signature_on_the_document(tenant, clerk, document, pki):
     post_file(clerk, document, "quyet-dinh.pdf", sign_pdf(pdf_with_text("Quyết định"), pki))
 
     analyse_all(tenant)
@@ -446,6 +450,33 @@ def test_a_signed_pdf_shows_its_verified_signature_on_the_document(
     timeline = clerk.get(f"/api/v1/documents/{document.uuid}/timeline/").json()
     [analysed] = [event for event in timeline if event["kind"] == "attachment_analysed"]
     assert analysed["detail"]["signatures"] == [signature["summary"]]
+
+
+def test_a_pdf_changed_after_signing_is_shown_as_changed_in_vietnamese_and_english(
+    tenant, clerk, document, pki
+):
+    signed = sign_pdf(pdf_with_text("Quyết định"), pki)
+    post_file(clerk, document, "quyet-dinh.pdf", append_page_content(signed))
+    analyse_all(tenant)
+
+    page = clerk.get(f"/documents/{document.uuid}/").content.decode()
+    [row] = clerk.get(f"/api/v1/documents/{document.uuid}/attachments/").json()
+    clerk.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english_page = clerk.get(f"/documents/{document.uuid}/").content.decode()
+    [english_row] = clerk.get(f"/api/v1/documents/{document.uuid}/attachments/").json()
+
+    [signature] = row["signatures"]
+    assert (signature["verdict"], signature["changes"], signature["valid"]) == ("modified", ["other"], False)
+    assert signature["verdict_label"] == "Bị thay đổi sau khi ký"
+    assert "Bị thay đổi sau khi ký" in page
+    assert "nội dung đang xem không phải là nội dung đã ký" in page
+    assert "tệp không bị thay đổi sau khi ký" not in page
+    [english_signature] = english_row["signatures"]
+    assert english_signature["verdict"] == "modified"
+    assert english_signature["verdict_label"] == "Changed after signing"
+    assert "what you see is not what was signed" in english_signature["summary"]
+    assert "Changed after signing" in english_page
+    assert "other changes to the file&#x27;s content" in english_page
 
 
 def test_stored_bytes_that_no_longer_match_their_sha256_are_not_analysed(tenant, document, s3):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from asn1crypto import keys as asn1_keys
@@ -17,11 +18,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from django.utils import translation
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from qlvbdh.signatures import configured_trust_roots, pdf_signatures
+from qlvbdh.signatures import configured_trust_roots, pdf_signatures, signature_text
 
 # --- helpers (also used by test_attachments) -----------------------------------------------------
 
@@ -145,10 +148,93 @@ def make_pki(signer_name: str = "Nguyễn Văn An", ca_name: str = "CA Thử ngh
     return Pki(ca_pem=ca.public_bytes(serialization.Encoding.PEM), signer=signer)
 
 
-def sign_pdf(data: bytes, pki: Pki) -> bytes:
+def sign_pdf(data: bytes, pki: Pki, field_name: str = "ChuKy1") -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    signed = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="ChuKy1"), signer=pki.signer)
+    signed = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name=field_name), signer=pki.signer)
     return signed.getvalue()
+
+
+def _first_page(writer: IncrementalPdfFileWriter) -> tuple[generic.IndirectObject, generic.DictionaryObject]:
+    reference = writer.root["/Pages"]["/Kids"].raw_get(0)
+    return reference, reference.get_object()
+
+
+def _written(writer: IncrementalPdfFileWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)  # type: ignore[no-untyped-call]
+    return out.getvalue()
+
+
+def _dictionary(entries: dict[str, Any]) -> generic.DictionaryObject:
+    return generic.DictionaryObject({generic.NameObject(k): v for k, v in entries.items()})  # type: ignore[no-untyped-call]
+
+
+def _rect(*values: float) -> generic.ArrayObject:
+    return generic.ArrayObject([generic.FloatObject(v) for v in values])  # type: ignore[no-untyped-call]
+
+
+def append_page_content(data: bytes, text: bytes = b"(Sua doi sau khi ky)") -> bytes:
+    """An incremental update that draws more text on the first page: a change to the content."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    reference, page = _first_page(writer)
+    stream = writer.add_object(
+        generic.StreamObject(stream_data=b"BT /F1 12 Tf 72 700 Td " + text + b" Tj ET")
+    )
+    page["/Contents"] = generic.ArrayObject([page.raw_get("/Contents"), stream])
+    writer.mark_update(reference)
+    return _written(writer)
+
+
+def add_annotation(data: bytes) -> bytes:
+    """An incremental update that puts a note (a text annotation) on the first page."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    reference, page = _first_page(writer)
+    note = _dictionary(
+        {
+            "/Type": generic.NameObject("/Annot"),
+            "/Subtype": generic.NameObject("/Text"),
+            "/Rect": _rect(10, 10, 30, 30),
+            "/Contents": generic.TextStringObject("Đã sửa"),
+        }
+    )
+    page["/Annots"] = generic.ArrayObject([writer.add_object(note)])
+    writer.mark_update(reference)
+    return _written(writer)
+
+
+def pdf_with_form_field(name: str) -> bytes:
+    """A one-page PDF with an empty text field `name` in its form."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_with_text("Phiếu đề nghị")))
+    reference, page = _first_page(writer)
+    field = writer.add_object(
+        _dictionary(
+            {
+                "/FT": generic.NameObject("/Tx"),
+                "/T": generic.TextStringObject(name),
+                "/V": generic.TextStringObject(""),
+                "/Type": generic.NameObject("/Annot"),
+                "/Subtype": generic.NameObject("/Widget"),
+                "/Rect": _rect(100, 100, 300, 120),
+                "/P": reference,
+            }
+        )
+    )
+    page["/Annots"] = generic.ArrayObject([field])
+    writer.mark_update(reference)
+    writer.root["/AcroForm"] = _dictionary({"/Fields": generic.ArrayObject([field])})
+    writer.update_root()  # type: ignore[no-untyped-call]
+    return _written(writer)
+
+
+def fill_form_field(data: bytes, name: str, value: str) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    fields = writer.root["/AcroForm"]["/Fields"]
+    for index in range(len(fields)):
+        reference = fields.raw_get(index)
+        if reference.get_object().get("/T") == name:
+            reference.get_object()["/V"] = generic.TextStringObject(value)
+            writer.mark_update(reference)
+    return _written(writer)
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +276,7 @@ def test_signature_chaining_to_a_configured_root_is_valid_trusted_and_intact(pki
     assert datetime.fromisoformat(result["signed_at"]) > datetime.now(UTC) - timedelta(hours=1)
     assert result["summary"].startswith("Chữ ký số của Nguyễn Văn An hợp lệ")
     assert result["reason"] == ""
+    assert (result["verdict"], result["changes"]) == ("valid", [])
 
 
 def test_without_configured_roots_a_sound_signature_is_not_trusted(signed_pdf, settings):
@@ -198,6 +285,7 @@ def test_without_configured_roots_a_sound_signature_is_not_trusted(signed_pdf, s
     [result] = pdf_signatures(signed_pdf, configured_trust_roots())
 
     assert (result["intact"], result["valid"], result["trusted"]) == (True, True, False)
+    assert (result["verdict"], result["changes"]) == ("untrusted", [])
     assert "chưa được xác thực" in result["summary"]
 
 
@@ -218,6 +306,7 @@ def test_a_flipped_byte_in_the_signed_content_breaks_the_signature(pki, signed_p
 
     assert result["intact"] is False
     assert result["valid"] is False
+    assert (result["verdict"], result["problem"]) == ("invalid", "altered")
     assert "đã bị thay đổi sau khi ký" in result["summary"]
 
 
@@ -237,6 +326,7 @@ def test_a_garbled_signature_value_is_reported_not_raised(pki, signed_pdf, trust
 
     assert result["valid"] is False
     assert result["trusted"] is False
+    assert result["verdict"] == "invalid"
     assert result["reason"]
     assert result["summary"].startswith("Không kiểm tra được chữ ký số")
 
@@ -269,3 +359,142 @@ def test_unreadable_root_files_are_skipped_and_trust_nothing(settings, tmp_path,
 
     assert roots == []
     assert pdf_signatures(signed_pdf, roots)[0]["trusted"] is False
+
+
+# --- signed, then changed: what followed the signature, told apart (issue 12) -------------------
+
+VALID_AND_TRUSTED = "hợp lệ: tệp không bị thay đổi sau khi ký"
+
+
+def test_content_drawn_on_the_page_after_signing_is_a_modification_not_a_valid_signature(
+    pki, signed_pdf, trust
+):
+    trust(pki.ca_pem)
+
+    [result] = pdf_signatures(append_page_content(signed_pdf), configured_trust_roots())
+
+    assert (result["verdict"], result["changes"], result["changes_allowed"]) == ("modified", ["other"], False)
+    assert (result["intact"], result["valid"], result["trusted"]) == (True, False, True)
+    assert result["coverage"] == "entire revision"
+    assert VALID_AND_TRUSTED not in result["summary"]
+    assert "đã bị sửa đổi sau khi ký (thay đổi khác đối với nội dung tệp)" in result["summary"]
+    assert "không phải là nội dung đã ký" in result["summary"]
+
+
+def test_an_annotation_added_after_signing_is_a_modification(pki, signed_pdf, trust):
+    trust(pki.ca_pem)
+
+    [result] = pdf_signatures(add_annotation(signed_pdf), configured_trust_roots())
+
+    # pyHanko's default policy allows no annotation beyond a form's own: "other", not allowed.
+    assert (result["verdict"], result["valid"]) == ("modified", False)
+    assert result["changes"] == ["other"]
+    assert VALID_AND_TRUSTED not in result["summary"]
+
+
+def test_bytes_appended_after_the_end_of_the_file_are_a_modification(pki, signed_pdf, trust):
+    trust(pki.ca_pem)
+    # An object after %%EOF with no xref: pyHanko finds no new revision (no change), but a viewer
+    # that rebuilds a damaged file from its objects may show it.
+    appended = signed_pdf + b"\n3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 13 0 R >>\nendobj\n"
+
+    [result] = pdf_signatures(appended, configured_trust_roots())
+    [with_new_line] = pdf_signatures(signed_pdf + b"\r\n", configured_trust_roots())
+
+    assert (result["verdict"], result["changes"], result["valid"]) == ("modified", ["appended"], False)
+    assert "dữ liệu được nối thêm vào cuối tệp" in result["summary"]
+    assert VALID_AND_TRUSTED not in result["summary"]
+    assert (with_new_line["verdict"], with_new_line["changes"]) == ("valid", [])  # white space is nothing
+
+
+def test_a_second_signature_is_a_permitted_later_change_to_the_first(pki, signed_pdf, trust):
+    second_signer = make_pki(signer_name="Trần Thị Bình", ca_name="CA Thứ hai")
+    trust(pki.ca_pem)
+
+    first, second = pdf_signatures(
+        sign_pdf(signed_pdf, second_signer, field_name="ChuKy2"), configured_trust_roots()
+    )
+
+    assert (first["verdict"], first["changes"], first["changes_allowed"]) == ("modified", ["signature"], True)
+    assert (first["valid"], first["trusted"]) == (True, True)
+    assert first["summary"] == (
+        "Chữ ký số của Nguyễn Văn An đúng với bản đã ký; sau khi ký, tệp có thay đổi được phép: "
+        "thêm chữ ký số khác. Chứng thư số được cấp bởi tổ chức chứng thực được tin cậy."
+    )
+    # The second covers the whole file; its CA is not configured: sound, not trusted.
+    assert (second["signer"], second["verdict"], second["changes"]) == ("Trần Thị Bình", "untrusted", [])
+
+
+def test_content_changed_then_signed_again_names_both_and_the_second_is_valid(pki, signed_pdf, trust):
+    trust(pki.ca_pem)
+
+    first, second = pdf_signatures(
+        sign_pdf(append_page_content(signed_pdf), pki, field_name="ChuKy2"), configured_trust_roots()
+    )
+
+    assert (first["verdict"], first["changes"], first["valid"]) == ("modified", ["signature", "other"], False)
+    assert (second["verdict"], second["changes"], second["valid"]) == ("valid", [], True)
+
+
+def test_a_form_filled_in_after_signing_is_a_permitted_change(pki, trust):
+    trust(pki.ca_pem)
+    signed = sign_pdf(pdf_with_form_field("HoTen"), pki)
+
+    [untouched] = pdf_signatures(signed, configured_trust_roots())
+    [result] = pdf_signatures(fill_form_field(signed, "HoTen", "Nguyễn Văn An"), configured_trust_roots())
+
+    assert untouched["verdict"] == "valid"
+    assert (result["verdict"], result["changes"], result["changes_allowed"]) == (
+        "modified",
+        ["form_filling"],
+        True,
+    )
+    assert "điền vào biểu mẫu" in result["summary"]
+
+
+def test_a_file_cut_inside_the_signed_range_is_invalid(pki, signed_pdf, trust):
+    trust(pki.ca_pem)
+    start = signed_pdf.index(b"/ByteRange [") + len(b"/ByteRange [")
+    first, _first_length, second, second_length = map(
+        int, signed_pdf[start : signed_pdf.index(b"]", start)].split()
+    )
+    assert (first, second + second_length) == (0, len(signed_pdf))  # the signature covers the whole file
+    cuts = [second + second_length // 2, second + 10]  # the signed bytes after the signature value
+
+    results = [pdf_signatures(signed_pdf[:cut], configured_trust_roots()) for cut in cuts]
+
+    for [result] in results:
+        assert (result["verdict"], result["valid"], result["trusted"]) == ("invalid", False, False)
+        assert VALID_AND_TRUSTED not in result["summary"]
+    # Cut before the signature dictionary, nothing of a signature is left: an unsigned file.
+    assert pdf_signatures(signed_pdf[: signed_pdf.index(b"72 800 Td")], configured_trust_roots()) == []
+
+
+def test_the_four_verdicts_are_worded_again_in_english(pki, signed_pdf, trust):
+    trust(pki.ca_pem)
+    files = {
+        "valid": signed_pdf,
+        "modified": append_page_content(signed_pdf),
+        "invalid": signed_pdf.replace(b"72 800 Td", b"73 800 Td"),
+    }
+    stored = {verdict: pdf_signatures(data, configured_trust_roots())[0] for verdict, data in files.items()}
+    trust()
+    stored["untrusted"] = pdf_signatures(signed_pdf, configured_trust_roots())[0]
+
+    with translation.override("en"):
+        english = {verdict: signature_text(signature)["summary"] for verdict, signature in stored.items()}
+
+    assert {verdict: signature["verdict"] for verdict, signature in stored.items()} == {
+        verdict: verdict for verdict in stored
+    }
+    assert english["valid"].startswith("The digital signature of Nguyễn Văn An is valid")
+    assert english["untrusted"].startswith("The digital signature of Nguyễn Văn An matches")
+    assert "other changes to the file's content" in english["modified"]
+    assert "is not valid" in english["invalid"]
+    assert len(set(english.values())) == 4
+
+
+def test_a_signature_stored_before_verdicts_keeps_its_words():
+    old = {"signer": "A", "summary": "Chữ ký số của A hợp lệ.", "reason": ""}
+
+    assert signature_text(old) == {"summary": "Chữ ký số của A hợp lệ.", "reason": ""}

@@ -39,6 +39,7 @@ from qlvbdh.services.outgoing import (
     outgoing_issue,
     outgoing_sign,
 )
+from qlvbdh.signatures import signatures_shown
 from qlvbdh.views.sharing import share_panel
 
 
@@ -113,7 +114,10 @@ def _document_actions(request: HttpRequest, document: Document) -> dict[str, Any
         if can(user, "qlvbdh.issue_outgoing") and document.status == "signed"
         else None,
         "can_revoke": may_revoke,
-        "attachments": attachment_list(reader=user, document=document),
+        "attachments": [
+            (attachment, signatures_shown(attachment.signatures))
+            for attachment in attachment_list(reader=user, document=document)
+        ],
         "attachment_form": AttachmentForm() if attachment_can_add(user, document) else None,
         "dossiers": dossier_list(reader=user).filter(closed_on__isnull=True)
         if can(user, "qlvbdh.process")
