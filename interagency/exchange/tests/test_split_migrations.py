@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from core.tenancy import in_public, in_tenant
+from core.tenancy import in_public, in_schema, in_tenant
 from interagency.exchange.models import ReceivedPacket
 from interagency.hub.models import Organisation
 
@@ -40,10 +40,10 @@ def forget_old_records(tenant):
     """Put each schema's `interagency` records back as they were: Django records a replacing
     migration's replaced ones too, and counts the replacing one unapplied without them, so deleting
     them all would leave the shared test schemas unmigratable (a later migrate fails)."""
-    schemas = (in_public, lambda: in_tenant(tenant))
+    schemas = ["public", tenant.schema_name]
     before = []
     for schema in schemas:
-        with schema():
+        with in_schema(schema):
             before.append(
                 set(
                     MigrationRecorder(connection)
@@ -53,7 +53,7 @@ def forget_old_records(tenant):
             )
     yield
     for schema, names in zip(schemas, before, strict=True):
-        with schema():
+        with in_schema(schema):
             recorder = MigrationRecorder(connection)
             recorder.migration_qs.filter(app="interagency").exclude(name__in=names).delete()
             for name in names - set(
