@@ -25,7 +25,7 @@ def server_major() -> int:
 def tool(name: str) -> str:
     """pg_dump, pg_restore or psql of at least the server's major version (older ones refuse or
     write dumps the server cannot take back): PG_BIN_DIR, else the Debian folder for the server's
-    version, else PATH."""
+    version, else PATH, else the embedded package's (PG_BIN_FALLBACK_DIR)."""
     major = server_major()
     if settings.PG_BIN_DIR:
         candidates = [Path(settings.PG_BIN_DIR) / name]
@@ -34,6 +34,7 @@ def tool(name: str) -> str:
         found = shutil.which(name)
         if found:
             candidates.append(Path(found))
+        candidates.append(Path(settings.PG_BIN_FALLBACK_DIR) / name)
     for path in candidates:
         if not path.is_file():
             continue
@@ -50,7 +51,10 @@ def tool(name: str) -> str:
 def _owner_params() -> dict[str, object]:
     """The owner role's connection settings (core.dbroles): it owns the schemas it dumps and the
     ones a restore creates (the test database's in tests)."""
-    return dict(connections[dbroles.owner_alias()].settings_dict)
+    params = dict(connections[dbroles.owner_alias()].settings_dict)
+    # The embedded server listens on a unix socket given in OPTIONS (dj-database-url's ?host=), not HOST.
+    params["HOST"] = params.get("HOST") or (params.get("OPTIONS") or {}).get("host") or ""
+    return params
 
 
 def client_env() -> dict[str, str]:

@@ -296,10 +296,13 @@ BACKUP_KEYS = env_list("BACKUP_KEYS") or (
     [] if os.environ.get("DATABASE_URL") else [embedded.kept_backup_key()]
 )
 # pg_dump / pg_restore / psql of the server's major version: empty finds them (embedded server's
-# own, else /usr/lib/postgresql/<major>/bin, else PATH).
+# own, else /usr/lib/postgresql/<major>/bin, else PATH, else the embedded package's).
 PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "") or (
     embedded.postgres_bin_dir() if not os.environ.get("DATABASE_URL") else ""
 )
+# A server the embedded package started, reached through DATABASE_URL (the test workers, a second
+# process): its own programs are the last place looked.
+PG_BIN_FALLBACK_DIR = embedded.postgres_bin_dir()
 
 STORAGES = {
     "default": _default_storage,

@@ -56,6 +56,14 @@ def _failures() -> list[AuditEntry]:
         return list(AuditEntry.objects.filter(action="hub.peer_auth_failed").order_by("id"))
 
 
+@pytest.fixture(autouse=True)
+def _clock_standing_still(monkeypatch) -> None:
+    """The counts of a test fall in one window: on a slow machine its requests may otherwise straddle
+    a window's end and be split between two (every one under the limit)."""
+    now = ratelimits.clock()
+    monkeypatch.setattr(ratelimits, "clock", lambda: now)
+
+
 def _step_past_the_window(monkeypatch, seconds: int) -> None:
     now = ratelimits.clock()
     monkeypatch.setattr(ratelimits, "clock", lambda: now + seconds + 1)
