@@ -182,10 +182,12 @@ def _backup_write(
                 parts[SCHEMA_PART] = _put_sealed(
                     store, _object_key(backup, SCHEMA_PART), process.stdout, backup_key
                 )
-            finally:
-                if process.poll() is None:
-                    process.kill()
+            except BaseException:
+                process.kill()
                 process.wait()
+                raise
+            # Its output ended; it may still be exiting (killing it now would fail a good dump).
+            process.wait(timeout=120)
             if process.returncode != 0:
                 errors.seek(0)
                 raise BackupError(f"pg_dump failed: {errors.read().decode(errors='replace').strip()}")
