@@ -20,21 +20,25 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     try:
-        execute_from_command_line(_as_owner_when_migrating(sys.argv))
+        if len(sys.argv) > 1 and sys.argv[1] in ("migrate", "migrate_schemas"):
+            _migrate_as_owner(sys.argv)
+        else:
+            execute_from_command_line(sys.argv)
     except ImproperlyConfigured as exc:
         sys.exit(f"manage.py: {exc}")
 
 
-def _as_owner_when_migrating(argv: list[str]) -> list[str]:
-    """Migrations run as the owner role (core.dbroles): with two roles, `migrate` and
-    `migrate_schemas` take the `owner` alias unless told another."""
-    if len(argv) < 2 or argv[1] not in ("migrate", "migrate_schemas"):
-        return argv
-    if any(arg == "--database" or arg.startswith("--database=") for arg in argv[2:]):
-        return argv
-    from django.conf import settings
+def _migrate_as_owner(argv: list[str]) -> None:
+    """Migrations run as the owner role (core.dbroles): with two roles, the `default` connection
+    itself is the owner's while they run, since third-party data migrations write through it."""
+    import django
+    from django.core.management import execute_from_command_line
 
-    return [*argv, "--database", "owner"] if "owner" in settings.DATABASES else argv
+    django.setup()
+    from core import dbroles
+
+    with dbroles.owner_as_default():
+        execute_from_command_line(argv)
 
 
 if __name__ == "__main__":

@@ -72,16 +72,17 @@ def _quoted(name: str) -> str:
 
 
 def _migrate(name: str, *, fake: bool = False) -> None:
-    call_command(
-        "migrate_schemas",
-        schema_name=name,
-        tenant=True,
-        fake=fake,
-        database=dbroles.owner_alias(),
-        interactive=False,
-        verbosity=0,
-        stdout=io.StringIO(),
-    )
+    with dbroles.owner_as_default():
+        call_command(
+            "migrate_schemas",
+            schema_name=name,
+            tenant=True,
+            fake=fake,
+            database=DEFAULT_DB_ALIAS,
+            interactive=False,
+            verbosity=0,
+            stdout=io.StringIO(),
+        )
 
 
 def schema_migrate(name: str) -> None:
