@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can, require
 from core.audit import actor_from
 from core.ids import is_uuid
+from core.paging import CappedPaginator
 from core.responses import message_call
 from qlvbdh import events
 from qlvbdh.forms import (
@@ -42,6 +43,8 @@ from qlvbdh.services.outgoing import (
 from qlvbdh.signatures import signatures_shown
 from qlvbdh.views.sharing import share_panel
 
+PAGE_SIZE = 50
+
 
 @login_required
 def workspace_home(request: HttpRequest) -> HttpResponse:
@@ -56,13 +59,14 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
     if direction not in Document.Direction.values:
         direction = ""
     documents = document_list(reader=request.user, direction=direction, q=q)
-    page = Paginator(documents, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "qlvbdh/document_list.html",
         {
             "page": page,
             "q": q,
+            "q_encoded": quote(q),
             "direction": direction,
             "can_register": can(request.user, "qlvbdh.register_incoming"),
             "can_draft": can(request.user, "qlvbdh.draft"),
