@@ -107,7 +107,8 @@ def task_act(*, task: BoardTask, task_state: TaskState, user: Any, action: str, 
         task_state.approve(user=user, comment=comment)
     else:
         task_state.approve(user=user, comment=comment)
-    audit_record(actor=actor, action=f"portal.{action}", target=page, note=comment, **detail)
+    detail.setdefault("note", comment)
+    audit_record(actor=actor, action=f"portal.{action}", target=page, **detail)
     return task_state
 
 
