@@ -11,4 +11,4 @@ class PortalRedirectMiddleware(RedirectMiddleware):
         domain = getattr(request, "domain", None)
         if getattr(domain, "purpose", None) != "portal":
             return response
-        return super().process_response(request, response)  # type: ignore[no-any-return]
+        return super().process_response(request, response)

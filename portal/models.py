@@ -74,7 +74,7 @@ class FoldedSearchMixin:
 _FOLDED = index.SearchField("search_folded")
 
 
-class HomePage(FoldedSearchMixin, Page):  # type: ignore[misc]
+class HomePage(FoldedSearchMixin, Page):
     intro = RichTextField(_("giới thiệu ngắn"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -95,7 +95,7 @@ class HomePage(FoldedSearchMixin, Page):  # type: ignore[misc]
         return context
 
 
-class SectionPage(FoldedSearchMixin, Page):  # type: ignore[misc]
+class SectionPage(FoldedSearchMixin, Page):
     """A section (chuyên mục) of P1. `routine` marks a column where editors and deputies may approve
     and publish themselves (regulation Điều 12.2: teaching news, periodic columns)."""
 
@@ -205,7 +205,7 @@ class BoardItemMixin(models.Model):
         return self.importance != Importance.NORMAL
 
 
-class ArticlePage(FoldedSearchMixin, BoardItemMixin, Page):  # type: ignore[misc]
+class ArticlePage(FoldedSearchMixin, BoardItemMixin, Page):
     summary = models.TextField(_("tóm tắt"), blank=True)
     cover = models.ForeignKey(
         PortalImage,
@@ -236,7 +236,7 @@ class ArticlePage(FoldedSearchMixin, BoardItemMixin, Page):  # type: ignore[misc
         return f"{self.title} {self.summary} {_stream_text(self.body)}"
 
 
-class LegalDocumentPage(FoldedSearchMixin, BoardItemMixin, Page):  # type: ignore[misc]
+class LegalDocumentPage(FoldedSearchMixin, BoardItemMixin, Page):
     """A legal or direction document with its metadata; `source_uuid` is the workspace's outgoing
     document it was published from (one page per document)."""
 
@@ -281,7 +281,7 @@ class LegalDocumentPage(FoldedSearchMixin, BoardItemMixin, Page):  # type: ignor
         return f"{self.title} {self.number_notation} {self.issuer} {self.summary}"
 
 
-class PublicServicePage(FoldedSearchMixin, BoardItemMixin, Page):  # type: ignore[misc]
+class PublicServicePage(FoldedSearchMixin, BoardItemMixin, Page):
     """An administrative procedure offered online, with its level and its forms."""
 
     class Level(models.TextChoices):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.query import PageQuerySet
 
 from accounts.selectors import staff_directory as accounts_staff_directory
 from core.text import fold
@@ -17,7 +17,7 @@ def portal_site() -> Site | None:
     return Site.objects.filter(is_default_site=True).select_related("root_page").first()
 
 
-def pages_visible(root: Page | None = None) -> QuerySet[Page]:
+def pages_visible(root: Page | None = None) -> PageQuerySet:
     """Live pages without a view restriction, inside this tenant's site (or under `root`)."""
     if root is None:
         site = portal_site()
@@ -35,13 +35,13 @@ def page_is_visible(page: Page) -> bool:
     return pages_visible().filter(pk=page.pk).exists()
 
 
-def sections_visible(home: Page) -> QuerySet[Page]:
+def sections_visible(home: Page) -> PageQuerySet:
     from portal.models import SectionPage
 
     return pages_visible(home).type(SectionPage).child_of(home).specific().order_by("path")
 
 
-def children_visible(parent: Page) -> QuerySet[Page]:
+def children_visible(parent: Page) -> PageQuerySet:
     return pages_visible(parent).child_of(parent).specific().order_by("-first_published_at", "-id")
 
 

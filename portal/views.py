@@ -109,12 +109,12 @@ class PortalImageServeView(ServeView):
         image_id: int,
         filter_spec: str,
         filename: str | None = None,
-    ) -> HttpResponse:  # type: ignore[override]
+    ) -> HttpResponse:
         from portal.visibility import image_visible_to
 
         if not image_visible_to(request, image_id=int(image_id), filter_spec=filter_spec):
             raise Http404
-        return super().get(request, signature, image_id, filter_spec, filename)  # type: ignore[no-any-return]
+        return super().get(request, signature, image_id, filter_spec, filename)
 
 
 image_serve = PortalImageServeView.as_view()

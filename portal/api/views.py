@@ -17,9 +17,9 @@ from portal import selectors
 from portal.api.serializers import PageDetailSerializer, PageSerializer
 
 
-class _Public:
-    authentication_classes: list[Any] = []  # anonymous by design: no session, no CSRF
-    permission_classes = [AllowAny]
+class _Public(APIView):
+    authentication_classes = ()  # anonymous by design: no session, no CSRF
+    permission_classes = (AllowAny,)
 
 
 class PageListApi(_Public, generics.ListAPIView):  # type: ignore[type-arg]
@@ -54,7 +54,7 @@ class PageDetailApi(_Public, generics.RetrieveAPIView):  # type: ignore[type-arg
         return page
 
 
-class SearchApi(_Public, APIView):
+class SearchApi(_Public):
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="words, with or without diacritics")],
         responses=PageSerializer(many=True),

@@ -3,6 +3,8 @@ and revoke, and one tenant's board sees nothing of another's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from accounts.services.roles import role_grant, role_revoke
@@ -14,7 +16,7 @@ from portal.tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _groups(user) -> set[str]:
+def _groups(user: Any) -> set[str]:
     return set(user.groups.values_list("name", flat=True))
 
 

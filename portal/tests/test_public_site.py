@@ -4,6 +4,7 @@ only, in every way it can be reached (URL, search, feeds, sitemap, files, API)."
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -13,16 +14,16 @@ from portal.tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _portal_client(client_for, host_of, tenant):
+def _portal_client(client_for: Any, host_of: Any, tenant: Any) -> Any:
     return client_for(host_of(tenant, "portal"))
 
 
-def _path(page) -> str:
+def _path(page: Any) -> str:
     """The page's path on the portal host (page.url needs the portal's URLconf, i.e. a request)."""
     return page.url_path.split("/home", 1)[1]
 
 
-def _signed_image_url(image, spec: str) -> str:
+def _signed_image_url(image: Any, spec: str) -> str:
     from wagtail.images.utils import generate_signature
 
     return f"/images/{generate_signature(image.pk, spec)}/{image.pk}/{spec}/"

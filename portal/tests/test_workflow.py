@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,26 +21,26 @@ from portal.tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _board():
+def _board() -> dict[str, Any]:
     return {
         role: UserFactory.create(roles=[role])
         for role in ("contributor", "editor", "board_deputy", "board_secretary", "board_head")
     }
 
 
-def _current(page):
+def _current(page: Any) -> tuple[Any, Any]:
     page.refresh_from_db()
     state = page.current_workflow_state
     return (state.current_task_state.task.specific, state.current_task_state) if state else (None, None)
 
 
-def _draft(parent=None, **fields) -> ArticlePage:
+def _draft(parent: Any = None, **fields: Any) -> ArticlePage:
     return factories.article_create(
         parent=parent or factories.section(SectionPage.Kind.INBOX), publish=False, **fields
     )
 
 
-def _submitted(parent=None, **fields):
+def _submitted(parent: Any = None, **fields: Any) -> tuple[dict[str, Any], ArticlePage]:
     """The board, and a draft its contributor sent in."""
     board = _board()
     page = _draft(parent=parent, **fields)
@@ -47,12 +48,12 @@ def _submitted(parent=None, **fields):
     return board, page
 
 
-def _locked_for(page, user) -> bool:
+def _locked_for(page: Any, user: Any) -> bool:
     lock = page.get_lock()
     return bool(lock and lock.for_user(user))
 
 
-def _act(page, user, action, **data):
+def _act(page: Any, user: Any, action: str, **data: Any) -> Any:
     task, state = _current(page)
     return task_act(task=task, task_state=state, user=user, action=action, **data)
 
