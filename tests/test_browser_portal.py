@@ -7,6 +7,8 @@ The database is read only between browser sessions (see tests.test_browser._brow
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -49,6 +51,19 @@ def _sign_in(browser: Any, base: str, username: str) -> tuple[Any, Any]:
     return context, page
 
 
+@contextmanager
+def _as(browser: Any, base: str, username: str | None, shot: Path) -> Iterator[Any]:
+    """A page signed in as `username` (None: a visitor); a screenshot of it if the step fails."""
+    context, page = _sign_in(browser, base, username) if username else _new_page(browser, base)
+    try:
+        yield page
+    except Exception:
+        _screenshot(page, shot)
+        raise
+    finally:
+        context.close()
+
+
 def _workflow_click(page: Any, action: str) -> None:
     """A button of the board's step in the editor's footer (inside its dropdown)."""
     page.locator(f'button[data-workflow-action-name="{action}"]').first.evaluate("el => el.click()")
@@ -75,35 +90,34 @@ def test_article_through_the_board_to_the_public_and_down(
     image_file.write_bytes(png_bytes("navy", (800, 450)))
     expect.set_options(timeout=TIMEOUT_MS)
 
+    def shot(step: str) -> Path:
+        return tmp_path / f"{step}.png"
+
     # 1. A contributor uploads an image and sends an article with it to the board.
-    with _browser(chromium, settings.BASE_DOMAIN) as browser:
-        context, page = _sign_in(browser, workspace, "ctv")
-        try:
-            page.goto("/cms/images/add/")
-            page.set_input_files("input[type=file][name=file]", str(image_file))
-            page.fill("#id_title", "Ảnh lễ khai giảng")
-            with page.expect_navigation():
-                page.locator("main form button[type=submit]").first.click()
-        except Exception:
-            _screenshot(page, tmp_path / "upload.png")
-            raise
+    with (
+        _browser(chromium, settings.BASE_DOMAIN) as browser,
+        _as(browser, workspace, "ctv", shot("upload")) as page,
+    ):
+        page.goto("/cms/images/add/")
+        page.set_input_files("input[type=file][name=file]", str(image_file))
+        page.fill("#id_title", "Ảnh lễ khai giảng")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
     with in_tenant(portal):
         image = PortalImage.objects.get(title="Ảnh lễ khai giảng")
-    with _browser(chromium, settings.BASE_DOMAIN) as browser:
-        context, page = _sign_in(browser, workspace, "ctv")
-        try:
-            page.goto(f"/cms/pages/add/portal/articlepage/{inbox.pk}/")
-            page.fill("#id_title", "Lễ khai giảng năm học mới")
-            page.fill("#id_summary", "Trường tổ chức lễ khai giảng năm học mới.")
-            # the slug Wagtail proposes from the title on its "promote" tab
-            page.locator("#id_slug").evaluate("el => { el.value = 'le-khai-giang-nam-hoc-moi'; }")
-            # the cover, as the image chooser's modal sets it
-            page.locator("input[name=cover]").evaluate("(el, id) => { el.value = id; }", str(image.pk))
-            with page.expect_navigation():
-                page.locator('button[name="action-submit"]').evaluate("el => el.click()")
-        except Exception:
-            _screenshot(page, tmp_path / "submit.png")
-            raise
+    with (
+        _browser(chromium, settings.BASE_DOMAIN) as browser,
+        _as(browser, workspace, "ctv", shot("submit")) as page,
+    ):
+        page.goto(f"/cms/pages/add/portal/articlepage/{inbox.pk}/")
+        page.fill("#id_title", "Lễ khai giảng năm học mới")
+        page.fill("#id_summary", "Trường tổ chức lễ khai giảng năm học mới.")
+        # the slug Wagtail proposes from the title on its "promote" tab
+        page.locator("#id_slug").evaluate("el => { el.value = 'le-khai-giang-nam-hoc-moi'; }")
+        # the cover, as the image chooser's modal sets it
+        page.locator("input[name=cover]").evaluate("(el, id) => { el.value = id; }", str(image.pk))
+        with page.expect_navigation():
+            page.locator('button[name="action-submit"]').evaluate("el => el.click()")
     with in_tenant(portal):
         article = ArticlePage.objects.get(title="Lễ khai giảng năm học mới")
         assert article.current_workflow_state is not None
@@ -112,22 +126,17 @@ def test_article_through_the_board_to_the_public_and_down(
 
     # 2. The editor files it under news and passes it on; the deputy approves.
     with _browser(chromium, settings.BASE_DOMAIN) as browser:
-        context, page = _sign_in(browser, workspace, "btv")
-        try:
+        with _as(browser, workspace, "btv", shot("edit")) as page:
             page.goto(f"/cms/pages/{article.pk}/move/{news.pk}/confirm/")
             with page.expect_navigation():
                 page.locator("form[action*='/move/'] [type=submit]").first.click()
             page.goto(f"/cms/pages/{article.pk}/edit/")
             with page.expect_navigation():
                 _workflow_click(page, "approve")
-            context.close()
-            context, page = _sign_in(browser, workspace, "phoban")
+        with _as(browser, workspace, "phoban", shot("approve")) as page:
             page.goto(f"/cms/pages/{article.pk}/edit/")
             with page.expect_navigation():
                 _workflow_click(page, "approve")
-        except Exception:
-            _screenshot(page, tmp_path / "approve.png")
-            raise
     with in_tenant(portal):
         article = ArticlePage.objects.get(pk=article.pk)
         assert article.get_parent().pk == news.pk
@@ -140,8 +149,10 @@ def test_article_through_the_board_to_the_public_and_down(
         rendition = f"/images/{generate_signature(image.pk, 'max-960x720')}/{image.pk}/max-960x720/"
 
     # 3. Before publishing, the public host reveals nothing of it.
-    with _browser(chromium, settings.BASE_DOMAIN) as browser:
-        context, page = _new_page(browser, public)
+    with (
+        _browser(chromium, settings.BASE_DOMAIN) as browser,
+        _as(browser, public, None, shot("before")) as page,
+    ):
         assert page.goto(path).status == 404
         page.goto("/search/?q=le+khai+giang")
         expect(page.locator("main")).not_to_contain_text("Lễ khai giảng năm học mới")
@@ -152,17 +163,12 @@ def test_article_through_the_board_to_the_public_and_down(
 
     # 4. The secretary publishes; a visitor finds it on the portal, in search, RSS and the sitemap.
     with _browser(chromium, settings.BASE_DOMAIN) as browser:
-        context, page = _sign_in(browser, workspace, "thuky")
-        try:
+        with _as(browser, workspace, "thuky", shot("publish")) as page:
             page.goto(f"/cms/pages/{article.pk}/edit/")
             _workflow_click(page, "publish")
             with page.expect_navigation():
                 page.locator(".modal form button[type=submit]").click()
-        except Exception:
-            _screenshot(page, tmp_path / "publish.png")
-            raise
-        context, page = _new_page(browser, public)
-        try:
+        with _as(browser, public, None, shot("public")) as page:
             assert page.goto(path).status == 200
             expect(page.locator("h1")).to_have_text("Lễ khai giảng năm học mới")
             image_src = page.locator("article img").first.get_attribute("src")
@@ -175,23 +181,16 @@ def test_article_through_the_board_to_the_public_and_down(
             expect(page.locator("main")).to_contain_text("Lễ khai giảng năm học mới")
             assert article.slug in page.goto("/rss/").text()
             assert article.slug in page.goto("/sitemap.xml").text()
-        except Exception:
-            _screenshot(page, tmp_path / "public.png")
-            raise
 
     # 5. The board head takes it down with a reason: 404 again.
     with _browser(chromium, settings.BASE_DOMAIN) as browser:
-        context, page = _sign_in(browser, workspace, "truongban")
-        try:
+        with _as(browser, workspace, "truongban", shot("takedown")) as page:
             page.goto(f"/cms/portal/take-down/{article.pk}/")
             page.select_option("#id_reason", "stale")
             page.fill("#id_note", "Thông tin đã cũ")
             with page.expect_navigation():
                 page.locator("#take-down-form button[type=submit]").click()
-        except Exception:
-            _screenshot(page, tmp_path / "takedown.png")
-            raise
-        context, page = _new_page(browser, public)
-        assert page.goto(path).status == 404
+        with _as(browser, public, None, shot("after")) as page:
+            assert page.goto(path).status == 404
     with in_tenant(portal):
         assert not ArticlePage.objects.get(pk=article.pk).live
