@@ -29,6 +29,11 @@ urlpatterns = [
         r"^cms/(login|password_reset)/", RedirectView.as_view(url="/login/?next=/cms/"), name="cms-login"
     ),
     path("cms/", include(wagtailadmin_urls)),
+    path(
+        "portal/publish-outgoing/<str:key>/",
+        portal_views.publish_outgoing_view,
+        name="portal-publish-outgoing",
+    ),
     # Files in the back office's previews: board members only (portal.visibility).
     path("cms-files/documents/", include(wagtaildocs_urls)),
     re_path(

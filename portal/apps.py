@@ -14,3 +14,6 @@ class PortalConfig(AppConfig):
         tenant_events.subscribe(tenant_events.TenantCreated, receivers.tenant_created)
         account_events.subscribe(account_events.RolesChanged, receivers.roles_changed)
         receivers.connect_page_signals()
+        from qlvbdh import events as document_events
+
+        document_events.add_document_panel(receivers.outgoing_document_panel)

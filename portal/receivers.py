@@ -41,3 +41,20 @@ def connect_page_signals() -> None:
     page_unpublished.connect(_page_changed, dispatch_uid="portal.cache.unpublished")
     page_slug_changed.connect(_page_changed, dispatch_uid="portal.cache.slug")
     post_page_move.connect(_page_changed, dispatch_uid="portal.cache.moved")
+
+
+def outgoing_document_panel(reader: Any, document: Any) -> Any:
+    """On an issued outgoing document's page: publish it on the portal (secretaries), or its link."""
+    from accounts.permissions import can
+    from portal.models import LegalDocumentPage
+    from qlvbdh import events as document_events
+    from qlvbdh.models import Document
+
+    if document.direction != Document.Direction.OUTGOING or document.status != Document.Status.ISSUED:
+        return None
+    if not can(reader, "portal.publish"):
+        return None
+    page = LegalDocumentPage.objects.filter(source_uuid=document.uuid).first()
+    return document_events.Panel(
+        template="portal/_publish_outgoing_panel.html", context={"document": document, "page": page}
+    )

@@ -10,10 +10,10 @@ from typing import Any
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from wagtail import views as wagtail_views
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.images.views.serve import ServeView
@@ -118,3 +118,20 @@ class PortalImageServeView(ServeView):
 
 
 image_serve = PortalImageServeView.as_view()
+
+
+@require_POST
+def publish_outgoing_view(request: HttpRequest, key: str) -> HttpResponse:
+    """Workspace host: the button on an issued outgoing document's page (portal.services.legal)."""
+    from core.audit import actor_from
+    from core.responses import message_call
+    from portal.services.legal import legal_document_publish_from_outgoing
+
+    message_call(
+        request,
+        legal_document_publish_from_outgoing,
+        actor=actor_from(request),
+        document_key=key,
+        success=_("Đã đăng văn bản lên cổng thông tin."),
+    )
+    return redirect("document-detail", key)
