@@ -148,6 +148,7 @@ def make_user() -> Callable[..., Any]:
     def make(
         tenant: Any, username: str, password: str = PASSWORD, roles: tuple[str, ...] = (), **fields: Any
     ) -> Any:
+        from accounts import events
         from accounts.models import RoleGrant, folded_name_of
 
         User = get_user_model()
@@ -156,6 +157,8 @@ def make_user() -> Callable[..., Any]:
             user = User.objects.create_user(username=username, password=password, **fields)
             for role in roles:
                 RoleGrant.objects.create(user=user, role=role, granted_by="test")
+            if roles:
+                events.publish(events.RolesChanged(user=user))  # as accounts.services does
         return user
 
     return make

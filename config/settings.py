@@ -99,6 +99,23 @@ TENANT_APPS = [
     "qlvbdh",
     "portal",
     "interagency.exchange",  # each agency's outbox, arrivals and statuses
+    # The portal's CMS: each tenant has its own page tree, images, documents, search index and
+    # redirects, so Wagtail's apps live only in tenant schemas (the public schema has none of them).
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",  # the sitemap's template
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -130,6 +147,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.middleware.PortalRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls_console"
@@ -161,7 +179,12 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 # Axes first: it refuses a locked-out username before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.AccountBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.AccountBackend",
+    # Wagtail's permissions, from the groups derived from the editorial board's roles; signs nobody in.
+    "portal.backends.BoardPermissionBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -458,6 +481,58 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- portal (Wagtail; README "Portal") ------------------------------------------------------------
+
+WAGTAIL_SITE_NAME = "tinhso"
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"http://{CONSOLE_HOST}")
+# The back office (/cms/ on the workspace host) signs in through the workspace's own two-step login.
+WAGTAILADMIN_LOGIN_URL = "/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+WAGTAILIMAGES_IMAGE_MODEL = "portal.PortalImage"
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(os.environ.get("PORTAL_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# Documents stream through Django (portal.hooks refuses one no live page uses); never a public URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = ATTACHMENT_MAX_BYTES
+WAGTAILDOCS_EXTENSIONS = [
+    "pdf",
+    "doc",
+    "docx",
+    "odt",
+    "xls",
+    "xlsx",
+    "ods",
+    "ppt",
+    "pptx",
+    "txt",
+    "zip",
+    "mp4",
+]
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}
+}
+WAGTAIL_WORKFLOW_ENABLED = True
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = False
+# The last step (a secretary's "publish") publishes whoever approved it; portal.workflow checks the role.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "portal.finish.publish_workflow_state"
+WAGTAILADMIN_COMMENTS_ENABLED = True
+WAGTAIL_MODERATION_ENABLED = True
+WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# The port of the portal's links in feeds and the sitemap (443 when HTTPS_ONLY).
+PORTAL_SITE_PORT = int(os.environ.get("PORTAL_SITE_PORT", os.environ.get("PORT", "80")))
+# How long an approved item may wait for a secretary before it shows as overdue (P3).
+PORTAL_PUBLISH_DUE_HOURS = int(os.environ.get("PORTAL_PUBLISH_DUE_HOURS", "24"))
+# Public pages are cached this long; publishing empties the tenant's page cache at once.
+PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "300"))
+
 # --- i18n ----------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "vi"
@@ -510,5 +585,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "pyhanko": {"level": "ERROR"},  # a traceback per untrusted signature otherwise
         "fontTools": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},  # Wagtail's index updates, one line each otherwise
     },
 }

@@ -94,8 +94,14 @@ def schema_migrate(name: str) -> None:
 def schema_create_migrated(name: str) -> None:
     """CREATE SCHEMA and run every tenant migration in it (the slow, always-correct way)."""
     with in_public():
-        with _ddl().cursor() as cursor:
+        ddl = _ddl()
+        with ddl.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {_quoted(name)}")
+            if ddl.in_atomic_block:
+                # Inside the caller's transaction (one role), deferred foreign-key checks of one
+                # migration's rows would still be pending when a later one alters that table
+                # (Wagtail's data migrations): PostgreSQL refuses that ALTER. Checked at once instead.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _migrate(name)
 
 

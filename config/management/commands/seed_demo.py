@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo
 from core.tenancy import in_public, in_tenant
+from portal import demo as portal_demo
 from tenants import services
 from tenants.models import Tenant
 
@@ -68,6 +69,10 @@ class Command(BaseCommand):
             with in_tenant(tenant):
                 demo.tenant_people_ensure(password=password)
                 self._registers_ensure(actor, spec["abbr"])
+                portal_demo.portal_site_ready()
+                if spec["kind"] == "school":
+                    demo.board_people_ensure(password=password)
+                    portal_demo.portal_content_ensure()
             for domain in tenant.domains.order_by("purpose"):
                 login = logins if domain.purpose == "workspace" else "(public)"
                 lines.append((f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", login))
