@@ -82,9 +82,14 @@ def _app_version() -> str:
 # --- backup --------------------------------------------------------------------------------------
 
 
-def backup_run(*, actor: Actor, tenant: Tenant) -> Backup:
-    """Back up one tenant; returns the complete Backup or raises BackupError (the row says failed)."""
-    _authorise(actor)
+def backup_run(
+    *, actor: Actor, tenant: Tenant, trigger: str = Backup.Trigger.MANUAL, authorised: bool = False
+) -> Backup:
+    """Back up one tenant; returns the complete Backup or raises BackupError (the row says failed).
+
+    `authorised`: the caller already checked a narrower rule (the agency's IT officer, R10)."""
+    if not authorised:
+        _authorise(actor)
     if tenant.is_public:
         raise BackupError("The province's own schema is not backed up by this command yet.")
     keys = _keys()
@@ -96,6 +101,7 @@ def backup_run(*, actor: Actor, tenant: Tenant) -> Backup:
             tenant=tenant,
             schema_name=tenant.schema_name,
             org_code=tenant.org_code,
+            trigger=trigger,
             store=store.name,
             location=f"{settings.BACKUP_PREFIX}/{tenant.uuid}/{backup_id}",
             key_id=keys[0].id_hex,

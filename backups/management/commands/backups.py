@@ -5,6 +5,8 @@
     backups verify ID                             every checksum; exit 1 with a sentence if bad
     backups restore ID --as-new-tenant --name N --org-code C [--host H]
                                                   a temporary tenant on its own host; prints its schema
+    backups restore ID --in-place                 the tenant back to the backup (maintenance page,
+                                                  safety backup first, atomic schema swap)
 
 Bad input or a bad backup exits with status 1 and one sentence.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from backups.inplace import backup_restore_in_place
 from backups.models import Backup
 from backups.selectors import backup_get, backup_list
 from backups.services import backup_check, backup_restore_as_new_tenant, backup_run
@@ -40,9 +43,11 @@ class Command(BaseCommand):
         verify.add_argument("backup")
         restore = sub.add_parser("restore", help="restore a backup (verified first)")
         restore.add_argument("backup")
-        restore.add_argument("--as-new-tenant", action="store_true", required=True)
-        restore.add_argument("--name", required=True, help="the temporary tenant's name")
-        restore.add_argument("--org-code", required=True, help="its organisation code (unused so far)")
+        mode = restore.add_mutually_exclusive_group(required=True)
+        mode.add_argument("--in-place", action="store_true", help="bring its own tenant back to it")
+        mode.add_argument("--as-new-tenant", action="store_true", help="a temporary tenant of its own")
+        restore.add_argument("--name", help="the temporary tenant's name")
+        restore.add_argument("--org-code", help="its organisation code (unused so far)")
         restore.add_argument("--host", help="its workspace host (a label under BASE_DOMAIN, or a full name)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -85,6 +90,12 @@ class Command(BaseCommand):
         self.stdout.write(f"ok {manifest['backup']}: {len(manifest['row_counts'])} tables, {rows} rows")
 
     def _restore(self, options: dict[str, Any]) -> None:
+        if options["in_place"]:
+            safety = backup_restore_in_place(actor=SHELL, backup=self._backup(options["backup"]))
+            self.stdout.write(f"restored; the state before is kept in backup {safety.uuid}")
+            return
+        if not options.get("name") or not options.get("org_code"):
+            raise CommandError("A restore as a new tenant needs --name and --org-code.")
         hosts = {"workspace": options["host"]} if options.get("host") else None
         tenant = backup_restore_as_new_tenant(
             actor=SHELL,
