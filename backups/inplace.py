@@ -26,6 +26,7 @@ from backups.services import (
     _authorise,
     _files_drop,
     _keys,
+    _restore_audit,
     _restore_files,
     _restore_schema,
     _storage_walk,
@@ -46,7 +47,8 @@ def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
     tenant = backup.tenant
     if tenant.is_public:
         raise BackupError(
-            "The province's own schema is restored with `manage.py backups restore-public` only."
+            "The province's own schema is never swapped in place: restore it beside the live one "
+            "(`manage.py backups restore ID --beside`) and copy from there."
         )
     manifest = backup_verify(backup=backup)  # a tampered or truncated backup stops here
     live = tenant.schema_name
@@ -84,17 +86,13 @@ def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
         raise
     finally:
         maintenance_end(live)
-    detail: dict[str, Any] = {
-        "backup": str(backup.uuid),
-        "backup_time": manifest["created_at"],
-        "safety_backup": str(safety.uuid),
-        "mode": "in_place",
-    }
-    with in_public(), transaction.atomic():
-        audit_record(actor=actor, action="backup.restore", target=tenant, **detail)
+    detail: dict[str, Any] = {"backup_time": manifest["created_at"], "safety_backup": str(safety.uuid)}
+    _restore_audit(actor, backup, manifest, target=tenant, mode="in_place", **detail)
     # The tenant's own trail now ends at the backup's time: it says so, and where the rest is kept.
     with in_tenant(tenant), transaction.atomic():
-        audit_record(actor=actor, action="backup.restored", **detail)
+        audit_record(
+            actor=actor, action="backup.restored", backup=str(backup.uuid), mode="in_place", **detail
+        )
     return safety
 
 

@@ -90,8 +90,6 @@ def backup_run(
     `authorised`: the caller already checked a narrower rule (the agency's IT officer, R10)."""
     if not authorised:
         _authorise(actor)
-    if tenant.is_public:
-        raise BackupError("The province's own schema is not backed up by this command yet.")
     keys = _keys()
     store = configured_store()
     backup_id = uuid.uuid4()
@@ -381,6 +379,8 @@ def backup_restore_as_new_tenant(
 ) -> Tenant:
     """Verify, then restore into a new schema and files, and make it a tenant on its own host (R6)."""
     _authorise(actor)
+    if backup.tenant.is_public:
+        raise BackupError("A backup of the province's own schema cannot become an agency's tenant.")
     manifest = backup_verify(backup=backup)  # before anything is touched
     store, keys = configured_store(), _keys()
     schema = f"restore_{uuid.uuid4().hex[:16]}"
@@ -402,16 +402,43 @@ def backup_restore_as_new_tenant(
                 provisioning.schema_drop(schema)
                 _files_drop(schema)
         raise
+    _restore_audit(actor, backup, manifest, target=tenant, mode="new_tenant")
+    return tenant
+
+
+def _restore_audit(
+    actor: Actor, backup: Backup, manifest: dict[str, Any], *, target: Tenant, mode: str, **detail: Any
+) -> None:
     with in_public(), transaction.atomic():
         audit_record(
             actor=actor,
             action="backup.restore",
-            target=tenant,
+            target=target,
             backup=str(backup.uuid),
             source=manifest["tenant"]["schema"],
-            mode="new_tenant",
+            mode=mode,
+            **detail,
         )
-    return tenant
+
+
+def backup_restore_beside(*, actor: Actor, backup: Backup) -> str:
+    """Verify, then restore schema and files into a new schema `restore_<random>` beside the live
+    one, for an operator to read or copy from; returns its name. Nothing live changes. The one way
+    back for the province's own schema (whose live swap is the whole-cluster tool's job)."""
+    _authorise(actor)
+    manifest = backup_verify(backup=backup)
+    store, keys = configured_store(), _keys()
+    schema = f"restore_{uuid.uuid4().hex[:16]}"
+    try:
+        _restore_schema(backup, store, keys, manifest, schema)
+        _restore_files(backup, store, keys, manifest, schema)
+    except BaseException:
+        with contextlib.suppress(Exception), in_public(), transaction.atomic():
+            provisioning.schema_drop(schema)
+            _files_drop(schema)
+        raise
+    _restore_audit(actor, backup, manifest, target=backup.tenant, mode="beside", schema=schema)
+    return schema
 
 
 def _files_drop(schema: str) -> None:

@@ -1,12 +1,15 @@
 """`manage.py backups run|list|verify|restore`: per-tenant backups (R6).
 
-    backups run --tenant KEY                      back up one tenant; prints the backup's id
+    backups run --tenant KEY | --public           back up one tenant (or the province's own schema);
+                                                  prints the backup's id
     backups list [--tenant KEY]                   one line per backup, newest first
     backups verify ID                             every checksum; exit 1 with a sentence if bad
     backups restore ID --as-new-tenant --name N --org-code C [--host H]
                                                   a temporary tenant on its own host; prints its schema
     backups restore ID --in-place                 the tenant back to the backup (maintenance page,
                                                   safety backup first, atomic schema swap)
+    backups restore ID --beside                   into a new schema beside the live one (the only way
+                                                  back for the province's own schema); prints it
 
 Bad input or a bad backup exits with status 1 and one sentence.
 """
@@ -22,10 +25,11 @@ from django.core.management.base import BaseCommand, CommandError
 from backups.inplace import backup_restore_in_place
 from backups.models import Backup
 from backups.selectors import backup_get, backup_list
-from backups.services import backup_check, backup_restore_as_new_tenant, backup_run
+from backups.services import backup_check, backup_restore_as_new_tenant, backup_restore_beside, backup_run
 from core.audit import Actor
 from core.errors import ApplicationError, validation_sentence
 from core.tenancy import in_public, tenant_by_key
+from tenants.models import Tenant
 
 SHELL = Actor(label="manage.py backups")
 
@@ -36,7 +40,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser("run", help="back up one tenant; prints the backup's id")
-        run.add_argument("--tenant", required=True, help="schema, organisation code or UUID")
+        target = run.add_mutually_exclusive_group(required=True)
+        target.add_argument("--tenant", help="schema, organisation code or UUID")
+        target.add_argument("--public", action="store_true", help="the province's own schema")
         listing = sub.add_parser("list", help="backups, newest first")
         listing.add_argument("--tenant", help="only this tenant's")
         verify = sub.add_parser("verify", help="check the manifest and every part's checksums")
@@ -46,6 +52,9 @@ class Command(BaseCommand):
         mode = restore.add_mutually_exclusive_group(required=True)
         mode.add_argument("--in-place", action="store_true", help="bring its own tenant back to it")
         mode.add_argument("--as-new-tenant", action="store_true", help="a temporary tenant of its own")
+        mode.add_argument(
+            "--beside", action="store_true", help="into a new schema beside the live one, to read from"
+        )
         restore.add_argument("--name", help="the temporary tenant's name")
         restore.add_argument("--org-code", help="its organisation code (unused so far)")
         restore.add_argument("--host", help="its workspace host (a label under BASE_DOMAIN, or a full name)")
@@ -65,6 +74,13 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant matches {key!r}.")
         return tenant
 
+    def _province(self) -> Any:
+        with in_public():
+            province = Tenant.objects.filter(kind=Tenant.Kind.PROVINCE, schema_name="public").first()
+        if province is None:
+            raise CommandError("The province's own tenant row does not exist yet: nothing to back up.")
+        return province
+
     def _backup(self, key: str) -> Backup:
         backup = backup_get(key)
         if backup is None:
@@ -72,7 +88,8 @@ class Command(BaseCommand):
         return backup
 
     def _run(self, options: dict[str, Any]) -> None:
-        backup = backup_run(actor=SHELL, tenant=self._tenant(options["tenant"]))
+        tenant = self._province() if options["public"] else self._tenant(options["tenant"])
+        backup = backup_run(actor=SHELL, tenant=tenant)
         self.stdout.write(str(backup.uuid))
 
     def _list(self, options: dict[str, Any]) -> None:
@@ -90,8 +107,20 @@ class Command(BaseCommand):
         self.stdout.write(f"ok {manifest['backup']}: {len(manifest['row_counts'])} tables, {rows} rows")
 
     def _restore(self, options: dict[str, Any]) -> None:
+        backup = self._backup(options["backup"])
+        if options["beside"]:
+            schema = backup_restore_beside(actor=SHELL, backup=backup)
+            self.stdout.write(schema)
+            if backup.tenant.is_public:
+                self.stderr.write(
+                    f"Warning: this is the province's own schema, restored beside the live one as {schema}; "
+                    "the live public schema is unchanged. Copy what you need from it, then drop it. "
+                    "Bringing the whole province back to a moment is the whole-cluster tool's job "
+                    "(README: Backups, runbook)."
+                )
+            return
         if options["in_place"]:
-            safety = backup_restore_in_place(actor=SHELL, backup=self._backup(options["backup"]))
+            safety = backup_restore_in_place(actor=SHELL, backup=backup)
             self.stdout.write(f"restored; the state before is kept in backup {safety.uuid}")
             return
         if not options.get("name") or not options.get("org_code"):
@@ -99,7 +128,7 @@ class Command(BaseCommand):
         hosts = {"workspace": options["host"]} if options.get("host") else None
         tenant = backup_restore_as_new_tenant(
             actor=SHELL,
-            backup=self._backup(options["backup"]),
+            backup=backup,
             name=options["name"],
             org_code=options["org_code"],
             hosts=hosts,
