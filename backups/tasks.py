@@ -1,0 +1,19 @@
+"""Celery entry points for backups: ids in, a service called, nothing else (run in the public schema)."""
+
+from __future__ import annotations
+
+from config.celery import app
+
+
+@app.task(acks_late=True, ignore_result=True)
+def backups_sweep_task() -> int:
+    from backups.schedules import backups_sweep
+
+    return len(backups_sweep(enqueue=lambda tenant_uuid: backup_scheduled_task.delay(tenant_uuid)))
+
+
+@app.task(acks_late=True, ignore_result=True)
+def backup_scheduled_task(tenant_uuid: str) -> None:
+    from backups.schedules import backup_scheduled_run
+
+    backup_scheduled_run(tenant_uuid=tenant_uuid)  # a failure is recorded as an alert and raised
