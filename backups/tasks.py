@@ -17,3 +17,10 @@ def backup_scheduled_task(tenant_uuid: str) -> None:
     from backups.schedules import backup_scheduled_run
 
     backup_scheduled_run(tenant_uuid=tenant_uuid)  # a failure is recorded as an alert and raised
+
+
+@app.task(acks_late=True, ignore_result=True)
+def drills_sweep_task() -> int:
+    from backups.drills import drills_sweep
+
+    return len(drills_sweep())

@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backups.tasks.backups_sweep_task",
         "schedule": 300.0,  # tenants whose slot passed are queued once; missed ones raise an alert
     },
+    "backups-drills": {
+        "task": "backups.tasks.drills_sweep_task",
+        "schedule": 3600.0,  # one drill at a time, for tenants whose last one is older than the period
+    },
     "oversight-audit-anchor": {
         "task": "oversight.tasks.audit_anchor_task",
         # What changes after the newest seal can be removed unnoticed: this bounds that window.
@@ -311,6 +315,7 @@ BACKUP_KEEP_OTHER_DAYS = int(os.environ.get("BACKUP_KEEP_OTHER_DAYS", "30"))
 # Drills (backups/drills.py): each tenant's newest backup is restored into a scratch schema and
 # compared with its manifest once this many days.
 BACKUP_DRILL_EVERY_DAYS = int(os.environ.get("BACKUP_DRILL_EVERY_DAYS", "7"))
+BACKUP_DRILLS_PER_SWEEP = int(os.environ.get("BACKUP_DRILLS_PER_SWEEP", "10"))
 # pg_dump / pg_restore / psql of the server's major version: empty finds them (embedded server's
 # own, else /usr/lib/postgresql/<major>/bin, else PATH, else the embedded package's).
 PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "") or (

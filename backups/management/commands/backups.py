@@ -4,6 +4,8 @@
                                                   prints the backup's id
     backups list [--tenant KEY]                   one line per backup, newest first
     backups verify ID                             every checksum; exit 1 with a sentence if bad
+    backups drill ID | --tenant KEY               restore into a scratch schema, compare with the
+                                                  manifest, drop it; exit 1 with a sentence if bad
     backups restore ID --as-new-tenant --name N --org-code C [--host H]
                                                   a temporary tenant on its own host; prints its schema
     backups restore ID --in-place                 the tenant back to the backup (maintenance page,
@@ -22,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from backups.drills import drill_run
 from backups.inplace import backup_restore_in_place
 from backups.models import Backup
 from backups.selectors import backup_get, backup_list
@@ -47,6 +50,10 @@ class Command(BaseCommand):
         listing.add_argument("--tenant", help="only this tenant's")
         verify = sub.add_parser("verify", help="check the manifest and every part's checksums")
         verify.add_argument("backup")
+        drill = sub.add_parser("drill", help="restore a backup into a scratch schema and compare")
+        which = drill.add_mutually_exclusive_group(required=True)
+        which.add_argument("backup", nargs="?", help="the backup's id")
+        which.add_argument("--tenant", help="the tenant's newest complete backup")
         restore = sub.add_parser("restore", help="restore a backup (verified first)")
         restore.add_argument("backup")
         mode = restore.add_mutually_exclusive_group(required=True)
@@ -105,6 +112,23 @@ class Command(BaseCommand):
         manifest = backup_check(actor=SHELL, backup=self._backup(options["backup"]))
         rows = sum(manifest["row_counts"].values())
         self.stdout.write(f"ok {manifest['backup']}: {len(manifest['row_counts'])} tables, {rows} rows")
+
+    def _drill(self, options: dict[str, Any]) -> None:
+        if options.get("tenant"):
+            tenant = self._tenant(options["tenant"])
+            with in_public():
+                backup = backup_list(tenant_id=tenant.pk).filter(state=Backup.State.COMPLETE).first()
+            if backup is None:
+                raise CommandError(f"{tenant.name} has no complete backup to drill.")
+        else:
+            backup = self._backup(options["backup"])
+        drill = drill_run(actor=SHELL, backup=backup)
+        if not drill.ok:
+            raise CommandError(f"The drill of backup {backup.uuid} failed: {drill.error}")
+        self.stdout.write(
+            f"ok drill {drill.uuid} of {backup.uuid}: {drill.detail['tables']} tables, "
+            f"{drill.detail['rows']} rows, {drill.detail['files']} files"
+        )
 
     def _restore(self, options: dict[str, Any]) -> None:
         backup = self._backup(options["backup"])
