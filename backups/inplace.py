@@ -9,6 +9,7 @@ schema is swapped for the scratch one in one transaction and the files moved int
 from __future__ import annotations
 
 import contextlib
+import logging
 import posixpath
 import tempfile
 import uuid
@@ -39,6 +40,9 @@ from core.audit import Actor, audit_record
 from core.maintenance import maintenance_begin, maintenance_end
 from core.tenancy import in_public, in_schema, in_tenant
 from tenants import provisioning
+from tenants.events import TenantRestored, publish_restored
+
+logger = logging.getLogger(__name__)
 
 
 def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
@@ -87,6 +91,14 @@ def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
     finally:
         maintenance_end(live)
     detail: dict[str, Any] = {"backup_time": manifest["created_at"], "safety_backup": str(safety.uuid)}
+    # What the hub carried since the backup: replayed, or listed for the clerks (interagency.exchange).
+    try:
+        detail["after_restore"] = publish_restored(
+            TenantRestored(actor=actor, tenant=tenant, since=backup.started_at)
+        )
+    except Exception as exc:  # the restore itself is done; the operator sees what did not follow
+        logger.exception("after the restore of %s", live)
+        detail["after_restore_error"] = f"{type(exc).__name__}: {exc}"
     _restore_audit(actor, backup, manifest, target=tenant, mode="in_place", **detail)
     # The tenant's own trail now ends at the backup's time: it says so, and where the rest is kept.
     with in_tenant(tenant), transaction.atomic():
