@@ -139,7 +139,7 @@ def backup_run(
 
 
 def _put_sealed(store: BackupStore, key: str, source: IO[bytes], backup_key: BackupKey) -> dict[str, Any]:
-    plain, sealed = Tally(), Tally()
+    plain, sealed = Tally(), Tally(reports=True)
     store.put(key, reader_of(seal(source, backup_key, plain, sealed)))
     return {
         "key": key.rsplit("/", 1)[-1],
@@ -326,7 +326,7 @@ def _part_pieces(
     backup: Backup, store: BackupStore, keys: list[BackupKey], part: str, expected: dict[str, Any]
 ) -> Iterator[bytes]:
     """A part's plaintext; raises BackupError on any damage, at the latest after its last piece."""
-    plain, sealed = Tally(), Tally()
+    plain, sealed = Tally(), Tally(reports=True)
     try:
         yield from _open_sealed(store, _object_key(backup, part), keys, plain, sealed)
     except (DecryptionError, zstandard.ZstdError) as exc:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from backups.conftest import BUCKET
 from backups.drills import drill_run, drills_due
-from backups.models import Alert, Drill
+from backups.models import Alert, Backup, Drill
 from backups.services import (
     MANIFEST,
     SCHEMA_PART,
@@ -125,3 +125,13 @@ def test_drills_fall_due_per_tenant_once_a_period(
     assert drills_due() == []
     later = timezone.now() + timedelta(days=settings.BACKUP_DRILL_EVERY_DAYS, hours=1)
     assert drills_due(now=later) == [newest]
+
+
+def test_with_a_progress_bar_stdout_still_holds_only_what_scripts_read(s3: Any, tenant: Any) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("backups", "--progress", "run", "--tenant", tenant.org_code, stdout=out, stderr=err)
+    backup_id = out.getvalue().strip()
+    assert backup_verify(backup=Backup.objects.get(uuid=backup_id))
+    out = io.StringIO()
+    call_command("backups", "--progress", "verify", backup_id, stdout=out)
+    assert out.getvalue().startswith(f"ok {backup_id}")

@@ -1,4 +1,4 @@
-"""`manage.py backups run|list|verify|restore`: per-tenant backups (R6).
+"""`manage.py backups run|list|verify|drill|restore`: per-tenant backups (R6).
 
     backups run --tenant KEY | --public           back up one tenant (or the province's own schema);
                                                   prints the backup's id
@@ -13,12 +13,16 @@
     backups restore ID --beside                   into a new schema beside the live one (the only way
                                                   back for the province's own schema); prints it
 
-Bad input or a bad backup exits with status 1 and one sentence.
+Bad input or a bad backup exits with status 1 and one sentence. On a terminal (or with
+--progress) a progress bar of the bytes moved goes to stderr; stdout stays what scripts read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from argparse import ArgumentParser
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -29,6 +33,7 @@ from backups.inplace import backup_restore_in_place
 from backups.models import Backup
 from backups.selectors import backup_get, backup_list
 from backups.services import backup_check, backup_restore_as_new_tenant, backup_restore_beside, backup_run
+from backups.streams import progress_to
 from core.audit import Actor
 from core.errors import ApplicationError, validation_sentence
 from core.tenancy import in_public, tenant_by_key
@@ -41,6 +46,7 @@ class Command(BaseCommand):
     help = "Back up one tenant (schema and files), list, verify and restore backups."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--progress", action="store_true", help="a progress bar even off a terminal")
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser("run", help="back up one tenant; prints the backup's id")
         target = run.add_mutually_exclusive_group(required=True)
@@ -66,7 +72,42 @@ class Command(BaseCommand):
         restore.add_argument("--org-code", help="its organisation code (unused so far)")
         restore.add_argument("--host", help="its workspace host (a label under BASE_DOMAIN, or a full name)")
 
+    @contextlib.contextmanager
+    def _progress(self, description: str, total: int | None) -> Iterator[None]:
+        """A progress bar of the stored bytes moved, on stderr (stdout stays what scripts read);
+        only on a terminal, unless --progress asks for it anyway."""
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        console = Console(stderr=True, force_terminal=self._force_progress or None)
+        if not (self._force_progress or sys.stderr.isatty()):
+            yield
+            return
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            task = bar.add_task(description, total=total)
+            progress_to(lambda size: bar.advance(task, size))
+            try:
+                yield
+            finally:
+                progress_to(None)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        self._force_progress = bool(options.get("progress"))
         try:
             getattr(self, f"_{options['action']}")(options)
         except ValidationError as exc:
@@ -96,7 +137,8 @@ class Command(BaseCommand):
 
     def _run(self, options: dict[str, Any]) -> None:
         tenant = self._province() if options["public"] else self._tenant(options["tenant"])
-        backup = backup_run(actor=SHELL, tenant=tenant)
+        with self._progress(f"backup {tenant.schema_name}", None):
+            backup = backup_run(actor=SHELL, tenant=tenant)
         self.stdout.write(str(backup.uuid))
 
     def _list(self, options: dict[str, Any]) -> None:
@@ -109,7 +151,9 @@ class Command(BaseCommand):
                 )
 
     def _verify(self, options: dict[str, Any]) -> None:
-        manifest = backup_check(actor=SHELL, backup=self._backup(options["backup"]))
+        backup = self._backup(options["backup"])
+        with self._progress(f"verify {backup.uuid}", backup.size_stored or None):
+            manifest = backup_check(actor=SHELL, backup=backup)
         rows = sum(manifest["row_counts"].values())
         self.stdout.write(f"ok {manifest['backup']}: {len(manifest['row_counts'])} tables, {rows} rows")
 
@@ -122,7 +166,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{tenant.name} has no complete backup to drill.")
         else:
             backup = self._backup(options["backup"])
-        drill = drill_run(actor=SHELL, backup=backup)
+        with self._progress(f"drill {backup.uuid}", backup.size_stored or None):
+            drill = drill_run(actor=SHELL, backup=backup)
         if not drill.ok:
             raise CommandError(f"The drill of backup {backup.uuid} failed: {drill.error}")
         self.stdout.write(
@@ -132,6 +177,11 @@ class Command(BaseCommand):
 
     def _restore(self, options: dict[str, Any]) -> None:
         backup = self._backup(options["backup"])
+        # Verified first, then read again as it is restored (and the safety backup written).
+        with self._progress(f"restore {backup.uuid}", 2 * backup.size_stored or None):
+            self._restore_with(backup, options)
+
+    def _restore_with(self, backup: Backup, options: dict[str, Any]) -> None:
         if options["beside"]:
             schema = backup_restore_beside(actor=SHELL, backup=backup)
             self.stdout.write(schema)
