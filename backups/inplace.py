@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
     """Bring `backup.tenant` back to the backup's state; returns the safety backup taken first."""
-    _authorise(actor)
+    _authorise(actor, "backups.restore")
     tenant = backup.tenant
     if tenant.is_public:
         raise BackupError(

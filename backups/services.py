@@ -25,12 +25,15 @@ from typing import IO, Any, BinaryIO
 
 import zstandard
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from accounts.permissions import can, in_province_scope
+from accounts.roles import PermissionCode
 from backups import pg
 from backups.crypto import BackupKey, DecryptionError, configured_keys
 from backups.models import Backup
@@ -41,7 +44,6 @@ from core.errors import ApplicationError
 from core.tenancy import in_public, in_schema
 from tenants import provisioning
 from tenants.models import Tenant
-from tenants.permissions import require_manage
 from tenants.services import tenant_create
 
 logger = logging.getLogger(__name__)
@@ -56,9 +58,10 @@ class BackupError(ApplicationError):
     """A backup that cannot be made, verified or restored, with the sentence saying why."""
 
 
-def _authorise(actor: Actor) -> None:
-    if actor.user is not None:
-        require_manage(actor.user)
+def _authorise(actor: Actor, code: PermissionCode = "backups.run") -> None:
+    """A province operator on the console (`backups.run`, or `backups.restore` to restore)."""
+    if actor.user is not None and not (in_province_scope() and can(actor.user, code)):
+        raise PermissionDenied
 
 
 def _keys() -> list[BackupKey]:
@@ -378,7 +381,7 @@ def backup_restore_as_new_tenant(
     *, actor: Actor, backup: Backup, name: str, org_code: str, hosts: dict[str, str] | None = None
 ) -> Tenant:
     """Verify, then restore into a new schema and files, and make it a tenant on its own host (R6)."""
-    _authorise(actor)
+    _authorise(actor, "backups.restore")
     if backup.tenant.is_public:
         raise BackupError("A backup of the province's own schema cannot become an agency's tenant.")
     manifest = backup_verify(backup=backup)  # before anything is touched
@@ -425,7 +428,7 @@ def backup_restore_beside(*, actor: Actor, backup: Backup) -> str:
     """Verify, then restore schema and files into a new schema `restore_<random>` beside the live
     one, for an operator to read or copy from; returns its name. Nothing live changes. The one way
     back for the province's own schema (whose live swap is the whole-cluster tool's job)."""
-    _authorise(actor)
+    _authorise(actor, "backups.restore")
     manifest = backup_verify(backup=backup)
     store, keys = configured_store(), _keys()
     schema = f"restore_{uuid.uuid4().hex[:16]}"

@@ -92,3 +92,27 @@ def unseal(source: BinaryIO, keys: list[BackupKey], plain: Tally, sealed: Tally)
     decrypted = decrypt_stream(reader_of(sealed.count(read_pieces(source))), keys)
     reader = zstandard.ZstdDecompressor().stream_reader(reader_of(decrypted))
     return plain.count(read_pieces(cast(BinaryIO, reader)))
+
+
+def tar_stream(members: Iterable[tuple[str, int, Iterable[bytes]]]) -> Iterator[bytes]:
+    """A tar archive of (name, size, pieces) members, written as it is read: each member's size is
+    known beforehand (the manifest's), so no member is ever held whole. A member whose pieces do
+    not add up to its size is an error, not a quietly broken archive."""
+    import tarfile
+    import time
+
+    for name, size, pieces in members:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = size, int(time.time()), 0o600
+        yield info.tobuf(format=tarfile.PAX_FORMAT)
+        written = 0
+        for piece in pieces:
+            written += len(piece)
+            if written > size:
+                raise ValueError(f"{name} is longer than its {size} bytes")
+            yield piece
+        if written != size:
+            raise ValueError(f"{name} has {written} bytes, not {size}")
+        if size % tarfile.BLOCKSIZE:
+            yield bytes(tarfile.BLOCKSIZE - size % tarfile.BLOCKSIZE)
+    yield bytes(2 * tarfile.BLOCKSIZE)

@@ -24,3 +24,18 @@ def drills_sweep_task() -> int:
     from backups.drills import drills_sweep
 
     return len(drills_sweep())
+
+
+@app.task(acks_late=True, ignore_result=True)
+def backup_own_task(tenant_uuid: str, user_uuid: str) -> None:
+    from backups.officer import backup_own_run
+
+    backup_own_run(tenant_uuid=tenant_uuid, user_uuid=user_uuid)
+
+
+@app.task(acks_late=True, ignore_result=True)
+def console_action_task(action: str, key: str, user_uuid: str, options: dict[str, str]) -> None:
+    """An operator's action from the console (backup, drill, restore), run in the background."""
+    from backups.console import console_action_run
+
+    console_action_run(action=action, key=key, user_uuid=user_uuid, options=options)
