@@ -71,12 +71,16 @@ def test_a_drill_of_a_good_backup_is_recorded_and_leaves_nothing(
     assert Drill.objects.filter(ok=True).count() == 2
 
 
-def test_a_drill_detects_a_dump_whose_checksum_differs_from_its_manifest(
-    s3: Any, tenant: Any, make_user: Any
-) -> None:
+@pytest.fixture
+def two_backups(s3: Any, tenant: Any, make_user: Any) -> tuple[Backup, Backup]:
+    """Two good backups of the tenant, an account apart."""
     first = backup_run(actor=SHELL, tenant=tenant)
     make_user(tenant, "thuyctp", full_name="Cao Thị Phương Thuý")
-    second = backup_run(actor=SHELL, tenant=tenant)
+    return first, backup_run(actor=SHELL, tenant=tenant)
+
+
+def test_a_drill_detects_a_dump_whose_checksum_differs_from_its_manifest(s3: Any, two_backups: Any) -> None:
+    first, second = two_backups
     # A validly sealed dump, but another one than the manifest describes.
     part = f"{SCHEMA_PART}.zst.enc"
     _copy(s3, f"{second.location}/{part}", f"{first.location}/{part}")
@@ -89,12 +93,8 @@ def test_a_drill_detects_a_dump_whose_checksum_differs_from_its_manifest(
     assert _scratch_schemas() == []
 
 
-def test_a_drill_detects_a_dump_whose_rows_differ_from_its_manifest(
-    s3: Any, tenant: Any, make_user: Any
-) -> None:
-    first = backup_run(actor=SHELL, tenant=tenant)
-    make_user(tenant, "thuyctp", full_name="Cao Thị Phương Thuý")
-    second = backup_run(actor=SHELL, tenant=tenant)
+def test_a_drill_detects_a_dump_whose_rows_differ_from_its_manifest(s3: Any, two_backups: Any) -> None:
+    first, second = two_backups
     # The manifest of the first names the second's dump and its checksums, but keeps its own row
     # counts: every checksum agrees (verify passes), only a real restore can tell.
     store, keys = configured_store(), _keys()

@@ -12,13 +12,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from backups.conftest import BUCKET
 from backups.inplace import backup_restore_in_place
 from backups.models import Backup
 from backups.services import BackupError, backup_run, backup_verify
-from backups.tests.test_backups import _files, _table_digests
+from backups.tests.test_backups import _files, _schemas, _table_digests
 from core.audit import Actor
 from core.maintenance import maintenance_begin, maintenance_end, maintenance_reason
 from core.models import AuditEntry
@@ -31,12 +30,6 @@ SHELL = Actor(label="test")
 
 def _without_audit(digests: dict[str, Any]) -> dict[str, Any]:
     return {table: value for table, value in digests.items() if table != "core_auditentry"}
-
-
-def _schemas() -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nspname FROM pg_namespace")
-        return {row[0] for row in cursor.fetchall()}
 
 
 @pytest.fixture
