@@ -163,7 +163,6 @@ def _backup_write(
     with pg.connect() as snap:
         snap.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = snap.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
-        counts = _row_counts(snap, schema)
         migrations = [
             f"{app}.{name}"
             for app, name in snap.execute(
@@ -183,6 +182,10 @@ def _backup_write(
                 f"--snapshot={snapshot}",
             ]
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=pg.client_env())
+            # The row counts scan every table: on the snapshot's own connection, while pg_dump runs.
+            counting: dict[str, Any] = {}
+            counter = threading.Thread(target=_row_counts_into, args=(snap, schema, counting), daemon=True)
+            counter.start()
             try:
                 if process.stdout is None:
                     raise BackupError("pg_dump did not start with a pipe.")
@@ -192,7 +195,14 @@ def _backup_write(
             except BaseException:
                 process.kill()
                 process.wait()
+                with contextlib.suppress(Exception):
+                    snap.cancel()
+                counter.join()
                 raise
+            counter.join()
+            if "error" in counting:
+                raise BackupError(f"Counting the rows failed: {counting['error']}")
+            counts = counting["counts"]
             # Its output ended; it may still be exiting (killing it now would fail a good dump).
             process.wait(timeout=120)
             if process.returncode != 0:
@@ -220,6 +230,13 @@ def _backup_write(
     payload = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
     _put_sealed(store, _object_key(backup, MANIFEST), io.BytesIO(payload), backup_key)
     return manifest
+
+
+def _row_counts_into(conn: Any, schema: str, result: dict[str, Any]) -> None:
+    try:
+        result["counts"] = _row_counts(conn, schema)
+    except Exception as exc:  # reported by the caller, in its thread
+        result["error"] = exc
 
 
 def _row_counts(conn: Any, schema: str) -> dict[str, int]:
