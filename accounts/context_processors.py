@@ -23,6 +23,8 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),
     ("hub-home", _("Trục liên thông"), "interagency.watch"),
+    ("backup-console", _("Sao lưu"), "backups.run"),
+    ("my-backups", _("Sao lưu"), "backups.run_own"),
     ("account-list", _("Tài khoản"), "accounts.view_accounts"),
     ("unit-list", _("Phòng, ban"), "accounts.view_units"),
     ("audit-list", _("Nhật ký"), "accounts.view_audit"),

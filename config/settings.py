@@ -269,6 +269,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interagency.hub.tasks.hub_pull_task",
         "schedule": 15.0,  # each pull-mode peer is pulled once per HUB_PULL_INTERVAL_SECONDS
     },
+    "backups-sweep": {
+        "task": "backups.tasks.backups_sweep_task",
+        "schedule": 300.0,  # tenants whose slot passed are queued once; missed ones raise an alert
+    },
+    "backups-drills": {
+        "task": "backups.tasks.drills_sweep_task",
+        "schedule": 3600.0,  # one drill at a time, for tenants whose last one is older than the period
+    },
     "oversight-audit-anchor": {
         "task": "oversight.tasks.audit_anchor_task",
         # What changes after the newest seal can be removed unnoticed: this bounds that window.
@@ -318,6 +326,19 @@ BACKUP_PREFIX = os.environ.get("BACKUP_PREFIX", "backups").strip("/")
 BACKUP_KEYS = env_list("BACKUP_KEYS") or (
     [] if os.environ.get("DATABASE_URL") else [embedded.kept_backup_key()]
 )
+# Schedules (backups/schedules.py): each tenant's slot lies in the night's window (local time), at
+# a fixed offset from its UUID; an alert when no backup completed this many hours after the slot.
+BACKUP_WINDOW_START = int(os.environ.get("BACKUP_WINDOW_START", "1"))
+BACKUP_WINDOW_HOURS = float(os.environ.get("BACKUP_WINDOW_HOURS", "4"))
+BACKUP_MISSED_AFTER_HOURS = float(os.environ.get("BACKUP_MISSED_AFTER_HOURS", "6"))
+# Retention per tenant kind (scheduled backups): the newest of each of the last N days, ISO weeks and
+# months that have one. A kind not named takes "default". Other backups are kept this many days.
+BACKUP_POLICIES = {"default": {"daily": 7, "weekly": 4, "monthly": 12}}
+BACKUP_KEEP_OTHER_DAYS = int(os.environ.get("BACKUP_KEEP_OTHER_DAYS", "30"))
+# Drills (backups/drills.py): each tenant's newest backup is restored into a scratch schema and
+# compared with its manifest once this many days.
+BACKUP_DRILL_EVERY_DAYS = int(os.environ.get("BACKUP_DRILL_EVERY_DAYS", "7"))
+BACKUP_DRILLS_PER_SWEEP = int(os.environ.get("BACKUP_DRILLS_PER_SWEEP", "10"))
 # pg_dump / pg_restore / psql of the server's major version: empty finds them (embedded server's
 # own, else /usr/lib/postgresql/<major>/bin, else PATH, else the embedded package's).
 PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "") or (

@@ -27,6 +27,7 @@ urlpatterns = [
     path("statistics/", oversight_views.statistics_view, name="statistics"),
     path("statistics/export.csv", oversight_views.statistics_export_view, name="statistics-export"),
     path("hub/", include("interagency.hub.console_urls")),
+    path("backups/", include("backups.console_urls")),
     path("api/v1/statistics/", oversight_views.StatisticsApi.as_view(), name="api-statistics"),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),

@@ -228,3 +228,26 @@ def queue_figures() -> dict[str, int]:
             failed_last_hour=Count("id", filter=Q(ok=False)),
         )
     return {**counts, **hour}
+
+
+def deliveries_to_tenant_since(*, org_code: str, since: datetime) -> QuerySet[HubDelivery]:
+    """What the hub delivered into an agency of ours at or after `since`, in delivery order."""
+    return (
+        HubDelivery.objects.filter(
+            target=HubDelivery.Target.TENANT,
+            recipient_code__iexact=org_code,
+            state=HubDelivery.State.DELIVERED,
+            delivered_at__gte=since,
+        )
+        .select_related("packet")
+        .order_by("id")
+    )
+
+
+def packets_from_since(*, org_code: str, since: datetime) -> QuerySet[HubPacket]:
+    """What an organisation handed to the hub at or after `since`, oldest first (bytes left out)."""
+    return (
+        HubPacket.objects.filter(sender_code__iexact=org_code, received_at__gte=since)
+        .defer("content")
+        .order_by("id")
+    )
