@@ -20,6 +20,8 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
     ("hub-inbox", _("Văn bản đến qua trục"), "qlvbdh.register_incoming"),
     ("register-list", _("Sổ văn bản"), "qlvbdh.view_documents"),
     ("dossier-list", _("Hồ sơ"), "qlvbdh.view_documents"),
+    ("collab-calendar", _("Lịch công tác"), "collab.view"),
+    ("collab-resources", _("Tài nguyên"), "qlvbdh.book_resources"),
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),
     ("hub-home", _("Trục liên thông"), "interagency.watch"),

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollabConfig(AppConfig):
+    name = "collab"
+    verbose_name = _("Điều hành, phối hợp")
+
+    def ready(self) -> None:
+        from accounts import permissions
+        from collab.permissions import rules
+
+        permissions.register(rules())

@@ -1,0 +1,78 @@
+"""Forms of the workspace's calendar and resource pages (parsing only; the services decide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from collab.models import Resource
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=LOCAL_INPUT)
+
+
+class BookingForm(forms.Form):
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.none(), label=_("Tài nguyên"), to_field_name="uuid"
+    )
+    title = forms.CharField(label=_("Nội dung"), max_length=300)
+    starts_at = forms.DateTimeField(
+        label=_("Bắt đầu"), widget=DateTimeLocalInput(), input_formats=[LOCAL_INPUT]
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Kết thúc"), widget=DateTimeLocalInput(), input_formats=[LOCAL_INPUT]
+    )
+
+    def __init__(self, *args: Any, resources: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = resources  # type: ignore[attr-defined]
+
+
+class ResourceForm(forms.Form):
+    name = forms.CharField(label=_("Tên"), max_length=150)
+    kind = forms.ChoiceField(label=_("Loại"), choices=Resource.Kind.choices)
+    location = forms.CharField(label=_("Vị trí"), max_length=200, required=False)
+    manager = forms.ModelChoiceField(queryset=None, label=_("Người quản lý"), to_field_name="uuid")
+    needs_approval = forms.BooleanField(label=_("Cần duyệt"), required=False, initial=True)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = people  # type: ignore[attr-defined]
+        self.fields["manager"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username} ({u.username})"
+        )  # type: ignore[attr-defined]
+
+
+class EventForm(forms.Form):
+    title = forms.CharField(label=_("Nội dung"), max_length=500)
+    starts_at = forms.DateTimeField(
+        label=_("Bắt đầu"), widget=DateTimeLocalInput(), input_formats=[LOCAL_INPUT]
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Kết thúc"), widget=DateTimeLocalInput(), input_formats=[LOCAL_INPUT]
+    )
+    place = forms.CharField(label=_("Địa điểm"), max_length=300, required=False)
+    host = forms.ModelChoiceField(queryset=None, label=_("Chủ trì"), to_field_name="uuid", required=False)
+    participants = forms.ModelMultipleChoiceField(
+        queryset=None, label=_("Thành phần"), to_field_name="uuid", required=False
+    )
+    other_participants = forms.CharField(label=_("Thành phần khác"), max_length=500, required=False)
+    preparing_unit = forms.ModelChoiceField(
+        queryset=None, label=_("Đơn vị chuẩn bị"), to_field_name="uuid", required=False
+    )
+
+    def __init__(self, *args: Any, people: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label = lambda u: f"{u.get_full_name() or u.username} ({u.username})"  # noqa: E731
+        for name in ("host", "participants"):
+            self.fields[name].queryset = people  # type: ignore[attr-defined]
+            self.fields[name].label_from_instance = label  # type: ignore[attr-defined]
+        self.fields["preparing_unit"].queryset = units  # type: ignore[attr-defined]
