@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from collab.views import resources
+from collab.views import home, resources
 
 urlpatterns = [
+    path("", home.home_view, name="home"),
     path("resources/", resources.resource_home_view, name="collab-resources"),
     path("resources/new/", resources.resource_create_view, name="collab-resource-create"),
     path(

@@ -41,6 +41,7 @@ class ResourceFactory(InTenantFactory[Resource]):
 class CalendarWeekFactory(InTenantFactory[CalendarWeek]):
     class Meta:
         model = CalendarWeek
+        django_get_or_create = ("week_start",)
 
     week_start = factory.LazyFunction(lambda: monday_of(timezone.localdate()))
     status = CalendarWeek.Status.DRAFT
