@@ -68,6 +68,9 @@ class EventForm(forms.Form):
     preparing_unit = forms.ModelChoiceField(
         queryset=None, label=_("Đơn vị chuẩn bị"), to_field_name="uuid", required=False
     )
+    documents = forms.CharField(
+        label=_("Văn bản liên quan (mã, cách nhau bởi dấu cách)"), max_length=2000, required=False
+    )
 
     def __init__(self, *args: Any, people: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,3 +79,12 @@ class EventForm(forms.Form):
             self.fields[name].queryset = people  # type: ignore[attr-defined]
             self.fields[name].label_from_instance = label  # type: ignore[attr-defined]
         self.fields["preparing_unit"].queryset = units  # type: ignore[attr-defined]
+
+
+def document_keys(value: str) -> list[str]:
+    """The document keys typed into an event form, in order, each once."""
+    keys: list[str] = []
+    for key in value.replace(",", " ").split()[:20]:
+        if key not in keys:
+            keys.append(key)
+    return keys

@@ -1,8 +1,12 @@
 from django.urls import path
 
-from collab.api import resources
+from collab.api import calendar, resources
 
 urlpatterns = [
+    path("calendar/events/", calendar.CalendarEventListApi.as_view(), name="api-calendar-events"),
+    path("calendar/weeks/<str:key>/submit/", calendar.week_action_api("submit"), name="api-week-submit"),
+    path("calendar/weeks/<str:key>/approve/", calendar.week_action_api("approve"), name="api-week-approve"),
+    path("calendar/weeks/<str:key>/return/", calendar.week_action_api("return"), name="api-week-return"),
     path("resources/", resources.ResourceListApi.as_view(), name="api-resource-list"),
     path("bookings/", resources.BookingListApi.as_view(), name="api-booking-list"),
     path("bookings/<str:key>/approve/", resources.booking_action_api("approve"), name="api-booking-approve"),
