@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OrgUnit, User
 from collab.models import Resource
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -17,6 +18,20 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format=LOCAL_INPUT)
+
+
+def _person_label(person: User) -> str:
+    return f"{person.get_full_name() or person.username} ({person.username})"
+
+
+class PersonField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return _person_label(obj)
+
+
+class PeopleField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return _person_label(obj)
 
 
 class BookingForm(forms.Form):
@@ -40,15 +55,12 @@ class ResourceForm(forms.Form):
     name = forms.CharField(label=_("Tên"), max_length=150)
     kind = forms.ChoiceField(label=_("Loại"), choices=Resource.Kind.choices)
     location = forms.CharField(label=_("Vị trí"), max_length=200, required=False)
-    manager = forms.ModelChoiceField(queryset=None, label=_("Người quản lý"), to_field_name="uuid")
+    manager = PersonField(queryset=User.objects.none(), label=_("Người quản lý"), to_field_name="uuid")
     needs_approval = forms.BooleanField(label=_("Cần duyệt"), required=False, initial=True)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = people  # type: ignore[attr-defined]
-        self.fields["manager"].label_from_instance = lambda u: (
-            f"{u.get_full_name() or u.username} ({u.username})"
-        )  # type: ignore[attr-defined]
 
 
 class EventForm(forms.Form):
@@ -60,13 +72,13 @@ class EventForm(forms.Form):
         label=_("Kết thúc"), widget=DateTimeLocalInput(), input_formats=[LOCAL_INPUT]
     )
     place = forms.CharField(label=_("Địa điểm"), max_length=300, required=False)
-    host = forms.ModelChoiceField(queryset=None, label=_("Chủ trì"), to_field_name="uuid", required=False)
-    participants = forms.ModelMultipleChoiceField(
-        queryset=None, label=_("Thành phần"), to_field_name="uuid", required=False
+    host = PersonField(queryset=User.objects.none(), label=_("Chủ trì"), to_field_name="uuid", required=False)
+    participants = PeopleField(
+        queryset=User.objects.none(), label=_("Thành phần"), to_field_name="uuid", required=False
     )
     other_participants = forms.CharField(label=_("Thành phần khác"), max_length=500, required=False)
     preparing_unit = forms.ModelChoiceField(
-        queryset=None, label=_("Đơn vị chuẩn bị"), to_field_name="uuid", required=False
+        queryset=OrgUnit.objects.none(), label=_("Đơn vị chuẩn bị"), to_field_name="uuid", required=False
     )
     documents = forms.CharField(
         label=_("Văn bản liên quan (mã, cách nhau bởi dấu cách)"), max_length=2000, required=False
@@ -74,10 +86,8 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, people: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        label = lambda u: f"{u.get_full_name() or u.username} ({u.username})"  # noqa: E731
         for name in ("host", "participants"):
             self.fields[name].queryset = people  # type: ignore[attr-defined]
-            self.fields[name].label_from_instance = label  # type: ignore[attr-defined]
         self.fields["preparing_unit"].queryset = units  # type: ignore[attr-defined]
 
 

@@ -192,4 +192,4 @@ class WeekActionApi(APIView):
 
 
 def week_action_api(action: str) -> Any:
-    return type(f"Week{action.title()}Api", (WeekActionApi,), {"action_name": action}).as_view()
+    return WeekActionApi.as_view(action_name=action)

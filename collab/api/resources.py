@@ -113,4 +113,4 @@ class BookingActionApi(APIView):
 
 
 def booking_action_api(action: str) -> Any:
-    return type(f"Booking{action.title()}Api", (BookingActionApi,), {"action_name": action}).as_view()
+    return BookingActionApi.as_view(action_name=action)

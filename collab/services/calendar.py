@@ -205,7 +205,7 @@ def event_update(*, actor: Actor, event: CalendarEvent, data: EventData) -> Cale
     """Change an event; after the week is published the host and participants are told (old ones too)."""
     with transaction.atomic():
         event = CalendarEvent.objects.select_for_update().get(pk=event.pk)
-        week = _week_locked(event.week) if event.week_id else None
+        week = _week_locked(event.week) if event.week is not None else None
         _require_may_edit(actor, scope=event.scope, week=week, unit=event.unit, owner=event.owner)
         if event.cancelled_at is not None:
             raise ApplicationError(_("Sự kiện đã hủy."), code="event_cancelled")
@@ -228,7 +228,7 @@ def event_update(*, actor: Actor, event: CalendarEvent, data: EventData) -> Cale
 @transaction.atomic
 def event_cancel(*, actor: Actor, event: CalendarEvent) -> CalendarEvent:
     event = CalendarEvent.objects.select_for_update().get(pk=event.pk)
-    week = _week_locked(event.week) if event.week_id else None
+    week = _week_locked(event.week) if event.week is not None else None
     _require_may_edit(actor, scope=event.scope, week=week, unit=event.unit, owner=event.owner)
     if event.cancelled_at is not None:
         return event

@@ -209,9 +209,8 @@ def week_pdf_view(request: HttpRequest, key: str) -> HttpResponse:
     if week is None:
         raise Http404
     events = list(event_list(reader=request.user, start=week.week_start, scope=CalendarEvent.Scope.AGENCY))
-    body = week_pdf(
-        week=week, events=events, agency_name=str(getattr(request, "tenant", None) and request.tenant.name)
-    )  # type: ignore[attr-defined]
+    tenant = getattr(request, "tenant", None)
+    body = week_pdf(week=week, events=events, agency_name=str(getattr(tenant, "name", "")))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="lich-tuan-{week.week_start:%Y-%m-%d}.pdf"'
     return response
