@@ -9,5 +9,8 @@ class CollabConfig(AppConfig):
     def ready(self) -> None:
         from accounts import permissions
         from collab.permissions import rules
+        from collab.views.panels import discussion_panel
+        from qlvbdh import events
 
         permissions.register(rules())
+        events.add_document_panel(discussion_panel)

@@ -203,3 +203,102 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed:{self.user_id}"
+
+
+class Thread(models.Model):
+    """A discussion: on a document, on a dossier, an agency channel, or a direct conversation.
+    Messages are never deleted; an edit keeps the earlier text (R11)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Văn bản")
+        DOSSIER = "dossier", _("Hồ sơ")
+        CHANNEL = "channel", _("Kênh")
+        DIRECT = "direct", _("Tin nhắn riêng")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    document = models.OneToOneField(
+        "qlvbdh.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dossier = models.OneToOneField(
+        "qlvbdh.Dossier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("tên kênh"), max_length=150, blank=True)
+    direct_key = models.CharField(max_length=64, null=True, blank=True, unique=True)  # "<low pk>:<high pk>"
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="ThreadMember", related_name="+")
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="document", document__isnull=False)
+                | Q(kind="dossier", dossier__isnull=False)
+                | Q(kind="channel", name__gt="")
+                | Q(kind="direct", direct_key__isnull=False),
+                name="collab_thread_kind_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.kind}:{self.uuid}"
+
+
+class ThreadMember(models.Model):
+    """A member of a channel or a direct conversation."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="collab_member_once")]
+        indexes = [models.Index(fields=["user", "thread"], name="collab_member_user")]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id}:{self.user_id}"
+
+
+class Message(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("nội dung"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["thread", "id"], name="collab_message_thread")]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class MessageRevision(models.Model):
+    """The text a message had before an edit."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="revisions")
+    body = models.TextField()
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}@{self.written_at:%Y-%m-%d %H:%M}"
+
+
+class ThreadRead(models.Model):
+    """How far a person has read a thread (the unread counts)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    last_message_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="collab_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.thread_id}:{self.last_message_id}"

@@ -6,6 +6,8 @@ CollabConfig.ready(); each rule also has its queryset form (accounts.permissions
 - `collab.view` on a CalendarEvent: the leaders' events of a week one may see; a unit's events for
   its members; a personal event for its owner; and any event for its host and participants
   (the leaders' only once published).
+- `collab.view` on a Thread: a document's or dossier's thread by those who see the document or
+  dossier; a channel or direct conversation by its members. Its messages go with it.
 - Bookings are seen by all staff (a room's calendar is not a secret); a booking is decided by its
   resource's manager, cancelled by whoever booked it or by that manager.
 """
@@ -79,10 +81,37 @@ def booking_can_cancel(user: Any, booking: Any) -> bool:
     )
 
 
+def _visible_threads(user: User) -> Q:
+    """A document's or dossier's thread with its subject (need-to-know); a channel or a direct
+    conversation with its members."""
+    from accounts.permissions import permitted
+    from collab.models import ThreadMember
+    from qlvbdh.models import Dossier
+    from qlvbdh.permissions import documents_visible_to
+
+    member = ThreadMember.objects.filter(user_id=user.pk).order_by().values("thread_id")
+    return (
+        Q(kind="document", document_id__in=documents_visible_to(user).order_by().values("pk"))
+        | Q(
+            kind="dossier",
+            dossier_id__in=permitted(user, "qlvbdh.view_documents", Dossier).order_by().values("pk"),
+        )
+        | Q(kind__in=["channel", "direct"], pk__in=member)
+    )
+
+
+def _visible_messages(user: User) -> Q:
+    from collab.models import Thread
+
+    return Q(thread_id__in=Thread.objects.filter(_visible_threads(user)).order_by().values("pk"))
+
+
 def rules() -> tuple[Rule[Any], ...]:
-    from collab.models import Booking, CalendarEvent, CalendarWeek, Resource
+    from collab.models import Booking, CalendarEvent, CalendarWeek, Message, Resource, Thread
 
     return (
+        Rule("collab.view", Thread, _visible_threads),
+        Rule("collab.view", Message, _visible_messages),
         Rule("collab.view", CalendarWeek, _visible_weeks),
         Rule("collab.view", CalendarEvent, _visible_events),
         Rule("qlvbdh.book_resources", Resource, lambda user: Q(is_active=True)),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from collab.views import calendar, home, resources
+from collab.views import calendar, discussions, home, resources
 
 urlpatterns = [
     path("", home.home_view, name="home"),
@@ -14,6 +14,15 @@ urlpatterns = [
     path("calendar/weeks/<str:key>/<str:action>/", calendar.week_action_view, name="collab-week-action"),
     path("calendar/feed/", calendar.feed_view, name="collab-feed"),
     path("calendar/feed/<str:token>.ics", calendar.feed_ics_view, name="collab-feed-ics"),
+    path("discussions/", discussions.discussion_list_view, name="collab-discussions"),
+    path("discussions/channels/new/", discussions.channel_create_view, name="collab-channel-create"),
+    path("discussions/direct/", discussions.direct_open_view, name="collab-direct"),
+    path("discussions/document/<str:key>/", discussions.document_thread_view, name="collab-document-thread"),
+    path("discussions/dossier/<str:key>/", discussions.dossier_thread_view, name="collab-dossier-thread"),
+    path("discussions/messages/<str:key>/edit/", discussions.message_edit_view, name="collab-message-edit"),
+    path("discussions/<str:key>/", discussions.thread_view, name="collab-thread"),
+    path("discussions/<str:key>/poll/", discussions.thread_poll_view, name="collab-thread-poll"),
+    path("discussions/<str:key>/members/", discussions.channel_members_view, name="collab-channel-members"),
     path("resources/", resources.resource_home_view, name="collab-resources"),
     path("resources/new/", resources.resource_create_view, name="collab-resource-create"),
     path(

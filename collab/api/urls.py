@@ -1,8 +1,13 @@
 from django.urls import path
 
-from collab.api import calendar, resources
+from collab.api import calendar, discussions, resources
 
 urlpatterns = [
+    path("discussions/", discussions.ThreadListApi.as_view(), name="api-thread-list"),
+    path("discussions/messages/<str:key>/", discussions.MessageEditApi.as_view(), name="api-message-edit"),
+    path(
+        "discussions/<str:key>/messages/", discussions.ThreadMessagesApi.as_view(), name="api-thread-messages"
+    ),
     path("calendar/events/", calendar.CalendarEventListApi.as_view(), name="api-calendar-events"),
     path("calendar/weeks/<str:key>/submit/", calendar.week_action_api("submit"), name="api-week-submit"),
     path("calendar/weeks/<str:key>/approve/", calendar.week_action_api("approve"), name="api-week-approve"),

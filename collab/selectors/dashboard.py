@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can, permitted
 from collab.models import CalendarEvent
+from collab.selectors.discussions import unread_thread_count
 from interagency.exchange.selectors import inbox_arrived_count
 from qlvbdh.models import Assignment, Document
 from qlvbdh.permissions import documents_visible_to
@@ -81,6 +82,15 @@ def waiting_figures(*, reader: Any) -> list[Figure]:
             Figure("tasks_due", _("Việc sắp đến hạn"), counts["due"], "/tasks/"),
             Figure("tasks_overdue", _("Việc quá hạn"), counts["overdue"], "/tasks/"),
         ]
+    if can(reader, "collab.view"):
+        figures.append(
+            Figure(
+                "unread_discussions",
+                _("Trao đổi chưa đọc"),
+                unread_thread_count(reader=reader),
+                "/discussions/",
+            )
+        )
     return figures
 
 

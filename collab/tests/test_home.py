@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import OrgUnitFactory, UserFactory
+from collab.services.discussions import channel_create, direct_open, message_post
 from collab.tests.factories import CalendarEventFactory, CalendarWeekFactory, at
+from core.audit import Actor
 from core.tenancy import in_tenant
 from qlvbdh.models import Assignment
 from qlvbdh.tests.factories import AssignmentFactory, IncomingDocumentFactory, OutgoingDocumentFactory
@@ -68,10 +70,15 @@ def test_officials_task_figures_follow_their_rows_and_ignore_other_units(
         AssignmentFactory.create(assignee=stranger, deadline=today - timedelta(days=3))
     browser = signed_in(client, official)
     figures = _figures(browser.get("/"))
-    assert figures == {"tasks_open": 2, "tasks_due": 1, "tasks_overdue": 1}
+    assert figures == {"tasks_open": 2, "tasks_due": 1, "tasks_overdue": 1, "unread_discussions": 0}
     with in_tenant(tenant):
         Assignment.objects.filter(pk=mine.pk).update(status=Assignment.Status.DONE)
-    assert _figures(browser.get("/")) == {"tasks_open": 1, "tasks_due": 1, "tasks_overdue": 0}
+    assert _figures(browser.get("/")) == {
+        "tasks_open": 1,
+        "tasks_due": 1,
+        "tasks_overdue": 0,
+        "unread_discussions": 0,
+    }
 
 
 def test_clerks_figures_include_what_waits_to_be_submitted_and_issued(
@@ -108,6 +115,12 @@ def _fill(tenant: Any, head: Any, official: Any, n: int) -> None:
             CalendarEventFactory.create(
                 week=week, host=head, starts_at=at(today, 7 + i % 10), ends_at=at(today, 8 + i % 10)
             )
+            talk = direct_open(actor=Actor(user=head), other=UserFactory.create(roles=["official"]))
+            message_post(
+                actor=Actor(user=talk.members.exclude(pk=head.pk).get()), thread=talk, body=f"Tin {i}"
+            )
+            channel = channel_create(actor=Actor(user=official), name=f"Kênh {i}", members=[head])
+            message_post(actor=Actor(user=official), thread=channel, body=f"@{head.username} xem giúp")
 
 
 def _queries(browser: Any) -> int:
