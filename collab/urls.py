@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from collab.views import calendar, discussions, home, resources
+from collab.views import calendar, discussions, home, resources, statistics
 
 urlpatterns = [
     path("", home.home_view, name="home"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("discussions/<str:key>/", discussions.thread_view, name="collab-thread"),
     path("discussions/<str:key>/poll/", discussions.thread_poll_view, name="collab-thread-poll"),
     path("discussions/<str:key>/members/", discussions.channel_members_view, name="collab-channel-members"),
+    path("statistics/", statistics.statistics_view, name="collab-statistics"),
+    path("statistics/export.xlsx", statistics.statistics_xlsx_view, name="collab-statistics-xlsx"),
+    path("statistics/export.pdf", statistics.statistics_pdf_view, name="collab-statistics-pdf"),
     path("resources/", resources.resource_home_view, name="collab-resources"),
     path("resources/new/", resources.resource_create_view, name="collab-resource-create"),
     path(

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from collab.api import calendar, discussions, resources
+from collab.api import calendar, discussions, resources, statistics
 
 urlpatterns = [
+    path("statistics/", statistics.StatisticsApi.as_view(), name="api-statistics"),
     path("discussions/", discussions.ThreadListApi.as_view(), name="api-thread-list"),
     path("discussions/messages/<str:key>/", discussions.MessageEditApi.as_view(), name="api-message-edit"),
     path(
