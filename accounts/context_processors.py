@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
     ("collab-calendar", _("Lịch công tác"), "collab.view"),
     ("collab-resources", _("Tài nguyên"), "qlvbdh.book_resources"),
     ("collab-discussions", _("Trao đổi"), "collab.view"),
+    ("collab-library", _("Thư viện"), "collab.view"),
     ("collab-statistics", _("Thống kê"), "qlvbdh.view_reports"),
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),

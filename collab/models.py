@@ -302,3 +302,99 @@ class ThreadRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.thread_id}:{self.last_message_id}"
+
+
+class Folder(models.Model):
+    """A folder of the shared library (internal rules, templates, forms, reference material).
+    Who reads it: everyone in the agency (`everyone`), or the units and people given access;
+    who adds files: its creator and those given access with `can_edit`."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("tên thư mục"), max_length=150)
+    folded_name = models.CharField(max_length=150, editable=False)
+    everyone = models.BooleanField(_("mọi người trong cơ quan được xem"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["folded_name", "id"]
+        constraints = [models.UniqueConstraint(fields=["folded_name"], name="collab_folder_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FolderAccess(models.Model):
+    folder = models.ForeignKey(Folder, on_delete=models.PROTECT, related_name="access")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    can_edit = models.BooleanField(default=False)
+    granted_by = models.CharField(max_length=150)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, unit__isnull=True) | Q(user__isnull=True, unit__isnull=False),
+                name="collab_access_one_grantee",
+            ),
+            models.UniqueConstraint(
+                fields=["folder", "user", "unit"], nulls_distinct=False, name="collab_access_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folder_id}:{self.user_id or self.unit_id}"
+
+
+def library_path(instance: FileVersion, filename: str) -> str:
+    """The key in the tenant's storage: ids only, never the user's file name."""
+    import os
+
+    return f"library/{instance.item.uuid}/{instance.uuid}{os.path.splitext(filename)[1].lower()}"
+
+
+class LibraryItem(models.Model):
+    """A shared document in a folder; every version kept, the latest is current."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    folder = models.ForeignKey(Folder, on_delete=models.PROTECT, related_name="items")
+    title = models.CharField(_("tên tài liệu"), max_length=300)
+    search_text = models.TextField(blank=True, editable=False)  # folded title + text of the current version
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [models.UniqueConstraint(fields=["folder", "title"], name="collab_item_unique_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FileVersion(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(LibraryItem, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("phiên bản"))
+    file = models.FileField(upload_to=library_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    extracted_text = models.TextField(blank=True, editable=False)
+    extracted_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "-number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="collab_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} v{self.number}"

@@ -8,6 +8,9 @@ CollabConfig.ready(); each rule also has its queryset form (accounts.permissions
   (the leaders' only once published).
 - `collab.view` on a Thread: a document's or dossier's thread by those who see the document or
   dossier; a channel or direct conversation by its members. Its messages go with it.
+- `collab.view` on a library Folder and its items: everyone when the folder is open to the whole
+  agency, else its creator and the people and units given access; adding files needs an access
+  with editing (or being the creator); only the creator grants access.
 - Bookings are seen by all staff (a room's calendar is not a secret); a booking is decided by its
   resource's manager, cancelled by whoever booked it or by that manager.
 """
@@ -106,10 +109,60 @@ def _visible_messages(user: User) -> Q:
     return Q(thread_id__in=Thread.objects.filter(_visible_threads(user)).order_by().values("pk"))
 
 
+def _folder_grants(user: User, *, edit: bool) -> QuerySet[Any]:
+    from collab.models import FolderAccess
+
+    mine = Q(user_id=user.pk)
+    if user.unit_id is not None:
+        mine |= Q(unit_id=user.unit_id)
+    grants = FolderAccess.objects.filter(mine)
+    if edit:
+        grants = grants.filter(can_edit=True)
+    return grants.order_by().values("folder_id")
+
+
+def _visible_folders(user: User) -> Q:
+    return Q(everyone=True) | Q(created_by_id=user.pk) | Q(pk__in=_folder_grants(user, edit=False))
+
+
+def _editable_folders(user: User) -> Q:
+    return Q(created_by_id=user.pk) | Q(pk__in=_folder_grants(user, edit=True))
+
+
+def _visible_items(user: User) -> Q:
+    from collab.models import Folder
+
+    return Q(folder_id__in=Folder.objects.filter(_visible_folders(user)).order_by().values("pk"))
+
+
+def folders_editable_by(user: Any) -> QuerySet[Any]:
+    """Folders this person may add files to (their own, or granted with editing)."""
+    from collab.models import Folder
+
+    if not can(user, "collab.view"):
+        return Folder.objects.none()
+    return Folder.objects.filter(_editable_folders(user))
+
+
+def folder_can_edit(user: Any, folder: Any) -> bool:
+    return folders_editable_by(user).filter(pk=folder.pk).exists()
+
+
 def rules() -> tuple[Rule[Any], ...]:
-    from collab.models import Booking, CalendarEvent, CalendarWeek, Message, Resource, Thread
+    from collab.models import (
+        Booking,
+        CalendarEvent,
+        CalendarWeek,
+        Folder,
+        LibraryItem,
+        Message,
+        Resource,
+        Thread,
+    )
 
     return (
+        Rule("collab.view", Folder, _visible_folders),
+        Rule("collab.view", LibraryItem, _visible_items),
         Rule("collab.view", Thread, _visible_threads),
         Rule("collab.view", Message, _visible_messages),
         Rule("collab.view", CalendarWeek, _visible_weeks),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from collab.views import calendar, discussions, home, resources, statistics
+from collab.views import calendar, discussions, home, library, resources, statistics
 
 urlpatterns = [
     path("", home.home_view, name="home"),
@@ -26,6 +26,12 @@ urlpatterns = [
     path("statistics/", statistics.statistics_view, name="collab-statistics"),
     path("statistics/export.xlsx", statistics.statistics_xlsx_view, name="collab-statistics-xlsx"),
     path("statistics/export.pdf", statistics.statistics_pdf_view, name="collab-statistics-pdf"),
+    path("library/", library.library_view, name="collab-library"),
+    path("library/folders/<str:key>/", library.folder_view, name="collab-folder"),
+    path("library/folders/<str:key>/access/", library.folder_access_view, name="collab-folder-access"),
+    path(
+        "library/versions/<str:key>/download/", library.version_download_view, name="collab-version-download"
+    ),
     path("resources/", resources.resource_home_view, name="collab-resources"),
     path("resources/new/", resources.resource_create_view, name="collab-resource-create"),
     path(

@@ -1,8 +1,11 @@
 from django.urls import path
 
-from collab.api import calendar, discussions, resources, statistics
+from collab.api import calendar, discussions, library, resources, statistics
 
 urlpatterns = [
+    path("library/folders/", library.FolderListApi.as_view(), name="api-library-folders"),
+    path("library/folders/<str:key>/items/", library.ItemUploadApi.as_view(), name="api-library-upload"),
+    path("library/items/", library.ItemListApi.as_view(), name="api-library-items"),
     path("statistics/", statistics.StatisticsApi.as_view(), name="api-statistics"),
     path("discussions/", discussions.ThreadListApi.as_view(), name="api-thread-list"),
     path("discussions/messages/<str:key>/", discussions.MessageEditApi.as_view(), name="api-message-edit"),
