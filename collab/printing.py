@@ -7,12 +7,21 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from fpdf import FPDF, FontFace
 
 from collab.models import CalendarEvent, CalendarWeek
 from qlvbdh.printing import FONT_DIR, FONT_FAMILY
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS = (
+    gettext_noop("Thứ Hai"),
+    gettext_noop("Thứ Ba"),
+    gettext_noop("Thứ Tư"),
+    gettext_noop("Thứ Năm"),
+    gettext_noop("Thứ Sáu"),
+    gettext_noop("Thứ Bảy"),
+    gettext_noop("Chủ Nhật"),
+)
 
 
 def week_pdf(*, week: CalendarWeek, events: Sequence[CalendarEvent], agency_name: str) -> bytes:
