@@ -33,6 +33,10 @@ PermissionCode = Literal[
     "qlvbdh.manage_registers",
     "qlvbdh.receive",
     "qlvbdh.draft",
+    "collab.view",
+    "collab.draft_calendar",
+    "collab.approve_calendar",
+    "collab.manage_resources",
     "backups.run_own",
     "backups.run",
     "backups.restore",
@@ -97,14 +101,16 @@ _ACCOUNTS_READ = _codes({"accounts.view_accounts", "accounts.view_units"})
 _ACCOUNTS_ADMIN = _codes(
     _ACCOUNTS_READ, {"accounts.manage_accounts", "accounts.manage_units", "accounts.view_audit"}
 )
-_WORKSPACE_BASE = _codes({"qlvbdh.view_documents", "qlvbdh.share", "qlvbdh.process", "qlvbdh.book_resources"})
+_WORKSPACE_BASE = _codes(
+    {"qlvbdh.view_documents", "qlvbdh.share", "qlvbdh.process", "qlvbdh.book_resources", "collab.view"}
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
     Role.HEAD: _codes(
         _WORKSPACE_BASE,
         _ACCOUNTS_READ,
         {"qlvbdh.view_registered", "qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports"},
-        {"accounts.view_audit"},
+        {"accounts.view_audit", "collab.approve_calendar"},
     ),
     Role.DEPUTY_HEAD: _codes(
         _WORKSPACE_BASE,
@@ -115,6 +121,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
         _WORKSPACE_BASE,
         {"qlvbdh.view_registered", "qlvbdh.register_incoming", "qlvbdh.issue_outgoing"},
         {"qlvbdh.manage_registers", "qlvbdh.receive"},
+        {"collab.draft_calendar", "collab.manage_resources"},  # the office drafts the week, keeps the rooms
     ),
     Role.OFFICIAL: _codes(_WORKSPACE_BASE, {"qlvbdh.draft"}),
     Role.IT_OFFICER: _codes(_ACCOUNTS_ADMIN, {"backups.run_own"}),

@@ -97,6 +97,7 @@ TENANT_APPS = [
     "core",  # each agency's audit trail
     "accounts",  # each agency's own accounts
     "qlvbdh",
+    "collab",  # calendar, resources and the home page's figures
     "portal",
     "interagency.exchange",  # each agency's outbox, arrivals and statuses
     # The portal's CMS: each tenant has its own page tree, images, documents, search index and

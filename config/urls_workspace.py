@@ -14,12 +14,14 @@ from portal import views as portal_views
 urlpatterns = [
     *common,
     *manage_urlpatterns,
+    path("", include("collab.urls")),  # first: its home page replaces qlvbdh's
     path("", include("qlvbdh.urls")),
     path("hub/", include("interagency.exchange.urls")),
     path("backups/", include("backups.workspace_urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("interagency.exchange.api.urls")),
     path("api/v1/", include("qlvbdh.api.urls")),
+    path("api/v1/", include("collab.api.urls")),
     *api_docs_urlpatterns(__name__),
     # The admin signs in through the same two-step login as everything else.
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/"), name="admin-login"),

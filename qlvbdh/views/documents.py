@@ -26,7 +26,6 @@ from qlvbdh.forms import (
     SubmitForm,
 )
 from qlvbdh.models import Document
-from qlvbdh.selectors.assignments import my_tasks
 from qlvbdh.selectors.attachments import attachment_list
 from qlvbdh.selectors.documents import document_get_or_404, document_list, document_timeline
 from qlvbdh.selectors.dossiers import dossier_list
@@ -47,18 +46,15 @@ PAGE_SIZE = 50
 
 
 @login_required
-def workspace_home(request: HttpRequest) -> HttpResponse:
-    tasks = my_tasks(user=request.user)[:10] if can(request.user, "qlvbdh.process") else []
-    return render(request, "qlvbdh/home.html", {"tasks": tasks})
-
-
-@login_required
 def document_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.view_documents")
     q, direction = request.GET.get("q", ""), request.GET.get("direction", "")
+    status = request.GET.get("status", "")  # the home page's figures link here by status
     if direction not in Document.Direction.values:
         direction = ""
-    documents = document_list(reader=request.user, direction=direction, q=q)
+    if status not in Document.Status.values:
+        status = ""
+    documents = document_list(reader=request.user, direction=direction, q=q, status=status)
     page = CappedPaginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -68,6 +64,7 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
             "q": q,
             "q_encoded": quote(q),
             "direction": direction,
+            "status": status,
             "can_register": can(request.user, "qlvbdh.register_incoming"),
             "can_draft": can(request.user, "qlvbdh.draft"),
         },
