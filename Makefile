@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Every dependency (runtime + dev) pinned with hashes; `make lock` regenerates it from pyproject.toml.
 LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
 PIP := $(BIN)/pip --disable-pip-version-check
 PIP_TOOLS := pip-tools==7.6.2
 PORT ?= 8000
@@ -28,6 +29,9 @@ lock: | $(BIN)/python
 	$(PIP) install --quiet $(PIP_TOOLS)
 	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
 	  --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
+	# The image's lock: the runtime packages only, at the versions of the full lock.
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -c $(LOCK) -o $(RUNTIME_LOCK) pyproject.toml
 
 # Debian's chromium for the Playwright browser tests; Playwright cannot download its own browser here.
 # Never fails the build: without root, apt or a network the browser tests are skipped instead.
