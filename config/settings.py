@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
 from config import embedded
+from core import logs
 
 # Lets admin, queryset and serializer classes take type parameters at run time (for mypy).
 django_stubs_ext.monkeypatch(extra_classes=[drf_serializers.Serializer, drf_serializers.ModelSerializer])
@@ -242,6 +243,8 @@ if REDIS_KEY_PREFIX:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs through LOGGING (JSON lines with tenant and task id), not a handler of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -532,18 +535,12 @@ METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", "celery")
 # One line per record, with the tenant (schema) and the request or task id: `json` for a log
 # collector (the image's default), `text` for a person at a terminal.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
-_LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(tenant)s %(request_id)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "core.logs.ContextFilter"}},
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": _LOG_FIELDS,
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            "timestamp": False,
-        },
+        "json": dict(logs.JSON_FORMATTER),
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s %(request_id)s] %(message)s"},
     },
     "handlers": {

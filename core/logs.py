@@ -18,6 +18,15 @@ _request_id: ContextVar[str] = ContextVar("tinhso_request_id", default="")
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 HEADER = "X-Request-ID"
 
+# logging.config's description of a JSON line (python-json-logger): time in UTC ISO 8601, level,
+# logger, tenant, request id, message, and whatever `extra` a call adds. Settings and gunicorn share it.
+JSON_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(tenant)s %(request_id)s %(message)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",
+}
+
 
 def request_id() -> str:
     return _request_id.get()

@@ -167,14 +167,17 @@ def test_a_failing_collector_costs_its_figures_not_the_scrape(settings):
 @pytest.fixture
 def json_log():
     """The settings' own JSON formatter and context filter on a buffer, as the image logs."""
+    from typing import Any
+
     from django.conf import settings
     from django.utils.module_loading import import_string
 
-    spec = dict(settings.LOGGING["formatters"]["json"])
+    config: dict[str, Any] = settings.LOGGING
+    spec = dict(config["formatters"]["json"])
     formatter = import_string(spec.pop("()"))(**spec)
     handler = logging.StreamHandler(buffer := io.StringIO())
     handler.setFormatter(formatter)
-    handler.addFilter(import_string(settings.LOGGING["filters"]["context"]["()"])())
+    handler.addFilter(import_string(config["filters"]["context"]["()"])())
     root = logging.getLogger()
     root.addHandler(handler)
     yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
