@@ -10,7 +10,7 @@ PIP := $(BIN)/pip --disable-pip-version-check
 PIP_TOOLS := pip-tools==7.6.2
 PORT ?= 8000
 
-.PHONY: run test lint imports migrations-check typecheck check install lock browser bench clean-var
+.PHONY: run test lint imports migrations-check typecheck check install lock browser bench clean-var chart
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,7 +70,12 @@ migrations-check: $(STAMP)
 typecheck: $(STAMP)
 	SECRET_KEY=typecheck HUB_KEY_SECRET=typecheck DATABASE_URL=postgresql://mypy@127.0.0.1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
 
-check: lint imports typecheck migrations-check test
+# The Helm chart, rendered by Helm's own engine (helm-python-sdk) with the default and a
+# production-like values file, linted, and every manifest validated against Kubernetes' schemas.
+chart: $(STAMP)
+	$(BIN)/python helm/check.py
+
+check: lint imports typecheck migrations-check chart test
 
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py
