@@ -37,11 +37,14 @@ def _manage(*args: str) -> None:
 def migrate() -> None:
     """Idempotent, so a Job that was killed half-way simply runs again: each migration of each
     schema commits on its own and a second run skips what is applied. Tenant schemas migrate in
-    MIGRATION_PROCESSES parallel processes. Then the runtime role's grants (core.dbroles)."""
+    MIGRATION_PROCESSES parallel processes. Then the runtime role's grants (core.dbroles), and on
+    Citus the distribution of new tenant schemas."""
     _manage("migrate_schemas", "--shared", "--noinput")
     _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput")
     if os.environ.get("DATABASE_OWNER_URL", os.environ.get("DATABASE_URL")) != os.environ.get("DATABASE_URL"):
         _manage("dbroles", "apply")
+    if os.environ.get("CITUS_SCHEMA_SHARDING") == "1":
+        _manage("citus", "distribute")  # each tenant schema placed whole on a worker node
     _manage("tenants", "refill-pool")
 
 
