@@ -52,6 +52,8 @@ if not SECRET_KEY:
             "kept in var/secret_key."
         )
     SECRET_KEY = "dev-only-insecure-key-for-tinhso"  # noqa: S105
+# Rotation (README "Runbook"): the old key, here for a while, keeps sessions and signed links valid.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "gialai.localhost").strip().lower().rstrip(".")
 # Tenant hosts are checked against the Domain table by the tenant middleware, which answers
