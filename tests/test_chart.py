@@ -22,6 +22,7 @@ _spec.loader.exec_module(check)
 
 SECRET_VARIABLES = {
     "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "HUB_KEY_SECRET",
     "BACKUP_KEYS",
     "METRICS_TOKEN",

@@ -97,6 +97,13 @@ provisioning's DDL); `.statementTimeoutMs` is the component's own.
       name: {{ $v.secrets.app.name }}
       key: {{ $name }}
 {{- end }}
+# The previous SECRET_KEY while a rotation settles (README "Runbook"); absent most of the time.
+- name: SECRET_KEY_FALLBACKS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.secrets.app.name }}
+      key: SECRET_KEY_FALLBACKS
+      optional: true
 - name: TRUSTED_PROXIES
   value: {{ $v.web.trustedProxies | quote }}
 - name: MIGRATION_PROCESSES
