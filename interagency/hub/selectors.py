@@ -251,3 +251,30 @@ def packets_from_since(*, org_code: str, since: datetime) -> QuerySet[HubPacket]
         .defer("content")
         .order_by("id")
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    target: str
+    pending: int
+    dead: int
+    oldest_pending: datetime | None
+
+
+def delivery_backlog() -> list[Backlog]:
+    """Per target (our agencies, other hubs): deliveries waiting and dead, and the oldest waiting."""
+    with in_public():
+        rows = (
+            HubDelivery.objects.filter(state__in=[HubDelivery.State.PENDING, HubDelivery.State.DEAD])
+            .values("target")
+            .annotate(
+                pending=Count("id", filter=Q(state=HubDelivery.State.PENDING)),
+                dead=Count("id", filter=Q(state=HubDelivery.State.DEAD)),
+                oldest=Min("created_at", filter=Q(state=HubDelivery.State.PENDING)),
+            )
+            .order_by("target")
+        )
+        found = {
+            row["target"]: Backlog(row["target"], row["pending"], row["dead"], row["oldest"]) for row in rows
+        }
+    return [found.get(target, Backlog(target, 0, 0, None)) for target in HubDelivery.Target.values]
