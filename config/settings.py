@@ -246,12 +246,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interagency.hub.tasks.hub_pull_task",
         "schedule": 15.0,  # each pull-mode peer is pulled once per HUB_PULL_INTERVAL_SECONDS
     },
+    "oversight-usage-rollup": {
+        "task": "oversight.tasks.usage_rollup_task",
+        # Nightly in effect: each run fills every figure up to yesterday and a filled day is skipped,
+        # so running hourly costs one query a tenant and catches up a night the worker missed.
+        "schedule": 3600.0,
+    },
     "oversight-audit-anchor": {
         "task": "oversight.tasks.audit_anchor_task",
         # What changes after the newest seal can be removed unnoticed: this bounds that window.
         "schedule": float(os.environ.get("AUDIT_ANCHOR_INTERVAL_SECONDS", "600")),
     },
 }
+# A figure never rolled up (a new tenant, a new figure) is filled this many days back (oversight.rollup).
+OVERSIGHT_BACKFILL_DAYS = int(os.environ.get("OVERSIGHT_BACKFILL_DAYS", "31"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- files ---------------------------------------------------------------------------------------
