@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can, require
 from core.audit import actor_from
 from core.ids import is_uuid
+from core.panels import home_panels
 from core.responses import message_call
 from qlvbdh import events
 from qlvbdh.forms import (
@@ -46,7 +47,7 @@ from qlvbdh.views.sharing import share_panel
 @login_required
 def workspace_home(request: HttpRequest) -> HttpResponse:
     tasks = my_tasks(user=request.user)[:10] if can(request.user, "qlvbdh.process") else []
-    return render(request, "qlvbdh/home.html", {"tasks": tasks})
+    return render(request, "qlvbdh/home.html", {"tasks": tasks, "panels": home_panels(request)})
 
 
 @login_required
