@@ -314,3 +314,50 @@ def test_the_operator_edits_and_publishes_the_scheme_on_the_console(
     assert "Chữ ký số của tỉnh hợp lệ." in published
     assert operator.post("/oversight/ranking/2025/school/", {**data, "weight": "1"}).status_code == 200
     assert scheme.indicators.get(code="hub").weight == 30
+
+
+def test_inspectors_pages_read_no_tenant_schema(
+    inspector: Client, tenant: Any, other_tenant: Any, figures: None, monkeypatch: Any
+) -> None:
+    """Every schema the connection is switched to while the inspector's pages answer: only public."""
+    from django.db import connection
+
+    ranking_scheme_ensure(actor=Actor(label="test"), year=YESTERDAY.year, kind="department")
+    switched: list[str] = []
+    original = connection.set_settings_schema
+    monkeypatch.setattr(
+        connection, "set_settings_schema", lambda name: (switched.append(name), original(name))[1]
+    )
+    for path in (
+        f"/oversight/?{PERIOD}",
+        f"/oversight/export.xlsx?{PERIOD}",
+        f"/oversight/agencies/{tenant.uuid}/?{PERIOD}",
+        f"/oversight/ranking/?year={YESTERDAY.year}&kind=department",
+        f"/oversight/lagging/?{PERIOD}",
+        f"/oversight/reports/?{PERIOD}",
+    ):
+        assert inspector.get(path).status_code == 200, path
+    assert switched
+    assert set(switched) == {"public"}
+
+
+def test_the_api_reads_figures_and_the_ranking_for_inspectors_only(
+    inspector: Client, tenant: Any, other_tenant: Any, make_user: Any, signed_in: Any, figures: None
+) -> None:
+    usage = inspector.get(f"/api/v1/oversight/usage/?{PERIOD}").json()
+    assert [(a["org_code"], a["measures"]["electronic"]) for a in usage["agencies"]] == [
+        (tenant.org_code, 100.0),
+        (other_tenant.org_code, 10.0),
+    ]
+    agency = inspector.get(f"/api/v1/oversight/agencies/{tenant.uuid}/?{PERIOD}").json()
+    assert {f["code"]: f["value"] for f in agency["figures"]}["logins"] == 7
+    assert inspector.get("/api/v1/oversight/ranking/?year=2025&kind=department").status_code == 404
+    assert inspector.get("/api/v1/oversight/ranking/?year=x&kind=department").status_code == 400
+    assert inspector.post(f"/api/v1/oversight/usage/?{PERIOD}").status_code in (403, 405)
+    # an agency's own people do not read the province's API on their host, nor on the console
+    head = signed_in(Client(), make_user(tenant, "nguyentd", roles=("head",)), tenant=tenant)
+    assert head.get(f"/api/v1/oversight/usage/?{PERIOD}").status_code == 404
+    assert (
+        Client().get(f"/api/v1/oversight/usage/?{PERIOD}", HTTP_HOST="console.gialai.localhost").status_code
+        == 401
+    )

@@ -199,3 +199,24 @@ def test_figures_command_prints_the_day_as_json(tenant: Any) -> None:
     printed = json.loads(out.getvalue())
     assert printed["date"] == YESTERDAY.isoformat()
     assert printed["tenants"][tenant.org_code]["docs_in"] == 1
+
+
+def test_a_failing_tenant_is_reported_and_the_others_go_on(
+    tenant: Any, other_tenant: Any, monkeypatch: Any
+) -> None:
+    from core.figures import Figure, FigureProvider, providers
+
+    def broken(ref: Any, day: date) -> dict[str, float]:
+        if ref.uuid == tenant.uuid:
+            raise RuntimeError("the schema is gone")
+        return {"probe": 1}
+
+    probe = FigureProvider(key="test.probe", figures=(Figure("probe", "probe"),), compute=broken)
+    monkeypatch.setattr("oversight.rollup.providers", lambda: [*providers(), probe])
+    with pytest.raises(CommandError, match="1 tenant"):
+        call_command("oversight", "rollup", "--date", YESTERDAY.isoformat(), "--since", YESTERDAY.isoformat(),
+                     stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    assert figures(other_tenant, YESTERDAY)["probe"] == 1
+    # the broken tenant's day is not marked done: the next run writes it
+    assert not FillState.objects.filter(tenant_uuid=tenant.uuid, state="done").exists()
+    assert not UsageFigure.objects.filter(tenant_uuid=tenant.uuid).exists()
