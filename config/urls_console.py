@@ -7,7 +7,6 @@ from django.views.generic import RedirectView
 from accounts.urls import manage_urlpatterns
 from config.urls_common import urlpatterns as common
 from core.apidocs import api_docs_urlpatterns
-from oversight import api as oversight_api
 from oversight.views import statistics as oversight_views
 from tenants import views as tenant_views
 
@@ -30,13 +29,7 @@ urlpatterns = [
     path("oversight/", include("oversight.console_urls")),
     path("hub/", include("interagency.hub.console_urls")),
     path("api/v1/statistics/", oversight_views.StatisticsApi.as_view(), name="api-statistics"),
-    path("api/v1/oversight/usage/", oversight_api.UsageApi.as_view(), name="api-oversight-usage"),
-    path(
-        "api/v1/oversight/agencies/<str:key>/",
-        oversight_api.AgencyFiguresApi.as_view(),
-        name="api-oversight-agency",
-    ),
-    path("api/v1/oversight/ranking/", oversight_api.RankingApi.as_view(), name="api-oversight-ranking"),
+    path("api/v1/oversight/", include("oversight.api_urls")),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("federation/v1/", include("interagency.hub.federation_urls")),

@@ -324,10 +324,14 @@ def test_inspectors_pages_read_no_tenant_schema(
 
     ranking_scheme_ensure(actor=Actor(label="test"), year=YESTERDAY.year, kind="department")
     switched: list[str] = []
-    original = connection.set_settings_schema
-    monkeypatch.setattr(
-        connection, "set_settings_schema", lambda name: (switched.append(name), original(name))[1]
-    )
+    wrapper: Any = connection
+    original = wrapper.set_settings_schema
+
+    def recorded(name: str) -> None:
+        switched.append(name)
+        original(name)
+
+    monkeypatch.setattr(wrapper, "set_settings_schema", recorded)
     for path in (
         f"/oversight/?{PERIOD}",
         f"/oversight/export.xlsx?{PERIOD}",
