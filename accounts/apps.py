@@ -8,5 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import permissions, rules, signals  # noqa: F401  (signals: library hooks)
+        from accounts.figures import PROVIDER
+        from core.figures import register_provider
 
         permissions.register(rules.rules())
+        register_provider(PROVIDER)

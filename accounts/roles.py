@@ -51,6 +51,9 @@ PermissionCode = Literal[
     "tenants.manage",
     "oversight.view_statistics",
     "oversight.export_statistics",
+    "oversight.manage",
+    "oversight.report_usage",
+    "oversight.request_support",
     "interagency.watch",
     "interagency.manage",
 ]
@@ -110,7 +113,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
         _WORKSPACE_BASE,
         _ACCOUNTS_READ,
         {"qlvbdh.view_registered", "qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports"},
-        {"accounts.view_audit", "collab.approve_calendar"},
+        {"accounts.view_audit", "collab.approve_calendar", "oversight.report_usage"},
     ),
     Role.DEPUTY_HEAD: _codes(
         _WORKSPACE_BASE,
@@ -124,7 +127,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
         {"collab.draft_calendar", "collab.manage_resources"},  # the office drafts the week, keeps the rooms
     ),
     Role.OFFICIAL: _codes(_WORKSPACE_BASE, {"qlvbdh.draft"}),
-    Role.IT_OFFICER: _codes(_ACCOUNTS_ADMIN, {"backups.run_own"}),
+    # R12, Điều 14 and 16: the IT officer reports the agency's usage and asks the province for help.
+    Role.IT_OFFICER: _codes(
+        _ACCOUNTS_ADMIN, {"backups.run_own", "oversight.report_usage", "oversight.request_support"}
+    ),
     Role.BOARD_HEAD: _codes(
         {"portal.submit", "portal.edit", "portal.approve", "portal.approve_sensitive", "portal.take_down"},
         {"portal.view_reports"},
@@ -137,6 +143,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
         # the province has no units here
         (code for code in _ACCOUNTS_ADMIN if code not in ("accounts.view_units", "accounts.manage_units")),
         {"tenants.view", "tenants.manage", "oversight.view_statistics", "oversight.export_statistics"},
+        {"oversight.manage"},  # the ranking's scheme and publication, reminders, support requests
         {"backups.run", "backups.restore", "interagency.watch", "interagency.manage"},
     ),
     Role.INSPECTOR: _codes({"tenants.view", "oversight.view_statistics", "oversight.export_statistics"}),

@@ -301,12 +301,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backups.tasks.drills_sweep_task",
         "schedule": 3600.0,  # one drill at a time, for tenants whose last one is older than the period
     },
+    "oversight-usage-rollup": {
+        "task": "oversight.tasks.usage_rollup_task",
+        # Nightly in effect: each run fills every figure up to yesterday and a filled day is skipped,
+        # so running hourly costs one query a tenant and catches up a night the worker missed.
+        "schedule": 3600.0,
+    },
     "oversight-audit-anchor": {
         "task": "oversight.tasks.audit_anchor_task",
         # What changes after the newest seal can be removed unnoticed: this bounds that window.
         "schedule": float(os.environ.get("AUDIT_ANCHOR_INTERVAL_SECONDS", "600")),
     },
 }
+# A figure never rolled up (a new tenant, a new figure) is filled this many days back (oversight.rollup).
+OVERSIGHT_BACKFILL_DAYS = int(os.environ.get("OVERSIGHT_BACKFILL_DAYS", "31"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- files ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from accounts.urls import manage_urlpatterns
 from config.urls_common import urlpatterns as common
 from core.apidocs import api_docs_urlpatterns
-from oversight import views as oversight_views
+from oversight.views import statistics as oversight_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -26,9 +26,11 @@ urlpatterns = [
     path("tenants/<str:key>/<str:action>/", tenant_views.tenant_transition_view, name="tenant-transition"),
     path("statistics/", oversight_views.statistics_view, name="statistics"),
     path("statistics/export.csv", oversight_views.statistics_export_view, name="statistics-export"),
+    path("oversight/", include("oversight.console_urls")),
     path("hub/", include("interagency.hub.console_urls")),
     path("backups/", include("backups.console_urls")),
     path("api/v1/statistics/", oversight_views.StatisticsApi.as_view(), name="api-statistics"),
+    path("api/v1/oversight/", include("oversight.api_urls")),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("federation/v1/", include("interagency.hub.federation_urls")),

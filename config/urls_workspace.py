@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("qlvbdh.urls")),
     path("hub/", include("interagency.exchange.urls")),
     path("backups/", include("backups.workspace_urls")),
+    path("", include("oversight.workspace_urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("interagency.exchange.api.urls")),
     path("api/v1/", include("qlvbdh.api.urls")),

@@ -28,7 +28,7 @@ OWNER_ALIAS = "owner"
 
 # Append-only ledgers (triggers refuse UPDATE, DELETE and TRUNCATE): the runtime role may only add
 # and read rows, so the privileges themselves refuse what the triggers refuse.
-AUDIT_TABLES = ("core_auditentry", "oversight_auditanchor")
+AUDIT_TABLES = ("core_auditentry", "oversight_auditanchor", "oversight_rankingresult")
 ORDINARY_TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 AUDIT_TABLE_PRIVILEGES = "SELECT, INSERT"
 # Functions the runtime role calls that run as their owner (SECURITY DEFINER), each a narrow step of

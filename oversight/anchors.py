@@ -11,7 +11,6 @@ What changed after the newest seal is not covered: the schedule bounds that wind
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Iterable
@@ -20,9 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,10 +27,9 @@ from core.audit import audit_verify
 from core.locks import lock_for_transaction
 from core.models import AuditEntry
 from core.tenancy import in_public, in_schema, public_schema_name, tenant_model
-from interagency.edxml.certificates import load_rsa_key
 from interagency.hub.services.authority import authority_get
-from interagency.hub.services.sealing import unseal
 from oversight.models import AuditAnchor
+from oversight.signing import province_key, province_sign, province_signature_holds
 
 EXPORT_FORMAT = "tinhso-audit-anchors/1"
 
@@ -87,18 +83,8 @@ def _payload(
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _province_key() -> rsa.RSAPrivateKey:
-    """The province's private key. Verification uses its public half too, not the stored
-    certificate: whoever can rewrite tables but lacks HUB_KEY_SECRET cannot swap in their own."""
-    return load_rsa_key(unseal(authority_get().private_key))
-
-
 def _signature_holds(public_key: rsa.RSAPublicKey, seal: Seal) -> bool:
-    try:
-        public_key.verify(
-            base64.b64decode(seal.signature), seal.payload(), padding.PKCS1v15(), hashes.SHA256()
-        )
-    except (InvalidSignature, ValueError):
+    if not province_signature_holds(seal.payload(), seal.signature, public_key):
         return False
     return hashlib.sha256(seal.payload()).hexdigest() == seal.digest
 
@@ -129,7 +115,7 @@ def anchors_seal() -> int:
             heads.append((schema, tenant, head))
     if not heads:
         return 0
-    key = _province_key()
+    key = province_key()
     with in_public(), transaction.atomic():
         lock_for_transaction("oversight.auditanchor", "ledger")  # INSERT and SELECT only: no LOCK TABLE
         sealed = {
@@ -155,9 +141,7 @@ def anchors_seal() -> int:
                     entry_hash=entry_hash,
                     prev=prev,
                     digest=digest,
-                    signature=base64.b64encode(
-                        key.sign(payload, padding.PKCS1v15(), hashes.SHA256())
-                    ).decode(),
+                    signature=province_sign(payload, key),
                 )
             )
             prev = digest
@@ -282,7 +266,7 @@ def ledger_verify(
     with in_public():
         names = dict(tenant_model().objects.values_list("schema_name", "name"))
     targets = list(known) if schemas is None else list(schemas)
-    public_key = _province_key().public_key()
+    public_key = province_key().public_key()
     with in_public():
         stored = [Seal.of(anchor) for anchor in AuditAnchor.objects.order_by("id").iterator()]
     seals = _ledger_check(stored, public_key, report)

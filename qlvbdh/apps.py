@@ -8,7 +8,10 @@ class QlvbdhConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import permissions
+        from core.figures import register_provider
         from qlvbdh import reminders  # noqa: F401  (registers its Celery tasks)
+        from qlvbdh.figures import PROVIDER
         from qlvbdh.permissions import rules
 
         permissions.register(rules())
+        register_provider(PROVIDER)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can
 from collab.charts import grouped_bars
 from collab.selectors.dashboard import agency_figures, calendar_figures, waiting_figures
+from core.panels import home_panels
 from qlvbdh.selectors.assignments import my_tasks
 
 
@@ -54,6 +55,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "collab/home.html",
         {
             "figures": waiting_figures(reader=user),
+            "panels": home_panels(request),  # other apps' (the province's reminders)
             "today_events": today_events,
             "week_events": week_events,
             "agency": agency,

@@ -14,16 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import in_province_scope, require
+from accounts.permissions import require
 from oversight import selectors
+from oversight.views.common import require_province
 
 
 def _require_view(user: Any) -> None:
-    require(user, "oversight.view_statistics")
-    if not in_province_scope():
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+    require_province(user, "oversight.view_statistics")
 
 
 @require_safe
