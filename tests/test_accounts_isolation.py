@@ -110,6 +110,9 @@ def test_inspector_reads_console_statistics_but_writes_nothing(province, tenant,
 
 def test_tenant_people_cannot_reach_console_statistics(tenant, province, make_user, client_for, host_of):
     lananh = bearer(make_user(tenant, "lananh", roles=("deputy_head",)), tenant=tenant)
-    # the workspace host does not serve the console's pages at all
-    assert client_for(host_of(tenant)).get("/statistics/", **lananh).status_code == 404
+    # the workspace host's /statistics/ is the agency's own (collab), never the console's figures
+    own = client_for(host_of(tenant)).get("/api/v1/statistics/", **lananh)
+    assert own.status_code == 200
+    assert {"incoming", "outgoing", "processing"} <= set(own.json())
+    assert client_for(host_of(tenant)).get("/api/v1/tenants/", **lananh).status_code == 404
     assert client_for("console.gialai.localhost").get("/api/v1/statistics/", **lananh).status_code == 401

@@ -3,6 +3,7 @@ the home page; a booking that overlaps another shows a clear message."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,58 @@ def test_office_drafts_head_approves_official_sees_the_week_and_a_booking_confli
             ("Họp giao ban", "approved"),
             ("Họp tổ chuyên môn", "approved"),
         ]
+
+
+def test_new_messages_appear_without_reloading(
+    chromium: str, live_server: Any, province: Any, tenant: Any, host_of: Any, settings: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from accounts import demo
+    from accounts.models import User
+    from collab.services.discussions import direct_open, message_post
+    from core.audit import Actor
+    from core.tenancy import in_tenant
+
+    with in_tenant(tenant):
+        demo.tenant_people_ensure(password=PASSWORD)
+        official, clerk = User.objects.get(username="minhtht"), User.objects.get(username="thuyctp")
+        thread = direct_open(actor=Actor(user=official), other=clerk)
+        message_post(actor=Actor(user=clerk), thread=thread, body="Anh gửi giúp em báo cáo tuần")
+    base = f"http://{host_of(tenant)}:{urlparse(live_server.url).port}"
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    with _browser(chromium, settings.BASE_DOMAIN) as browser:
+        context, page = _new_page(browser, base)
+        try:
+            sign_in_page(page, "minhtht")
+            page.goto(f"/discussions/{thread.uuid}/")
+            expect(page.locator("#messages")).to_contain_text("Anh gửi giúp em báo cáo tuần")
+            # the official answers through the form (htmx): the message shows, the box empties
+            page.fill("#id_body", "Em gửi ngay ạ")
+            page.locator("#message-form button[type='submit']").click()
+            expect(page.locator("#messages")).to_contain_text("Em gửi ngay ạ")
+            expect(page.locator("#id_body")).to_have_value("")
+
+            # the clerk writes meanwhile (from another thread: Playwright's loop runs in this one):
+            # it arrives by polling, no reload
+            def clerk_writes() -> None:
+                from django.db import connection
+
+                try:
+                    with in_tenant(tenant):
+                        message_post(actor=Actor(user=clerk), thread=thread, body="Cảm ơn em")
+                finally:
+                    connection.close()
+
+            writer = threading.Thread(target=clerk_writes)
+            writer.start()
+            writer.join(timeout=30)
+            expect(page.locator("#messages")).to_contain_text("Cảm ơn em")
+            expect(page.locator("#messages li.message")).to_have_count(3)
+            assert csp_violations(context) == []
+        except Exception:
+            _screenshot(page, tmp_path / "discussion.png")
+            raise
+        finally:
+            context.close()

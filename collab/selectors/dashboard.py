@@ -62,7 +62,7 @@ def waiting_figures(*, reader: Any) -> list[Figure]:
         figures.append(
             Figure(
                 "hub_arrivals",
-                _("Văn bản đến qua trục chờ tiếp nhận"),
+                _("Văn bản liên thông chờ tiếp nhận"),
                 inbox_arrived_count(reader=reader),
                 "/hub/inbox/",
             )
