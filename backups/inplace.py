@@ -58,8 +58,36 @@ def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
     live = tenant.schema_name
     if not maintenance_begin(live, reason=f"restore {backup.uuid}"):
         raise BackupError(f"{tenant.name} is already under maintenance (another restore is running).")
+    try:
+        safety = _restore_swapped(actor, backup, manifest, tenant)
+        detail: dict[str, Any] = {"backup_time": manifest["created_at"], "safety_backup": str(safety.uuid)}
+        # What the hub carried since the backup: replayed, or listed for the clerks (the exchange),
+        # before the maintenance page goes away.
+        try:
+            detail["after_restore"] = publish_restored(
+                TenantRestored(actor=actor, tenant=tenant, since=backup.started_at)
+            )
+        except Exception as exc:  # the restore itself is done; the operator sees what did not follow
+            logger.exception("after the restore of %s", live)
+            detail["after_restore_error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        maintenance_end(live)
+    _restore_audit(actor, backup, manifest, target=tenant, mode="in_place", **detail)
+    # The tenant's own trail now ends at the backup's time: it says so, and where the rest is kept.
+    with in_tenant(tenant), transaction.atomic():
+        audit_record(
+            actor=actor, action="backup.restored", backup=str(backup.uuid), mode="in_place", **detail
+        )
+    return safety
+
+
+def _restore_swapped(actor: Actor, backup: Backup, manifest: dict[str, Any], tenant: Any) -> Backup:
+    """Safety backup, scratch schema and files, the swap; the safety backup. On failure nothing of
+    the scratch is left, and the audit entry names the safety backup (if one was taken)."""
+    live = tenant.schema_name
     scratch = f"restore_{uuid.uuid4().hex[:16]}"
     swapped = False
+    safety: Backup | None = None
     try:
         safety = backup_run(actor=actor, tenant=tenant, trigger=Backup.Trigger.SAFETY)
         store, keys = configured_store(), _keys()
@@ -85,26 +113,10 @@ def backup_restore_in_place(*, actor: Actor, backup: Backup) -> Backup:
                 backup=str(backup.uuid),
                 mode="in_place",
                 swapped=swapped,
+                safety_backup=str(safety.uuid) if safety is not None else "",
                 error=sentence,
             )
         raise
-    finally:
-        maintenance_end(live)
-    detail: dict[str, Any] = {"backup_time": manifest["created_at"], "safety_backup": str(safety.uuid)}
-    # What the hub carried since the backup: replayed, or listed for the clerks (interagency.exchange).
-    try:
-        detail["after_restore"] = publish_restored(
-            TenantRestored(actor=actor, tenant=tenant, since=backup.started_at)
-        )
-    except Exception as exc:  # the restore itself is done; the operator sees what did not follow
-        logger.exception("after the restore of %s", live)
-        detail["after_restore_error"] = f"{type(exc).__name__}: {exc}"
-    _restore_audit(actor, backup, manifest, target=tenant, mode="in_place", **detail)
-    # The tenant's own trail now ends at the backup's time: it says so, and where the rest is kept.
-    with in_tenant(tenant), transaction.atomic():
-        audit_record(
-            actor=actor, action="backup.restored", backup=str(backup.uuid), mode="in_place", **detail
-        )
     return safety
 
 

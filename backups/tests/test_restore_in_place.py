@@ -65,11 +65,13 @@ def test_backup_then_restore_in_place_gives_identical_rows_and_files(
     assert _without_audit(_table_digests(filled.schema_name)) == _without_audit(rows_at_backup)
     assert _files(filled.schema_name) == files_at_backup
     assert _schemas() == schemas_before
-    # The tenant's own trail: the backup's entries, then one saying it was restored.
+    # The tenant's own trail: the backup's entries, the replay of the hub's packets since (none
+    # here), then one saying it was restored and where the state before is kept.
     with in_tenant(filled):
         trail = list(AuditEntry.objects.order_by("id"))
-    assert [e.hash for e in trail[:-1]] == audit_at_backup
-    assert trail[-1].action == "backup.restored"
+    assert [e.hash for e in trail[:-2]] == audit_at_backup
+    assert [e.action for e in trail[-2:]] == ["hub.replay", "backup.restored"]
+    assert trail[-2].detail["replayed"] == 0
     assert trail[-1].detail["backup"] == str(backup.uuid)
     # The state before the restore is kept in a safety backup, which holds the later changes.
     safety = Backup.objects.get(trigger=Backup.Trigger.SAFETY)
