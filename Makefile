@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Every dependency (runtime + dev) pinned with hashes; `make lock` regenerates it from pyproject.toml.
 LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
 PIP := $(BIN)/pip --disable-pip-version-check
 PIP_TOOLS := pip-tools==7.6.2
 PORT ?= 8000
 
-.PHONY: run test lint imports migrations-check typecheck check install lock browser bench clean-var
+.PHONY: run test lint imports migrations-check typecheck check install lock browser bench clean-var chart
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ lock: | $(BIN)/python
 	$(PIP) install --quiet $(PIP_TOOLS)
 	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
 	  --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
+	# The image's lock: the runtime packages only, at the versions of the full lock.
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -c $(LOCK) -o $(RUNTIME_LOCK) pyproject.toml
 
 # Debian's chromium for the Playwright browser tests; Playwright cannot download its own browser here.
 # Never fails the build: without root, apt or a network the browser tests are skipped instead.
@@ -66,7 +70,12 @@ migrations-check: $(STAMP)
 typecheck: $(STAMP)
 	SECRET_KEY=typecheck HUB_KEY_SECRET=typecheck DATABASE_URL=postgresql://mypy@127.0.0.1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
 
-check: lint imports typecheck migrations-check test
+# The Helm chart, rendered by Helm's own engine (helm-python-sdk) with the default and a
+# production-like values file, linted, and every manifest validated against Kubernetes' schemas.
+chart: $(STAMP)
+	$(BIN)/python helm/check.py
+
+check: lint imports typecheck migrations-check chart test
 
 bench: $(STAMP)
 	$(BIN)/python bench/provisioning.py

@@ -148,6 +148,7 @@ def make_user() -> Callable[..., Any]:
     def make(
         tenant: Any, username: str, password: str = PASSWORD, roles: tuple[str, ...] = (), **fields: Any
     ) -> Any:
+        from accounts import events
         from accounts.models import RoleGrant, folded_name_of
 
         User = get_user_model()
@@ -156,6 +157,8 @@ def make_user() -> Callable[..., Any]:
             user = User.objects.create_user(username=username, password=password, **fields)
             for role in roles:
                 RoleGrant.objects.create(user=user, role=role, granted_by="test")
+            if roles:
+                events.publish(events.RolesChanged(user=user))  # as accounts.services does
         return user
 
     return make
@@ -252,3 +255,15 @@ def pytest_unconfigure(config: Any) -> None:
     embedded.stop_redis()
     if embedded.started_postgres():
         embedded.stop_postgres()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's) on loopback, for the tests that store files in S3."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -20,6 +20,11 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
     ("hub-inbox", _("Văn bản đến qua trục"), "qlvbdh.register_incoming"),
     ("register-list", _("Sổ văn bản"), "qlvbdh.view_documents"),
     ("dossier-list", _("Hồ sơ"), "qlvbdh.view_documents"),
+    ("collab-calendar", _("Lịch công tác"), "collab.view"),
+    ("collab-resources", _("Tài nguyên"), "qlvbdh.book_resources"),
+    ("collab-discussions", _("Trao đổi"), "collab.view"),
+    ("collab-library", _("Thư viện"), "collab.view"),
+    ("collab-statistics", _("Thống kê"), "qlvbdh.view_reports"),
     ("tenant-list", _("Đơn vị"), "tenants.view"),
     ("statistics", _("Thống kê"), "oversight.view_statistics"),
     ("oversight-dashboard", _("Theo dõi sử dụng"), "oversight.view_statistics"),
@@ -27,6 +32,8 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
     ("support-list", _("Hỗ trợ"), "oversight.request_support"),
     ("oversight-support-list", _("Yêu cầu hỗ trợ"), "oversight.manage"),
     ("hub-home", _("Trục liên thông"), "interagency.watch"),
+    ("backup-console", _("Sao lưu"), "backups.run"),
+    ("my-backups", _("Sao lưu"), "backups.run_own"),
     ("account-list", _("Tài khoản"), "accounts.view_accounts"),
     ("unit-list", _("Phòng, ban"), "accounts.view_units"),
     ("audit-list", _("Nhật ký"), "accounts.view_audit"),
@@ -36,6 +43,7 @@ NAVIGATION: list[tuple[str, Any, PermissionCode | None]] = [
 NAVIGATION_COUNTS: dict[str, str] = {
     "hub-inbox": "interagency.exchange.selectors.inbox_arrived_count",
     "my-tasks": "qlvbdh.selectors.assignments.my_tasks_count",
+    "collab-discussions": "collab.selectors.discussions.unread_thread_count",
 }
 
 

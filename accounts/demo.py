@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts import events
 from accounts.models import OrgUnit, RoleGrant, User, folded_name_of
 from accounts.roles import Role
 
@@ -13,6 +14,11 @@ TENANT_PEOPLE: list[tuple[str, str, str, list[str]]] = [
     ("nguyentd", "Trần Đình Nguyên", "Văn phòng", [Role.HEAD, Role.BOARD_HEAD]),
     ("thuyctp", "Cao Thị Phương Thuý", "Văn phòng", [Role.CLERK, Role.BOARD_SECRETARY]),
     ("minhtht", "Trương Hoàng Tiến Minh", "Phòng Tổng hợp", [Role.OFFICIAL, Role.EDITOR]),
+]
+# A school's other board members (a deputy, and a contributor from the youth union).
+BOARD_PEOPLE: list[tuple[str, str, str, list[str]]] = [
+    ("lanntt", "Nguyễn Thị Thu Lan", "Tổ Ngữ văn", [Role.BOARD_DEPUTY]),
+    ("hungpv", "Phạm Văn Hùng", "Đoàn Thanh niên", [Role.CONTRIBUTOR]),
 ]
 PROVINCE_PEOPLE: list[tuple[str, str, list[str]]] = [
     ("operator", "Quản trị viên tỉnh", [Role.OPERATOR]),
@@ -36,6 +42,7 @@ def _person(username: str, full_name: str, password: str, roles: list[str], **fi
     for role in roles:
         if not user.role_grants.filter(role=role, revoked_at__isnull=True).exists():
             RoleGrant.objects.create(user=user, role=role, granted_by="seed_demo")
+    events.publish(events.RolesChanged(user=user))
     return user
 
 
@@ -56,3 +63,12 @@ def province_people_ensure(*, password: str) -> list[User]:
         extra = {"is_staff": True, "is_superuser": True} if username == "operator" else {}
         people.append(_person(username, full_name, password, roles, **extra))
     return people
+
+
+@transaction.atomic
+def board_people_ensure(*, password: str) -> list[User]:
+    """In the current (school's) schema: the editorial board's deputy and a contributor."""
+    return [
+        _person(username, full_name, password, roles, unit=_unit(unit_name))
+        for username, full_name, unit_name, roles in BOARD_PEOPLE
+    ]

@@ -33,6 +33,10 @@ PermissionCode = Literal[
     "qlvbdh.manage_registers",
     "qlvbdh.receive",
     "qlvbdh.draft",
+    "collab.view",
+    "collab.draft_calendar",
+    "collab.approve_calendar",
+    "collab.manage_resources",
     "backups.run_own",
     "backups.run",
     "backups.restore",
@@ -100,14 +104,16 @@ _ACCOUNTS_READ = _codes({"accounts.view_accounts", "accounts.view_units"})
 _ACCOUNTS_ADMIN = _codes(
     _ACCOUNTS_READ, {"accounts.manage_accounts", "accounts.manage_units", "accounts.view_audit"}
 )
-_WORKSPACE_BASE = _codes({"qlvbdh.view_documents", "qlvbdh.share", "qlvbdh.process", "qlvbdh.book_resources"})
+_WORKSPACE_BASE = _codes(
+    {"qlvbdh.view_documents", "qlvbdh.share", "qlvbdh.process", "qlvbdh.book_resources", "collab.view"}
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
     Role.HEAD: _codes(
         _WORKSPACE_BASE,
         _ACCOUNTS_READ,
         {"qlvbdh.view_registered", "qlvbdh.direct", "qlvbdh.assign", "qlvbdh.sign", "qlvbdh.view_reports"},
-        {"accounts.view_audit", "oversight.report_usage"},
+        {"accounts.view_audit", "collab.approve_calendar", "oversight.report_usage"},
     ),
     Role.DEPUTY_HEAD: _codes(
         _WORKSPACE_BASE,
@@ -118,6 +124,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
         _WORKSPACE_BASE,
         {"qlvbdh.view_registered", "qlvbdh.register_incoming", "qlvbdh.issue_outgoing"},
         {"qlvbdh.manage_registers", "qlvbdh.receive"},
+        {"collab.draft_calendar", "collab.manage_resources"},  # the office drafts the week, keeps the rooms
     ),
     Role.OFFICIAL: _codes(_WORKSPACE_BASE, {"qlvbdh.draft"}),
     # R12, Điều 14 and 16: the IT officer reports the agency's usage and asks the province for help.

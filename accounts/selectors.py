@@ -180,3 +180,17 @@ def throttle_rows(*, reader: Person) -> list[ThrottleRow]:
         )
         for t in throttles
     ]
+
+
+def staff_directory() -> QuerySet[User]:
+    """The public staff and phone directory (the portal's): active people who hold a position, by unit.
+
+    Only what a public directory shows is read; nobody locked or deactivated is listed."""
+    return (
+        User.objects.filter(
+            is_active=True, locked_at__isnull=True, deactivated_at__isnull=True, position__isnull=False
+        )
+        .select_related("unit", "position")
+        .only("full_name", "folded_name", "phone", "unit__name", "position__name")
+        .order_by("unit__folded_name", "folded_name", "id")
+    )

@@ -25,12 +25,15 @@ from typing import IO, Any, BinaryIO
 
 import zstandard
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from accounts.permissions import can, in_province_scope
+from accounts.roles import PermissionCode
 from backups import pg
 from backups.crypto import BackupKey, DecryptionError, configured_keys
 from backups.models import Backup
@@ -41,7 +44,6 @@ from core.errors import ApplicationError
 from core.tenancy import in_public, in_schema
 from tenants import provisioning
 from tenants.models import Tenant
-from tenants.permissions import require_manage
 from tenants.services import tenant_create
 
 logger = logging.getLogger(__name__)
@@ -56,9 +58,10 @@ class BackupError(ApplicationError):
     """A backup that cannot be made, verified or restored, with the sentence saying why."""
 
 
-def _authorise(actor: Actor) -> None:
-    if actor.user is not None:
-        require_manage(actor.user)
+def _authorise(actor: Actor, code: PermissionCode = "backups.run") -> None:
+    """A province operator on the console (`backups.run`, or `backups.restore` to restore)."""
+    if actor.user is not None and not (in_province_scope() and can(actor.user, code)):
+        raise PermissionDenied
 
 
 def _keys() -> list[BackupKey]:
@@ -82,11 +85,14 @@ def _app_version() -> str:
 # --- backup --------------------------------------------------------------------------------------
 
 
-def backup_run(*, actor: Actor, tenant: Tenant) -> Backup:
-    """Back up one tenant; returns the complete Backup or raises BackupError (the row says failed)."""
-    _authorise(actor)
-    if tenant.is_public:
-        raise BackupError("The province's own schema is not backed up by this command yet.")
+def backup_run(
+    *, actor: Actor, tenant: Tenant, trigger: str = Backup.Trigger.MANUAL, authorised: bool = False
+) -> Backup:
+    """Back up one tenant; returns the complete Backup or raises BackupError (the row says failed).
+
+    `authorised`: the caller already checked a narrower rule (the agency's IT officer, R10)."""
+    if not authorised:
+        _authorise(actor)
     keys = _keys()
     store = configured_store()
     backup_id = uuid.uuid4()
@@ -96,6 +102,7 @@ def backup_run(*, actor: Actor, tenant: Tenant) -> Backup:
             tenant=tenant,
             schema_name=tenant.schema_name,
             org_code=tenant.org_code,
+            trigger=trigger,
             store=store.name,
             location=f"{settings.BACKUP_PREFIX}/{tenant.uuid}/{backup_id}",
             key_id=keys[0].id_hex,
@@ -135,7 +142,7 @@ def backup_run(*, actor: Actor, tenant: Tenant) -> Backup:
 
 
 def _put_sealed(store: BackupStore, key: str, source: IO[bytes], backup_key: BackupKey) -> dict[str, Any]:
-    plain, sealed = Tally(), Tally()
+    plain, sealed = Tally(), Tally(reports=True)
     store.put(key, reader_of(seal(source, backup_key, plain, sealed)))
     return {
         "key": key.rsplit("/", 1)[-1],
@@ -156,7 +163,6 @@ def _backup_write(
     with pg.connect() as snap:
         snap.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         snapshot = snap.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
-        counts = _row_counts(snap, schema)
         migrations = [
             f"{app}.{name}"
             for app, name in snap.execute(
@@ -176,6 +182,10 @@ def _backup_write(
                 f"--snapshot={snapshot}",
             ]
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=pg.client_env())
+            # The row counts scan every table: on the snapshot's own connection, while pg_dump runs.
+            counting: dict[str, Any] = {}
+            counter = threading.Thread(target=_row_counts_into, args=(snap, schema, counting), daemon=True)
+            counter.start()
             try:
                 if process.stdout is None:
                     raise BackupError("pg_dump did not start with a pipe.")
@@ -185,7 +195,14 @@ def _backup_write(
             except BaseException:
                 process.kill()
                 process.wait()
+                with contextlib.suppress(Exception):
+                    snap.cancel()
+                counter.join()
                 raise
+            counter.join()
+            if "error" in counting:
+                raise BackupError(f"Counting the rows failed: {counting['error']}")
+            counts = counting["counts"]
             # Its output ended; it may still be exiting (killing it now would fail a good dump).
             process.wait(timeout=120)
             if process.returncode != 0:
@@ -213,6 +230,13 @@ def _backup_write(
     payload = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
     _put_sealed(store, _object_key(backup, MANIFEST), io.BytesIO(payload), backup_key)
     return manifest
+
+
+def _row_counts_into(conn: Any, schema: str, result: dict[str, Any]) -> None:
+    try:
+        result["counts"] = _row_counts(conn, schema)
+    except Exception as exc:  # reported by the caller, in its thread
+        result["error"] = exc
 
 
 def _row_counts(conn: Any, schema: str) -> dict[str, int]:
@@ -322,7 +346,7 @@ def _part_pieces(
     backup: Backup, store: BackupStore, keys: list[BackupKey], part: str, expected: dict[str, Any]
 ) -> Iterator[bytes]:
     """A part's plaintext; raises BackupError on any damage, at the latest after its last piece."""
-    plain, sealed = Tally(), Tally()
+    plain, sealed = Tally(), Tally(reports=True)
     try:
         yield from _open_sealed(store, _object_key(backup, part), keys, plain, sealed)
     except (DecryptionError, zstandard.ZstdError) as exc:
@@ -374,7 +398,9 @@ def backup_restore_as_new_tenant(
     *, actor: Actor, backup: Backup, name: str, org_code: str, hosts: dict[str, str] | None = None
 ) -> Tenant:
     """Verify, then restore into a new schema and files, and make it a tenant on its own host (R6)."""
-    _authorise(actor)
+    _authorise(actor, "backups.restore")
+    if backup.tenant.is_public:
+        raise BackupError("A backup of the province's own schema cannot become an agency's tenant.")
     manifest = backup_verify(backup=backup)  # before anything is touched
     store, keys = configured_store(), _keys()
     schema = f"restore_{uuid.uuid4().hex[:16]}"
@@ -396,16 +422,43 @@ def backup_restore_as_new_tenant(
                 provisioning.schema_drop(schema)
                 _files_drop(schema)
         raise
+    _restore_audit(actor, backup, manifest, target=tenant, mode="new_tenant")
+    return tenant
+
+
+def _restore_audit(
+    actor: Actor, backup: Backup, manifest: dict[str, Any], *, target: Tenant, mode: str, **detail: Any
+) -> None:
     with in_public(), transaction.atomic():
         audit_record(
             actor=actor,
             action="backup.restore",
-            target=tenant,
+            target=target,
             backup=str(backup.uuid),
             source=manifest["tenant"]["schema"],
-            mode="new_tenant",
+            mode=mode,
+            **detail,
         )
-    return tenant
+
+
+def backup_restore_beside(*, actor: Actor, backup: Backup) -> str:
+    """Verify, then restore schema and files into a new schema `restore_<random>` beside the live
+    one, for an operator to read or copy from; returns its name. Nothing live changes. The one way
+    back for the province's own schema (whose live swap is the whole-cluster tool's job)."""
+    _authorise(actor, "backups.restore")
+    manifest = backup_verify(backup=backup)
+    store, keys = configured_store(), _keys()
+    schema = f"restore_{uuid.uuid4().hex[:16]}"
+    try:
+        _restore_schema(backup, store, keys, manifest, schema)
+        _restore_files(backup, store, keys, manifest, schema)
+    except BaseException:
+        with contextlib.suppress(Exception), in_public(), transaction.atomic():
+            provisioning.schema_drop(schema)
+            _files_drop(schema)
+        raise
+    _restore_audit(actor, backup, manifest, target=backup.tenant, mode="beside", schema=schema)
+    return schema
 
 
 def _files_drop(schema: str) -> None:

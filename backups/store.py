@@ -119,18 +119,8 @@ class S3Store:
 def configured_store() -> BackupStore:
     """S3 when BACKUP_S3_BUCKET is set, else the folder BACKUP_DIR (var/backups by default)."""
     if settings.BACKUP_S3_BUCKET:
-        import boto3
-        from botocore.config import Config
+        from core.storage import s3_client
 
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.S3_ENDPOINT_URL or None,
-            aws_access_key_id=settings.S3_ACCESS_KEY_ID or None,
-            aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY or None,
-            region_name=settings.S3_REGION,
-            config=Config(
-                retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=120
-            ),
-        )
+        client = s3_client(attempts=3, connect_timeout=10, read_timeout=120)
         return S3Store(settings.BACKUP_S3_BUCKET, client)
     return LocalStore(Path(settings.BACKUP_DIR))

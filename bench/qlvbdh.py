@@ -148,7 +148,7 @@ def _insert_sql(model: Any, expressions: dict[str, str], source: str) -> tuple[s
         if field.column in expressions:
             columns.append(quote_name(field.column))
             values.append(expressions[field.column])
-        elif field.primary_key or field.null:
+        elif field.primary_key or field.null or getattr(field, "generated", False):
             continue
         else:
             name = f"default_{field.column}"
@@ -558,7 +558,8 @@ def run(
     summaries = [row["summary"] for row in found["results"]]
     with_phrase = sum(SEARCH_PHRASE in summary for summary in summaries)
     print(
-        f"search      {SEARCH!r}: {found['count']:,} documents have all three words "
+        f"search      {SEARCH!r}: {'more than ' if found.get('count_capped') else ''}{found['count']:,} "
+        "documents have all three words (the API's count stops at its cap) "
         f"({phrase:,} the phrase {SEARCH_PHRASE!r}); {with_phrase} of the first {len(summaries)} "
         "say it with diacritics"
     )

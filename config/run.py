@@ -24,8 +24,8 @@ def _manage(*args: str) -> None:
 
 
 def _migrate(env: os._Environ[str]) -> None:
-    """Migrations as the owner role (manage.py picks its alias); then the runtime role's grants
-    (core.dbroles), when it is a role of its own."""
+    """Migrations as the owner role (manage.py makes `default` the owner's while they run); then
+    the runtime role's grants (core.dbroles), when it is a role of its own."""
     _manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
     _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput", "-v", "1")
     if env.get("DATABASE_OWNER_URL", env["DATABASE_URL"]) != env["DATABASE_URL"]:
@@ -59,8 +59,7 @@ def main() -> int:
             f"{host}:{port}",
             "--workers",
             "2",
-            "--access-logfile",
-            "-",
+            # No access log of gunicorn's: core.probes logs each request with its tenant and id.
         ],
         "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": [

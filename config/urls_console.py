@@ -28,6 +28,7 @@ urlpatterns = [
     path("statistics/export.csv", oversight_views.statistics_export_view, name="statistics-export"),
     path("oversight/", include("oversight.console_urls")),
     path("hub/", include("interagency.hub.console_urls")),
+    path("backups/", include("backups.console_urls")),
     path("api/v1/statistics/", oversight_views.StatisticsApi.as_view(), name="api-statistics"),
     path("api/v1/oversight/", include("oversight.api_urls")),
     path("api/v1/", include("tenants.api.urls")),

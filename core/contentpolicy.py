@@ -1,7 +1,9 @@
-"""The Content-Security-Policy middleware: django-csp's, with one exception for Django's admin.
+"""The Content-Security-Policy middleware: django-csp's, with one exception for Django's admin and
+the portal's back office (Wagtail's admin, /cms/).
 
-The admin's own templates carry inline styles (style elements and attributes); on its pages, and
-only there, inline style is allowed. Scripts stay 'self' everywhere.
+Their own templates carry inline styles (style elements and attributes); on their pages, and
+only there, inline style is allowed (and blob: images, Wagtail's upload previews). Scripts stay
+'self' everywhere.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponseBase
 
-ADMIN_PREFIX = "/admin/"
+ADMIN_PREFIXES = ("/admin/", "/cms/")
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -18,6 +20,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if request.path_info.startswith(ADMIN_PREFIX):
-            parts.update = {**(parts.update or {}), "style-src": [UNSAFE_INLINE]}
+        if request.path_info.startswith(ADMIN_PREFIXES):
+            parts.update = {**(parts.update or {}), "style-src": [UNSAFE_INLINE], "img-src": ["blob:"]}
         return parts

@@ -15,10 +15,13 @@ migrate in a schema the post_migrate hook applies that schema again. Idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.utils import load_backend
 from psycopg import sql
 
 OWNER_ALIAS = "owner"
@@ -45,6 +48,36 @@ def owner_alias() -> str:
 
 def runtime_role() -> str:
     return str(settings.DATABASES[DEFAULT_DB_ALIAS]["USER"])
+
+
+def _is_owner(alias: str) -> bool:
+    if not separate():
+        return False
+    return bool(connections[alias].settings_dict["USER"] == settings.DATABASES[OWNER_ALIAS]["USER"])
+
+
+@contextmanager
+def owner_as_default() -> Iterator[None]:
+    """Within: `default` is a connection of the owner role, in this thread.
+
+    Migrations run here. Third-party data migrations (Wagtail's, contenttypes' and auth's
+    post_migrate) write through `default` whatever alias migrate was given; as the runtime role they
+    would be refused. The caller's own `default` connection, and any transaction open on it, is put
+    back untouched afterwards. With one role there is nothing to swap."""
+    if not separate() or _is_owner(DEFAULT_DB_ALIAS):
+        yield
+        return
+    previous = connections[DEFAULT_DB_ALIAS]
+    params = connections.settings[OWNER_ALIAS]
+    owner = load_backend(params["ENGINE"]).DatabaseWrapper(params, DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = owner
+    try:
+        yield
+    finally:
+        try:
+            owner.close()
+        finally:
+            connections[DEFAULT_DB_ALIAS] = previous
 
 
 def _execute(cursor: Any, statements: list[sql.Composable]) -> list[str]:
@@ -145,7 +178,7 @@ def apply(using: str | None = None) -> list[str]:
 
 def apply_schema(using: str, schema: str) -> list[str]:
     """What `apply` grants in one schema (after it was migrated); nothing with one role."""
-    if not separate() or using != OWNER_ALIAS:
+    if not _is_owner(using):
         return []
     with connections[using].cursor() as cursor:
         return _execute(cursor, schema_statements(cursor, schema, runtime_role()))

@@ -43,3 +43,22 @@ class TenantS3Storage(S3Storage):
     def location(self, value: Any) -> None:
         # The base class assigns its configured location in __init__; the schema decides instead.
         pass
+
+
+def s3_client(*, attempts: int, connect_timeout: float, read_timeout: float) -> Any:
+    """A boto3 S3 client on the configured endpoint and credentials (S3_*), with these limits."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.S3_ENDPOINT_URL or None,
+        aws_access_key_id=settings.S3_ACCESS_KEY_ID or None,
+        aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY or None,
+        region_name=settings.S3_REGION,
+        config=Config(
+            retries={"max_attempts": attempts, "mode": "standard"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        ),
+    )

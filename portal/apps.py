@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Cổng thông tin điện tử")
+
+    def ready(self) -> None:
+        from accounts import events as account_events
+        from portal import receivers
+        from tenants import events as tenant_events
+
+        tenant_events.subscribe(tenant_events.TenantCreated, receivers.tenant_created)
+        account_events.subscribe(account_events.RolesChanged, receivers.roles_changed)
+        receivers.connect_page_signals()
+        from qlvbdh import events as document_events
+
+        document_events.add_document_panel(receivers.outgoing_document_panel)

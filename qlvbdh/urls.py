@@ -5,7 +5,6 @@ from django.urls import path
 from qlvbdh.views import documents, dossiers, incoming, outgoing, registers, sharing, tasks
 
 urlpatterns = [
-    path("", documents.workspace_home, name="home"),
     path("documents/", documents.document_list_view, name="document-list"),
     path("documents/incoming/new/", incoming.incoming_create_view, name="incoming-create"),
     path("documents/outgoing/new/", outgoing.outgoing_create_view, name="outgoing-create"),

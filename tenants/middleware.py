@@ -1,7 +1,8 @@
 """Host -> tenant -> URLconf by the domain's purpose.
 
 An unknown or archived host gets a plain 404 page and the public schema is never served in
-its place; a suspended tenant gets a "suspended" page. Neither touches any tenant data.
+its place; a suspended tenant gets a "suspended" page, one being restored in place a maintenance
+page. None of them touches any tenant data.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from core.maintenance import maintenance_reason
 from core.tenancy import activate_public, activate_tenant
 from tenants.models import Domain, Tenant
 
@@ -41,6 +43,10 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
             return _page("errors/unknown_host.html", 404)
         if tenant.status == Tenant.Status.SUSPENDED:
             return _page("errors/suspended.html", 503, {"tenant_name": tenant.name})
+        if maintenance_reason(tenant.schema_name) is not None:  # a restore in place is running
+            response = _page("errors/maintenance.html", 503, {"tenant_name": tenant.name})
+            response["Retry-After"] = "300"
+            return response
 
         tenant.domain_url = hostname
         request.tenant = tenant  # type: ignore[attr-defined]

@@ -72,16 +72,17 @@ def _quoted(name: str) -> str:
 
 
 def _migrate(name: str, *, fake: bool = False) -> None:
-    call_command(
-        "migrate_schemas",
-        schema_name=name,
-        tenant=True,
-        fake=fake,
-        database=dbroles.owner_alias(),
-        interactive=False,
-        verbosity=0,
-        stdout=io.StringIO(),
-    )
+    with dbroles.owner_as_default():
+        call_command(
+            "migrate_schemas",
+            schema_name=name,
+            tenant=True,
+            fake=fake,
+            database=DEFAULT_DB_ALIAS,
+            interactive=False,
+            verbosity=0,
+            stdout=io.StringIO(),
+        )
 
 
 def schema_migrate(name: str) -> None:
@@ -93,8 +94,14 @@ def schema_migrate(name: str) -> None:
 def schema_create_migrated(name: str) -> None:
     """CREATE SCHEMA and run every tenant migration in it (the slow, always-correct way)."""
     with in_public():
-        with _ddl().cursor() as cursor:
+        ddl = _ddl()
+        with ddl.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA {_quoted(name)}")
+            if ddl.in_atomic_block:
+                # Inside the caller's transaction (one role), deferred foreign-key checks of one
+                # migration's rows would still be pending when a later one alters that table
+                # (Wagtail's data migrations): PostgreSQL refuses that ALTER. Checked at once instead.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _migrate(name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -19,7 +20,7 @@ from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.tenancy import in_public
 from core.text import nfc
-from tenants import naming, provisioning
+from tenants import events, naming, provisioning
 from tenants.models import Domain, Tenant, TenantEvent
 from tenants.orgcode import normalize_org_code
 from tenants.permissions import require_manage
@@ -204,6 +205,7 @@ def tenant_create(
             seconds = round(time.perf_counter() - started, 4)
             _record(tenant, "create", actor, method=method, seconds=seconds, hosts=final_hosts)
             transaction.on_commit(_enqueue_refill)
+            transaction.on_commit(functools.partial(events.publish, events.TenantCreated(tenant=tenant)))
     except IntegrityError as exc:
         # Another operator took the same host or code a moment ago: nothing was written.
         raise ApplicationError(

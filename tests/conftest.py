@@ -15,3 +15,8 @@ def chromium() -> str:
         pytest.skip("chromium is not installed (apt-get install chromium): browser tests skipped")
     pytest.importorskip("playwright.sync_api")
     return executable
+
+
+from portal.conftest import other_portal, portal  # noqa: E402  # the portal's fixtures, for the browser test
+
+__all__ = ["other_portal", "portal"]

@@ -296,6 +296,32 @@ def test_one_role_is_said_to_be_no_least_privilege(tmp_path: Path) -> None:
     assert "not least privilege" in done.stderr
 
 
+def test_while_migrating_the_default_connection_is_the_owners_then_the_callers_again(roles: Roles) -> None:
+    """Third-party data migrations (Wagtail's) write through `default`: while migrations run it is
+    the owner's; the caller's own connection, with its open transaction, is given back."""
+    seen = roles.deployment.run(
+        "from django.db import connection, transaction\n"
+        "from core import dbroles\n"
+        "def who():\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('SELECT current_user, txid_current_if_assigned()')\n"
+        "        return cursor.fetchone()\n"
+        "with transaction.atomic():\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('SELECT txid_current()')\n"
+        "    before = who()\n"
+        "    with dbroles.owner_as_default():\n"
+        "        inside = who()\n"
+        "    after = who()\n"
+        "report([before, inside, after])\n"
+    )
+    before, inside, after = seen
+    assert [before[0], inside[0], after[0]] == [RUNTIME, OWNER, RUNTIME]
+    assert before[1] is not None
+    assert after[1] == before[1]  # the same transaction, still open
+    assert inside[1] is None
+
+
 def test_data_migrations_use_the_migrating_connection() -> None:
     """Migrations run on the owner's connection: a data migration that queried through the default
     (runtime) connection would wait on the owner's locks, or read another schema."""

@@ -153,6 +153,20 @@ def test_the_lock_pins_every_dependency_of_pyproject_at_its_version_with_hashes(
     assert all("--hash=sha256:" in entry for entry in entries if "==" in entry)
 
 
+def test_the_image_lock_is_the_runtime_part_of_the_full_lock_with_hashes():
+    # The Dockerfile installs requirements-runtime.lock: the same versions, no dev tool.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime_text = (ROOT / "requirements-runtime.lock").read_text()
+    runtime = _pins(runtime_text.splitlines())
+    full = _pins((ROOT / "requirements.lock").read_text().splitlines())
+
+    assert {name: version for name, version in runtime.items() if full.get(name) != version} == {}
+    assert _pins(project["dependencies"]).items() <= runtime.items(), "run `make lock`"
+    assert not set(_pins(project["optional-dependencies"]["dev"])) & set(runtime)
+    entries = re.split(r"\n(?=[A-Za-z0-9])", runtime_text.split("\n\n", 1)[1])
+    assert all("--hash=sha256:" in entry for entry in entries if "==" in entry)
+
+
 def test_a_parallel_worker_empties_only_its_own_cache_keys():
     from django.core.cache import cache
 

@@ -28,7 +28,7 @@ from qlvbdh.services.outgoing import (
     outgoing_sign,
 )
 from qlvbdh.services.registers import register_create
-from qlvbdh.tests.test_attachments import BUCKET, post_file, s3, s3_endpoint, upload  # noqa: F401
+from qlvbdh.tests.test_attachments import BUCKET, post_file, s3, upload  # noqa: F401
 from qlvbdh.tests.test_signatures import pdf_with_text
 
 pytestmark = pytest.mark.django_db

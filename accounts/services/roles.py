@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import events
 from accounts.models import RoleGrant, User
 from accounts.permissions import forget_roles
 from accounts.roles import role_label
@@ -37,6 +38,8 @@ def role_grant(*, actor: Actor, user: User, role: str) -> User:
             audit_record(
                 actor=actor, action="account.grant_role", target=target, role=role, label=role_label(role)
             )
+            forget_roles(target)
+            events.publish(events.RolesChanged(user=target))
     if refusal is not None:
         raise refuse_takeover(actor, target, refusal, step="grant_role")
     forget_roles(user)
@@ -60,5 +63,7 @@ def role_revoke(*, actor: Actor, user: User, role: str) -> User:
         audit_record(
             actor=actor, action="account.revoke_role", target=target, role=role, label=role_label(role)
         )
+        forget_roles(target)
+        events.publish(events.RolesChanged(user=target))
     forget_roles(user)
     return target

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import naming
+from accounts import events, naming
 from accounts.models import OrgUnit, RoleGrant, User, folded_name_of
 from accounts.permissions import require_actor
 from accounts.services.base import clean_text, lock_target, validate_birth_year, validate_roles
@@ -129,6 +129,7 @@ def user_create(*, actor: Actor, data: AccountData) -> tuple[User, str]:
                 [RoleGrant(user=user, role=role, granted_by=actor.name) for role in roles]
             )
             audit_record(actor=actor, action="account.create", target=user, roles=roles, full_name=full_name)
+            events.publish(events.RolesChanged(user=user))
     except IntegrityError as exc:
         if request_key:
             _refuse_repeat(request_key)  # the same request, committed by a concurrent repeat

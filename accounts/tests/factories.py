@@ -15,6 +15,7 @@ from typing import Any
 
 import factory
 
+from accounts import events
 from accounts.models import OrgUnit, Position, RoleGrant, User, folded_name_of
 from core.tenancy import current_schema
 from core.tests.factories import InTenantFactory
@@ -54,6 +55,8 @@ class UserFactory(InTenantFactory[User]):
         if create:
             for role in extracted or ():
                 RoleGrant.objects.create(user=obj, role=role, granted_by="test")
+            if extracted:
+                events.publish(events.RolesChanged(user=obj))  # as accounts.services does
 
     @classmethod
     def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:

@@ -228,3 +228,53 @@ def queue_figures() -> dict[str, int]:
             failed_last_hour=Count("id", filter=Q(ok=False)),
         )
     return {**counts, **hour}
+
+
+def deliveries_to_tenant_since(*, org_code: str, since: datetime) -> QuerySet[HubDelivery]:
+    """What the hub delivered into an agency of ours at or after `since`, in delivery order."""
+    return (
+        HubDelivery.objects.filter(
+            target=HubDelivery.Target.TENANT,
+            recipient_code__iexact=org_code,
+            state=HubDelivery.State.DELIVERED,
+            delivered_at__gte=since,
+        )
+        .select_related("packet")
+        .order_by("id")
+    )
+
+
+def packets_from_since(*, org_code: str, since: datetime) -> QuerySet[HubPacket]:
+    """What an organisation handed to the hub at or after `since`, oldest first (bytes left out)."""
+    return (
+        HubPacket.objects.filter(sender_code__iexact=org_code, received_at__gte=since)
+        .defer("content")
+        .order_by("id")
+    )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    target: str
+    pending: int
+    dead: int
+    oldest_pending: datetime | None
+
+
+def delivery_backlog() -> list[Backlog]:
+    """Per target (our agencies, other hubs): deliveries waiting and dead, and the oldest waiting."""
+    with in_public():
+        rows = (
+            HubDelivery.objects.filter(state__in=[HubDelivery.State.PENDING, HubDelivery.State.DEAD])
+            .values("target")
+            .annotate(
+                pending=Count("id", filter=Q(state=HubDelivery.State.PENDING)),
+                dead=Count("id", filter=Q(state=HubDelivery.State.DEAD)),
+                oldest=Min("created_at", filter=Q(state=HubDelivery.State.PENDING)),
+            )
+            .order_by("target")
+        )
+        found = {
+            row["target"]: Backlog(row["target"], row["pending"], row["dead"], row["oldest"]) for row in rows
+        }
+    return [found.get(target, Backlog(target, 0, 0, None)) for target in HubDelivery.Target.values]

@@ -12,6 +12,7 @@ import logging
 import os
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -112,14 +113,17 @@ def _too_large(limit: int) -> ApplicationError:
     )
 
 
-def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> Attachment:
-    """Store a file on the document. The same name again is the next version; older ones stay.
+@dataclass(frozen=True)
+class CheckedUpload:
+    name: str
+    size: int
+    sha256: str
+    content_type: str
 
-    Everything is checked before anything is stored; the file is written inside the transaction
-    and removed again if the transaction fails, so a refusal leaves neither row nor object.
-    """
-    if actor.user is not None and not attachment_can_add(actor.user, document):
-        raise PermissionDenied
+
+def upload_check(upload: File[Any]) -> CheckedUpload:
+    """Name, size, kind (sniffed from the bytes) and checksum of an upload, or the refusal with a
+    sentence; nothing is stored. Shared by every place that keeps a user's file."""
     name = _clean_name(upload.name)
     limit = max_bytes()
     if upload.size is not None and upload.size > limit:
@@ -146,14 +150,26 @@ def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> At
             extra={"detected": kind.content_type, "looks_like": looks_like},
         )
 
+    return CheckedUpload(name=name, size=size, sha256=sha256, content_type=kind.content_type)
+
+
+def attachment_add(*, actor: Actor, document: Document, upload: File[Any]) -> Attachment:
+    """Store a file on the document. The same name again is the next version; older ones stay.
+
+    Everything is checked before anything is stored; the file is written inside the transaction
+    and removed again if the transaction fails, so a refusal leaves neither row nor object.
+    """
+    if actor.user is not None and not attachment_can_add(actor.user, document):
+        raise PermissionDenied
+    checked = upload_check(upload)
     return _store(
         actor=actor,
         document=document,
-        name=name,
+        name=checked.name,
         upload=upload,
-        size=size,
-        sha256=sha256,
-        content_type=kind.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        content_type=checked.content_type,
     )
 
 

@@ -43,7 +43,7 @@ from qlvbdh.tests.factories import (
 )
 
 # The files live on a real S3-compatible server on loopback.
-from qlvbdh.tests.test_attachments import post_file, s3, s3_endpoint  # noqa: F401
+from qlvbdh.tests.test_attachments import post_file, s3  # noqa: F401
 from qlvbdh.tests.test_signatures import pdf_with_text
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from qlvbdh.services.incoming import IncomingData, incoming_document_register
 from qlvbdh.services.registers import register_create
 
 # Every test here runs with the default storage on a real S3-compatible server on loopback.
-from qlvbdh.tests.test_attachments import post_file, s3, s3_endpoint, stored_keys  # noqa: F401
+from qlvbdh.tests.test_attachments import post_file, s3, stored_keys  # noqa: F401
 from qlvbdh.tests.test_signatures import pdf_with_text
 
 pytestmark = pytest.mark.django_db

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can, require
 from core.audit import actor_from
 from core.ids import is_uuid
-from core.panels import home_panels
+from core.paging import CappedPaginator
 from core.responses import message_call
 from qlvbdh import events
 from qlvbdh.forms import (
@@ -26,7 +26,6 @@ from qlvbdh.forms import (
     SubmitForm,
 )
 from qlvbdh.models import Document
-from qlvbdh.selectors.assignments import my_tasks
 from qlvbdh.selectors.attachments import attachment_list
 from qlvbdh.selectors.documents import document_get_or_404, document_list, document_timeline
 from qlvbdh.selectors.dossiers import dossier_list
@@ -43,28 +42,29 @@ from qlvbdh.services.outgoing import (
 from qlvbdh.signatures import signatures_shown
 from qlvbdh.views.sharing import share_panel
 
-
-@login_required
-def workspace_home(request: HttpRequest) -> HttpResponse:
-    tasks = my_tasks(user=request.user)[:10] if can(request.user, "qlvbdh.process") else []
-    return render(request, "qlvbdh/home.html", {"tasks": tasks, "panels": home_panels(request)})
+PAGE_SIZE = 50
 
 
 @login_required
 def document_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.view_documents")
     q, direction = request.GET.get("q", ""), request.GET.get("direction", "")
+    status = request.GET.get("status", "")  # the home page's figures link here by status
     if direction not in Document.Direction.values:
         direction = ""
-    documents = document_list(reader=request.user, direction=direction, q=q)
-    page = Paginator(documents, 50).get_page(request.GET.get("page"))
+    if status not in Document.Status.values:
+        status = ""
+    documents = document_list(reader=request.user, direction=direction, q=q, status=status)
+    page = CappedPaginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "qlvbdh/document_list.html",
         {
             "page": page,
             "q": q,
+            "q_encoded": quote(q),
             "direction": direction,
+            "status": status,
             "can_register": can(request.user, "qlvbdh.register_incoming"),
             "can_draft": can(request.user, "qlvbdh.draft"),
         },

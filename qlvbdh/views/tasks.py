@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import require
 from core.audit import actor_from
+from core.paging import CappedPaginator
 from core.responses import message_call
 from qlvbdh.forms import (
     TaskForm,
@@ -25,7 +25,7 @@ from qlvbdh.services.processing import (
 @login_required
 def my_tasks_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.process")
-    page = Paginator(my_tasks(user=request.user), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(my_tasks(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "qlvbdh/my_tasks.html", {"tasks": page, "page": page, "form": TaskForm()})
 
 

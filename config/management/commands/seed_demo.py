@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo
 from core.tenancy import in_public, in_tenant
+from portal import demo as portal_demo
 from tenants import services
 from tenants.models import Tenant
 
@@ -68,6 +69,11 @@ class Command(BaseCommand):
             with in_tenant(tenant):
                 demo.tenant_people_ensure(password=password)
                 self._registers_ensure(actor, spec["abbr"])
+                portal_demo.portal_site_ready()
+                if spec["kind"] == "school":
+                    demo.board_people_ensure(password=password)
+                    portal_demo.portal_content_ensure()
+                self._resources_ensure(actor)
             for domain in tenant.domains.order_by("purpose"):
                 login = logins if domain.purpose == "workspace" else "(public)"
                 lines.append((f"{tenant.name} ({domain.purpose})", f"http://{domain.domain}:{port}/", login))
@@ -98,3 +104,18 @@ class Command(BaseCommand):
                 register_create(
                     actor=actor, year=year, direction=direction, name=name, agency_abbreviation=abbreviation
                 )
+
+    @staticmethod
+    def _resources_ensure(actor: services.Actor) -> None:
+        """A meeting room and a car kept by the clerk, so booking can be tried at once."""
+        from accounts.models import User
+        from collab.models import Resource
+        from collab.services.resources import resource_create
+
+        clerk = User.objects.filter(username="thuyctp").first()
+        if clerk is None or Resource.objects.exists():
+            return
+        resource_create(
+            actor=actor, name="Phòng họp tầng 2", kind="room", manager=clerk, needs_approval=False
+        )
+        resource_create(actor=actor, name="Xe 81A-001.23", kind="car", manager=clerk)

@@ -114,16 +114,19 @@ def notify_clerks(message: str, link: str, dedupe: str) -> None:
     notify_clerks_many([(message, link, dedupe)])
 
 
-def packet_receive(*, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str] = ()) -> str:
+def packet_receive(
+    *, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str] = (), replay: bool = False
+) -> str:
     """The hub delivers one packet here (inside its transaction), with the warnings it recorded
     on it. Returns what it did: `arrived`, `duplicate`, `request`, `status` or `ignored`.
-    Idempotent on the packet id."""
+    Idempotent on the packet id. `replay`: delivered again after a restore of this schema; the
+    sender already has its 01 from the first time, so none goes out again."""
     if ReceivedPacket.objects.filter(packet_id=packet_id).exists():
         return "duplicate"
     packet = parse(content)
     if isinstance(packet, DocumentPacket):
         outcome = _receive_document(
-            packet, content=content, packet_id=packet_id, sha256=sha256, warnings=warnings
+            packet, content=content, packet_id=packet_id, sha256=sha256, warnings=warnings, replay=replay
         )
         status_code = ""
     else:
@@ -291,7 +294,13 @@ def _item_warnings(packet: DocumentPacket, hub_warnings: Sequence[str]) -> list[
 
 
 def _receive_document(
-    packet: DocumentPacket, *, content: bytes, packet_id: uuid.UUID, sha256: str, warnings: Sequence[str]
+    packet: DocumentPacket,
+    *,
+    content: bytes,
+    packet_id: uuid.UUID,
+    sha256: str,
+    warnings: Sequence[str],
+    replay: bool = False,
 ) -> str:
     if packet.business_doc_type in (1, 2):
         # A revocation or an update of a document we have: the sender's request, for the clerk.
@@ -333,7 +342,8 @@ def _receive_document(
         document_id=item.exchange_id,
         warnings=len(item.warnings),
     )
-    outbox_status(actor=SYSTEM, item=item, code="01")
+    if not replay:
+        outbox_status(actor=SYSTEM, item=item, code="01")
     notify_clerks(_arrived_message(item), f"/hub/inbox/{item.uuid}/", str(packet_id))
     return "arrived"
 

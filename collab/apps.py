@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollabConfig(AppConfig):
+    name = "collab"
+    verbose_name = _("Điều hành, phối hợp")
+
+    def ready(self) -> None:
+        from accounts import permissions
+        from collab.permissions import rules
+        from collab.views.panels import discussion_panel
+        from qlvbdh import events
+
+        permissions.register(rules())
+        events.add_document_panel(discussion_panel)

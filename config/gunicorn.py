@@ -1,0 +1,58 @@
+"""gunicorn's settings in the image and the chart: `gunicorn -c python:config.gunicorn config.wsgi`.
+
+Threads, not more processes, carry the concurrency: each thread keeps one database connection
+(DATABASE_CONN_MAX_AGE), so a pod holds WEB_CONCURRENCY x WEB_THREADS connections at most (README
+"Connections and poolers"). No access log of gunicorn's own: core.probes writes one JSON line per
+request with its tenant and request id.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from core.logs import JSON_FORMATTER
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = 25  # within the pod's terminationGracePeriodSeconds (30)
+keepalive = 5
+# A worker is replaced now and then, so a slow leak never grows without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# Our ingress controller's address range sends X-Forwarded-Proto (BEHIND_TLS_PROXY trusts it).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108  (heartbeat files)
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
+    "formatters": {"json": dict(JSON_FORMATTER)},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "json"}},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+    },
+}
+
+
+def on_starting(server: Any) -> None:
+    """Counters of an earlier run (the same pod's restarted container) are not summed again."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

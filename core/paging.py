@@ -1,0 +1,75 @@
+"""Lists that do not count the whole table: an exact count up to a cap, "more than" past it.
+
+A `COUNT(*)` over a register of a million documents reads all of them, however few rows a page
+shows; counting at most COUNT_CAP + 1 rows reads at most that many, from the list's own index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
+
+COUNT_CAP = 1000
+
+
+def capped_count(queryset: Any, cap: int) -> int:
+    """The number of rows, counting at most `cap` + 1 of them (more than `cap`: `cap` + 1).
+
+    The list's order is kept: with it PostgreSQL may walk the order's index and stop after `cap`
+    + 1 matches, where without it a frequent search word would have it collect every match."""
+    if isinstance(queryset, list):
+        return min(len(queryset), cap + 1)
+    return int(queryset[: cap + 1].count())
+
+
+class CappedPage(Page[Any]):
+    """A page that knows whether another follows from one row read past it, not from the count."""
+
+    more = False
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def end_index(self) -> int:
+        return int(self.start_index()) + len(self.object_list) - 1 if self.object_list else 0
+
+
+class CappedPaginator(Paginator[Any]):
+    """Django's paginator with the count capped: past COUNT_CAP rows the last page is unknown, so
+    every page number is accepted and an empty page past the end is a 404 (`page`) or the first
+    page (`get_page`). Templates show `paginator.count` with `paginator.capped` ("hơn 1.000")."""
+
+    def __init__(self, object_list: Any, per_page: int, cap: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def count(self) -> int:
+        return capped_count(self.object_list, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        if self.capped:
+            return 10**9 // self.per_page  # unknown: as many as a page number may name
+        return int(super().num_pages)
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        page = CappedPage(rows[: self.per_page], number, self)
+        page.more = len(rows) > self.per_page
+        return page
+
+    def get_page(self, number: Any) -> Any:
+        try:
+            return self.page(number)
+        except (PageNotAnInteger, EmptyPage):
+            return self.page(1)

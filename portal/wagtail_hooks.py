@@ -1,0 +1,56 @@
+"""Wagtail hooks: where Wagtail's own admin views must obey the board's rules (P3, P4) and files
+obey visibility (portal.visibility)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from wagtail import hooks
+
+from portal.visibility import document_visible_to
+
+
+@hooks.register("before_serve_document")
+def _document_visibility(document: Any, request: HttpRequest) -> HttpResponse | None:
+    if not document_visible_to(request, document):
+        raise Http404
+    return None
+
+
+@hooks.register("before_unpublish_page")
+def _only_board_head_takes_down(request: HttpRequest, page: Any) -> HttpResponse | None:
+    # Wagtail's own unpublish view: only the board head, and through the takedown form with a
+    # reason (portal.services.workflow.page_take_down), never this bare view.
+    messages.error(request, _("Chỉ Trưởng ban biên tập được gỡ bài, bằng chức năng Gỡ bài (có lý do)."))
+    return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+@hooks.register("before_publish_page")
+def _publish_through_workflow(request: HttpRequest, page: Any) -> HttpResponse | None:
+    # Publishing is the secretary's step of the board's workflow (P3), never the editor's button.
+    messages.error(request, _("Bài được đăng qua quy trình duyệt của Ban biên tập; hãy gửi duyệt."))
+    return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+@hooks.register("register_admin_urls")
+def _portal_admin_urls() -> list[Any]:
+    from django.urls import path
+
+    from portal import admin_views
+
+    return [path("portal/take-down/<int:page_id>/", admin_views.take_down_view, name="portal-take-down")]
+
+
+@hooks.register("register_page_header_buttons")
+def _take_down_button(page: Any, user: Any, view_name: str | None = None, next_url: str | None = None) -> Any:
+    from django.urls import reverse
+    from wagtail.admin.widgets import Button
+
+    from accounts.permissions import can
+
+    if page.live and can(user, "portal.take_down"):
+        yield Button(_("Gỡ bài (có lý do)"), reverse("portal-take-down", args=[page.pk]), priority=5)
