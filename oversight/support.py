@@ -82,11 +82,13 @@ def support_request_open(
 
 
 def support_message_add(
-    *, actor: Actor, request: SupportRequest, body: str, submission_key: UUID
+    *, actor: Actor, request: SupportRequest, body: str, submission_key: UUID, tenant: Tenant | None = None
 ) -> SupportMessage:
-    """A follow-up from the agency (its own requests only) or an answer from an operator."""
+    """A follow-up from the agency (`tenant`: its own requests only) or an answer from an operator."""
     province = in_province_scope()
     require_actor(actor, "oversight.manage" if province else "oversight.request_support")
+    if not province and (tenant is None or request.tenant_uuid != tenant.uuid):
+        raise Http404  # another agency's request: as if it did not exist
     body = _text(body, limit=BODY_MAX, empty=_("Hãy viết nội dung."))
     with transaction.atomic():
         with in_public():

@@ -365,3 +365,29 @@ def test_the_api_reads_figures_and_the_ranking_for_inspectors_only(
         Client().get(f"/api/v1/oversight/usage/?{PERIOD}", HTTP_HOST="console.gialai.localhost").status_code
         == 401
     )
+
+
+def test_the_support_service_refuses_a_follow_up_to_another_agencys_request(
+    tenant: Any, other_tenant: Any, make_user: Any
+) -> None:
+    from django.http import Http404
+
+    from oversight.support import support_message_add, support_request_open
+
+    with in_tenant(tenant):
+        mine = Actor(user=make_user(tenant, "admin", roles=("it_officer",)))
+        item = support_request_open(
+            actor=mine,
+            tenant=tenant,
+            kind="help",
+            subject="Hỏi",
+            body="Nội dung",
+            submission_key=uuid.uuid4(),
+        )
+    with in_tenant(other_tenant):
+        theirs = Actor(user=make_user(other_tenant, "admin", roles=("it_officer",)))
+        with pytest.raises(Http404):
+            support_message_add(
+                actor=theirs, request=item, body="Chen vào", submission_key=uuid.uuid4(), tenant=other_tenant
+            )
+    assert item.messages.count() == 1

@@ -175,10 +175,15 @@ def test_logins_accounts_and_backups_are_counted(tenant: Any, make_user: Any) ->
         location="x",
         finished_at=at(day, 2),
     )
+    backup = apps.get_model("backups", "Backup").objects.get()
+    apps.get_model("backups", "Drill").objects.create(
+        tenant=tenant, backup=backup, ok=True, finished_at=at(day, 3)
+    )
     rollup(until=day, since=day)
     mine = figures(tenant, day)
     assert (mine["logins"], mine["people_active"], mine["accounts"]) == (2, 1, 1)
     assert (mine["backups_complete"], mine["backups_failed"]) == (1, 0)
+    assert (mine["drills_passed"], mine["drills_failed"]) == (1, 0)
 
 
 def test_today_cannot_be_rolled_up_and_bad_dates_are_a_sentence(tenant: Any) -> None:

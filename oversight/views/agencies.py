@@ -246,7 +246,12 @@ def _support_detail(request: HttpRequest, item: SupportRequest, *, console: bool
     form = MessageForm(request.POST or None, initial={"submission_key": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         outcome = form_call(
-            form, support.support_message_add, actor=actor_from(request), request=item, **form.cleaned_data
+            form,
+            support.support_message_add,
+            actor=actor_from(request),
+            request=item,
+            tenant=None if console else request.tenant,  # type: ignore[attr-defined]
+            **form.cleaned_data,
         )
         if outcome.ok:
             return redirect(request.path)
