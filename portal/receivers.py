@@ -7,10 +7,24 @@ from typing import Any
 
 from accounts.events import RolesChanged
 from core.tenancy import current_schema, public_schema_name
-from tenants.events import TenantCreated
+from tenants.events import SpareMigrated, TenantCreated
+
+
+def spare_migrated(event: SpareMigrated) -> None:
+    """A spare schema gets the whole portal (pages, groups, workflow) before any tenant claims it."""
+    portal_prepare()
 
 
 def tenant_created(event: TenantCreated) -> None:
+    """From a prepared spare only the site's host and name change (a few rows); else all is made."""
+    from portal.services.site import portal_site_ensure, portal_site_rename
+
+    if portal_site_rename() is None:
+        portal_site_ensure()
+        portal_prepare()
+
+
+def portal_prepare() -> None:
     from portal.services.board import board_groups_ensure
     from portal.services.site import portal_site_ensure
     from portal.services.workflow import board_workflow_ensure
