@@ -44,6 +44,10 @@ def roles_changed(event: RolesChanged) -> None:
 
 def _page_changed(sender: Any, **kwargs: Any) -> None:
     from portal.cache import page_cache_clear
+    from tenants.provisioning import SPARE_PREFIX
+
+    if current_schema().startswith(SPARE_PREFIX):
+        return  # a spare being prepared: nobody has cached any of its pages
 
     page_cache_clear()
 
@@ -72,3 +76,13 @@ def outgoing_document_panel(reader: Any, document: Any) -> Any:
     return document_events.Panel(
         template="portal/_publish_outgoing_panel.html", context={"document": document, "page": page}
     )
+
+
+def admin_unregister_tenant_cms() -> None:
+    """Wagtail's and taggit's models live in tenant schemas only and have their own back office
+    (/cms/): Django's admin (also the console's, on the public schema) does not list them."""
+    from django.contrib import admin
+
+    for model in list(admin.site._registry):
+        if model._meta.app_label.startswith("wagtail") or model._meta.app_label in ("taggit", "portal"):
+            admin.site.unregister(model)
