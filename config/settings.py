@@ -285,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qlvbdh.reminders.deadline_reminders_all_tenants",
         "schedule": 3600.0,  # hourly; each task and day is reminded once
     },
+    "portal-publish-scheduled": {
+        "task": "portal.tasks.publish_scheduled_all_tenants",
+        "schedule": 60.0,  # a secretary's "publish at" goes live within a minute
+    },
     "interagency-hub-sweep": {
         "task": "interagency.hub.tasks.hub_sweep_task",
         "schedule": 30.0,  # retries fall due, and outboxes left by a lost message are relayed

@@ -11,9 +11,11 @@ class PortalConfig(AppConfig):
         from portal import receivers
         from tenants import events as tenant_events
 
+        tenant_events.subscribe(tenant_events.SpareMigrated, receivers.spare_migrated)
         tenant_events.subscribe(tenant_events.TenantCreated, receivers.tenant_created)
         account_events.subscribe(account_events.RolesChanged, receivers.roles_changed)
         receivers.connect_page_signals()
+        receivers.admin_unregister_tenant_cms()
         from qlvbdh import events as document_events
 
         document_events.add_document_panel(receivers.outgoing_document_panel)

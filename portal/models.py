@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils.html import strip_tags
@@ -23,7 +24,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Page, Task
 from wagtail.search import index
 
-from core.text import fold
+from core.text import fold, nfc
 
 
 class PortalImage(AbstractImage):
@@ -200,6 +201,13 @@ class BoardItemMixin(models.Model):
 
     def __str__(self) -> str:
         return str(getattr(self, "title", ""))
+
+    def clean(self) -> None:
+        super().clean()
+        # A draft that arrived off the system (Điều 12.3) says who sent it.
+        self.source_sender = nfc(self.source_sender or "")
+        if self.source_channel != SourceChannel.SYSTEM and not self.source_sender:
+            raise ValidationError({"source_sender": _("Hãy ghi người, đơn vị đã gửi bài này.")})
 
     def needs_board_head(self) -> bool:
         return self.importance != Importance.NORMAL

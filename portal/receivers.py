@@ -7,10 +7,24 @@ from typing import Any
 
 from accounts.events import RolesChanged
 from core.tenancy import current_schema, public_schema_name
-from tenants.events import TenantCreated
+from tenants.events import SpareMigrated, TenantCreated
+
+
+def spare_migrated(event: SpareMigrated) -> None:
+    """A spare schema gets the whole portal (pages, groups, workflow) before any tenant claims it."""
+    portal_prepare()
 
 
 def tenant_created(event: TenantCreated) -> None:
+    """From a prepared spare only the site's host and name change (a few rows); else all is made."""
+    from portal.services.site import portal_site_ensure, portal_site_rename
+
+    if portal_site_rename() is None:
+        portal_site_ensure()
+        portal_prepare()
+
+
+def portal_prepare() -> None:
     from portal.services.board import board_groups_ensure
     from portal.services.site import portal_site_ensure
     from portal.services.workflow import board_workflow_ensure
@@ -30,6 +44,10 @@ def roles_changed(event: RolesChanged) -> None:
 
 def _page_changed(sender: Any, **kwargs: Any) -> None:
     from portal.cache import page_cache_clear
+    from tenants.provisioning import SPARE_PREFIX
+
+    if current_schema().startswith(SPARE_PREFIX):
+        return  # a spare being prepared: nobody has cached any of its pages
 
     page_cache_clear()
 
@@ -58,3 +76,13 @@ def outgoing_document_panel(reader: Any, document: Any) -> Any:
     return document_events.Panel(
         template="portal/_publish_outgoing_panel.html", context={"document": document, "page": page}
     )
+
+
+def admin_unregister_tenant_cms() -> None:
+    """Wagtail's and taggit's models live in tenant schemas only and have their own back office
+    (/cms/): Django's admin (also the console's, on the public schema) does not list them."""
+    from django.contrib import admin
+
+    for model in list(admin.site._registry):
+        if model._meta.app_label.startswith("wagtail") or model._meta.app_label in ("taggit", "portal"):
+            admin.site.unregister(model)

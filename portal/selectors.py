@@ -14,7 +14,16 @@ from core.text import fold
 
 def portal_site() -> Site | None:
     """This tenant's Wagtail site (one per schema, portal.services.portal_site_ensure)."""
-    return Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    # Wagtail's own migration leaves a "Welcome" site in a schema nobody has prepared: not a portal.
+    return (
+        Site.objects.filter(
+            is_default_site=True,
+            root_page__content_type__app_label="portal",
+            root_page__content_type__model="homepage",
+        )
+        .select_related("root_page")
+        .first()
+    )
 
 
 def pages_visible(root: Page | None = None) -> PageQuerySet:

@@ -26,6 +26,9 @@ from portal.cache import cached_public_page
 @require_safe
 @cached_public_page
 def page_serve(request: HttpRequest, path: str = "") -> HttpResponse:
+    if not path and selectors.portal_site() is None:
+        # A tenant whose portal is not made yet (manage.py portal ensure-sites): its name only.
+        return render(request, "portal/unprepared.html")
     return wagtail_views.serve(request, path)
 
 

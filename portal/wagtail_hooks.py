@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail import hooks
+from wagtail.admin.ui.components import Component
 
 from portal.visibility import document_visible_to
 
@@ -54,3 +55,27 @@ def _take_down_button(page: Any, user: Any, view_name: str | None = None, next_u
 
     if page.live and can(user, "portal.take_down"):
         yield Button(_("Gỡ bài (có lý do)"), reverse("portal-take-down", args=[page.pk]), priority=5)
+
+
+class OverduePanel(Component):
+    """The back office's home: approved items waiting for publication past their due time (P3)."""
+
+    name = "portal_overdue"
+    order = 50
+    template_name = "portal/admin/overdue_panel.html"
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        from portal.selectors import items_overdue
+
+        return {"states": items_overdue()}
+
+
+@hooks.register("construct_homepage_panels")
+def _overdue_panel(request: HttpRequest, panels: list[Any]) -> None:
+    from accounts.permissions import can
+
+    if can(request.user, "portal.publish") or can(request.user, "portal.approve"):
+        panels.append(OverduePanel(request))

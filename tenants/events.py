@@ -35,11 +35,29 @@ class TenantCreated:
     tenant: Tenant
 
 
+@dataclass(frozen=True)
+class SpareMigrated:
+    """A spare schema is migrated: subscribers fill what every tenant starts with, so that a tenant
+    claiming it later only renames things (the pool keeps a new tenant quick)."""
+
+    schema_name: str
+
+
 _bus = EventBus()
 
 
-def subscribe(event_type: type[TenantCreated], handler: Callable[[TenantCreated], None]) -> None:
+def subscribe(event_type: type[Any], handler: Callable[[Any], None]) -> None:
     _bus.subscribe(event_type, handler)
+
+
+def spare_migrated(schema_name: str) -> None:
+    """Run in the spare's schema; a failure fails the spare (it is dropped and never used)."""
+    from core.tenancy import in_schema
+
+    event = SpareMigrated(schema_name=schema_name)
+    with in_schema(schema_name):
+        for handler in _bus.handlers(event):
+            handler(event)
 
 
 def publish(event: TenantCreated) -> None:

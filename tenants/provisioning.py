@@ -126,9 +126,13 @@ def schema_drop(name: str) -> None:
 def spare_create() -> str:
     """A new spare schema, migrated and recorded (on the owner's connection: with two roles it is
     committed at once, whatever the caller's transaction does). Returns its name."""
+    from tenants import events
+
     name = f"{SPARE_PREFIX}{uuid.uuid4().hex[:16]}"
     try:
         schema_create_migrated(name)
+        with transaction.atomic():
+            events.spare_migrated(name)
     except Exception:
         with in_public(), transaction.atomic(using=dbroles.owner_alias()):
             schema_drop(name)

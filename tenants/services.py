@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -205,7 +204,12 @@ def tenant_create(
             seconds = round(time.perf_counter() - started, 4)
             _record(tenant, "create", actor, method=method, seconds=seconds, hosts=final_hosts)
             transaction.on_commit(_enqueue_refill)
-            transaction.on_commit(functools.partial(events.publish, events.TenantCreated(tenant=tenant)))
+            created = events.TenantCreated(tenant=tenant)
+
+            def announce_created() -> None:
+                events.publish(created)
+
+            transaction.on_commit(announce_created)
     except IntegrityError as exc:
         # Another operator took the same host or code a moment ago: nothing was written.
         raise ApplicationError(

@@ -98,3 +98,19 @@ def portal_site_ensure() -> Site:
     site.hostname, site.port, site.root_page, site.site_name = hostname, _site_port(), home, name
     site.save()
     return site
+
+
+def portal_site_rename() -> Site | None:
+    """A prepared schema just claimed by a tenant: its site takes the tenant's portal host and name,
+    and its home page the name (three UPDATEs). None when the schema has no prepared site."""
+    site = Site.objects.filter(is_default_site=True, root_page__content_type__model="homepage").first()
+    if site is None:
+        return None
+    hosts = _portal_hosts()
+    name = _tenant_name() or site.site_name
+    Site.objects.filter(pk=site.pk).update(
+        hostname=hosts[0] if hosts else site.hostname, port=_site_port(), site_name=name
+    )
+    Page.objects.filter(pk=site.root_page_id).update(title=name, draft_title=name)
+    Site.clear_site_root_paths_cache()
+    return site

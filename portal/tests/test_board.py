@@ -102,3 +102,22 @@ def test_a_new_tenant_gets_its_portal_site_from_the_created_event(other_tenant):
         from portal.services.site import SECTIONS
 
         assert SectionPage.objects.count() == len(SECTIONS)
+
+
+def test_a_prepared_spare_needs_only_a_rename_when_claimed(other_tenant, django_assert_max_num_queries):
+    """The pool keeps a new tenant quick: the spare already holds the portal; the claim renames it."""
+    from wagtail.models import Site
+
+    from portal.receivers import portal_prepare, tenant_created
+    from tenants.events import TenantCreated
+
+    with in_tenant(other_tenant):
+        portal_prepare()
+        Site.objects.update(hostname="spare.invalid", site_name="")
+    with in_tenant(other_tenant), django_assert_max_num_queries(12):
+        tenant_created(TenantCreated(tenant=other_tenant))  # as the event delivers it, in the schema
+    with in_tenant(other_tenant):
+        site = Site.objects.get()
+        assert site.hostname == other_tenant.domains.get(purpose="portal").domain
+        assert site.site_name == other_tenant.name
+        assert site.root_page.title == other_tenant.name

@@ -286,3 +286,48 @@ def test_an_item_under_review_is_locked_for_its_contributor(portal):
         workflow_submit(page=page, user=board["contributor"])
         assert _locked_for(page, board["contributor"])
         assert not _locked_for(page, board["editor"])
+
+
+def test_an_off_system_draft_names_its_sender(portal):
+    with in_tenant(portal):
+        page = ArticlePage(title="Bài gửi qua Zalo", slug="bai-zalo", source_channel="zalo")
+        with pytest.raises(ValidationError):
+            page.clean()
+        page.source_sender = "  Chi đoàn 12A1 "
+        page.clean()
+        assert page.source_sender == "Chi đoàn 12A1"
+
+
+def test_the_back_office_home_lists_overdue_items(portal, signed_in, client, settings):
+    settings.PORTAL_PUBLISH_DUE_HOURS = 0
+    with in_tenant(portal):
+        board, page = _submitted(parent=factories.section(SectionPage.Kind.NEWS), title="Bài chờ đăng lâu")
+        _act(page, board["editor"], "approve")
+        _act(page, board["board_deputy"], "approve")
+    html = signed_in(client, board["board_secretary"]).get("/cms/").content.decode()
+    assert "Bài chờ đăng lâu" in html
+
+
+def test_a_scheduled_item_goes_live_when_its_time_comes(portal):
+    from portal.tasks import publish_scheduled
+
+    with in_tenant(portal):
+        board, page = _submitted(parent=factories.section(SectionPage.Kind.NEWS))
+        _act(page, board["editor"], "approve")
+        _act(page, board["board_deputy"], "approve")
+        _act(
+            page,
+            board["board_secretary"],
+            "publish",
+            go_live_at=timezone.now() + datetime.timedelta(minutes=5),
+        )
+        publish_scheduled()
+        assert not ArticlePage.objects.get(pk=page.pk).live
+        # five minutes later
+        revision = ArticlePage.objects.get(pk=page.pk).get_latest_revision()
+        assert revision.approved_go_live_at is not None
+        due = timezone.now() - datetime.timedelta(seconds=1)
+        revision.approved_go_live_at, revision.content["go_live_at"] = due, due.isoformat()
+        revision.save(update_fields=["approved_go_live_at", "content"])
+        publish_scheduled()
+        assert ArticlePage.objects.get(pk=page.pk).live

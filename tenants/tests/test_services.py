@@ -177,7 +177,8 @@ def test_create_enqueues_the_pool_refill_only_after_commit(province, django_capt
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.tenant_create(actor=CLI, name="Sở Y tế", kind="department", org_code="000.00.12.H21")
 
-    assert [cb.__name__ for cb in callbacks] == ["_enqueue_refill"]
+    # the refill, and the tenant-created event its subscribers (the portal's site) hear after commit
+    assert [cb.__name__ for cb in callbacks] == ["_enqueue_refill", "announce_created"]
 
 
 def _count(schema: str, table: str) -> int:
