@@ -16,7 +16,8 @@ def _client(client: Client) -> Client:
     return client
 
 
-def test_operator_creates_a_tenant_and_gets_its_hosts(operator):
+def test_operator_creates_a_tenant_and_gets_its_hosts(operator, spare_pool):
+    spare_pool(1)
     response = _client(operator).post(
         "/api/v1/tenants/",
         {"name": "Sở Thông tin và Truyền thông", "kind": "department", "org_code": "000.00.15.h21"},

@@ -26,7 +26,8 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_create_list_suspend_resume_archive(province):
+def test_create_list_suspend_resume_archive(province, spare_pool):
+    spare_pool(1)
     created = _run(
         "create", "--name", "UBND xã Mang Yang", "--kind", "commune", "--code", "000.01.33.H21", "--json"
     )

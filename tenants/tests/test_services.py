@@ -54,8 +54,8 @@ def test_create_without_a_spare_migrates_a_new_schema(province):
     assert "accounts_user" in _tables("qlvbdhmangyang")
 
 
-def test_spare_with_stale_migrations_is_never_used_and_is_dropped_on_refill(province):
-    provisioning.schema_create_migrated("spare_stale")
+def test_spare_with_stale_migrations_is_never_used_and_is_dropped_on_refill(province, tenant_schemas):
+    provisioning.schema_clone("test_alpha", "spare_stale")  # any schema will do: its fingerprint is stale
     SpareSchema.objects.create(name="spare_stale", fingerprint="0" * 64)
 
     tenant = services.tenant_create(actor=CLI, name="Sở Y tế", kind="department", org_code="000.00.12.H21")
@@ -66,7 +66,8 @@ def test_spare_with_stale_migrations_is_never_used_and_is_dropped_on_refill(prov
     assert not SpareSchema.objects.exists()
 
 
-def test_school_gets_a_portal_host_from_its_name_and_a_workspace(province):
+def test_school_gets_a_portal_host_from_its_name_and_a_workspace(province, spare_pool):
+    spare_pool(1)
     tenant = services.tenant_create(
         actor=CLI, name="Trường THPT Đạ Tông", kind="school", org_code="000.05.15.H21"
     )
@@ -78,7 +79,8 @@ def test_school_gets_a_portal_host_from_its_name_and_a_workspace(province):
     }
 
 
-def test_proposals_are_unique_across_the_province(province):
+def test_proposals_are_unique_across_the_province(province, spare_pool):
+    spare_pool(1)
     services.tenant_create(actor=CLI, name="Sở Tài chính", kind="department", org_code="000.00.20.H21")
 
     proposal = services.tenant_propose_hosts(name="Sở Tư pháp", kind="department")
@@ -90,7 +92,8 @@ def test_proposals_are_unique_across_the_province(province):
     )
 
 
-def test_operator_override_of_a_taken_host_is_refused_and_nothing_is_written(province):
+def test_operator_override_of_a_taken_host_is_refused_and_nothing_is_written(province, spare_pool):
+    spare_pool(2)
     services.tenant_create(actor=CLI, name="Sở Tài chính", kind="department", org_code="000.00.20.H21")
     before = Tenant.objects.count()
 
@@ -122,7 +125,8 @@ def test_malformed_or_reserved_host_is_refused_with_a_message(province, override
     assert not Tenant.objects.filter(org_code="000.00.21.H21").exists()
 
 
-def test_duplicate_or_malformed_org_code_is_refused(province):
+def test_duplicate_or_malformed_org_code_is_refused(province, spare_pool):
+    spare_pool(1)
     services.tenant_create(actor=CLI, name="Sở Tài chính", kind="department", org_code="000.00.20.H21")
 
     with pytest.raises(ValidationError) as taken:
@@ -134,7 +138,8 @@ def test_duplicate_or_malformed_org_code_is_refused(province):
     assert malformed.value.message_dict["org_code"]
 
 
-def test_name_is_stored_nfc_normalised(province):
+def test_name_is_stored_nfc_normalised(province, spare_pool):
+    spare_pool(1)
     decomposed = "Sở Giáo dục và Đào tạo".replace("ở", "o\u031b\u0309")
     tenant = services.tenant_create(
         actor=CLI, name=f"  {decomposed}  ", kind="department", org_code="000.00.22.H21"
@@ -173,7 +178,10 @@ def test_only_operators_may_create_or_change_tenants(tenant, make_user):
     assert Tenant.objects.get(pk=tenant.pk).status == "active"
 
 
-def test_create_enqueues_the_pool_refill_only_after_commit(province, django_capture_on_commit_callbacks):
+def test_create_enqueues_the_pool_refill_only_after_commit(
+    province, spare_pool, django_capture_on_commit_callbacks
+):
+    spare_pool(1)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.tenant_create(actor=CLI, name="Sở Y tế", kind="department", org_code="000.00.12.H21")
 

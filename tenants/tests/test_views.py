@@ -17,7 +17,8 @@ def console(operator) -> Client:
     return operator
 
 
-def test_operator_creates_a_tenant_from_the_form(console):
+def test_operator_creates_a_tenant_from_the_form(console, spare_pool):
+    spare_pool(1)
     response = console.post(
         "/tenants/new/", {"name": "Sở Giáo dục và Đào tạo", "kind": "department", "org_code": "000.00.16.H21"}
     )
