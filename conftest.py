@@ -56,22 +56,10 @@ def spare_pool(tenant_schemas: None) -> Callable[..., list[str]]:
     """`spare_pool(n)`: n spare schemas in the pool (tenants.provisioning), cloned from the test
     template inside the test's transaction, so the tenants a test creates take one as in production
     instead of migrating a schema each (half a minute apiece). Tests of the migrating path do not use it."""
-    import uuid
-
-    from tenants import events, provisioning
-    from tenants.models import SpareSchema
+    from tenants import provisioning
 
     def fill(count: int = 1) -> list[str]:
-        names = []
-        for _ in range(count):
-            name = f"{provisioning.SPARE_PREFIX}{uuid.uuid4().hex[:16]}"
-            provisioning.schema_clone(TEST_TENANTS[0].schema, name)
-            events.spare_migrated(name)
-            with in_public():
-                fingerprint = provisioning.tenant_migrations_fingerprint()
-                SpareSchema.objects.create(name=name, fingerprint=fingerprint)
-            names.append(name)
-        return names
+        return [provisioning.spare_from_clone(TEST_TENANTS[0].schema) for _ in range(count)]
 
     return fill
 
@@ -312,10 +300,28 @@ def signed_in() -> Callable[..., Client]:
     return signed_in_client
 
 
+def _golden_deployment_database_drop() -> None:
+    """The federation tests' golden database (interagency/exchange/tests/deployments.py) lives for
+    one run: the controlling process drops it at the end, once every worker is done with it."""
+    import contextlib
+    import os
+
+    import psycopg
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from interagency.exchange.tests.deployments import Server
+
+    server = Server.of_test_database()
+    with contextlib.suppress(psycopg.Error):  # a server already gone has nothing left to drop
+        server.drop_golden()
+
+
 def pytest_unconfigure(config: Any) -> None:
     # Leave no embedded service behind that this test run started.
     from config import embedded
 
+    _golden_deployment_database_drop()
     embedded.stop_redis()
     if embedded.started_postgres():
         embedded.stop_postgres()

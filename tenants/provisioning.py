@@ -122,6 +122,20 @@ def schema_clone(template: str, name: str) -> None:
         emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
 
 
+def spare_from_clone(template: str) -> str:
+    """A spare made by cloning `template` rather than migrating, prepared and recorded like one
+    `spare_create` makes. One role only, like `schema_clone` (tests, benchmarks). Returns its name."""
+    from tenants import events
+
+    name = f"{SPARE_PREFIX}{uuid.uuid4().hex[:16]}"
+    schema_clone(template, name)
+    with transaction.atomic():
+        events.spare_migrated(name)
+    with in_public():
+        SpareSchema.objects.create(name=name, fingerprint=tenant_migrations_fingerprint())
+    return name
+
+
 def schema_drop(name: str) -> None:
     with _ddl().cursor() as cursor:
         # Deferred FK checks still pending on its tables would block the DROP inside a transaction.

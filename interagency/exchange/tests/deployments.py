@@ -12,12 +12,14 @@ import datetime as dt
 import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,25 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[3]
 PYTHON = sys.executable
 RESULT = "RESULT:"
+# Spares in the golden database: enough for the agencies a deployment's test creates.
+GOLDEN_SPARES = 3
+GOLDEN_DONE = "tinhso golden deployment database"
+# One spare is migrated; the others are cloned from it (one role, as in every test).
+GOLDEN_SPARES_CODE = f"""
+from tenants import provisioning
+from tenants.models import SpareSchema
+
+provisioning.spare_pool_refill(target=1)
+first = SpareSchema.objects.get().name
+for _ in range({GOLDEN_SPARES} - 1):
+    provisioning.spare_from_clone(first)
+"""
+
+
+def golden_database(test_database: str) -> str:
+    """The name of this test run's golden deployment database: the same for every pytest-xdist
+    worker (their test databases differ only by a `_gwN` suffix)."""
+    return f"{re.sub(r'_gw[0-9]+$', '', test_database)[:48]}_golden"
 
 
 def free_port() -> int:
@@ -93,10 +114,15 @@ class Server:
             "user": given.get("USER") or None,
             "password": given.get("PASSWORD") or None,
         }
+        # The test database's name as pytest-django makes it, also before it is made (a worker whose
+        # first test needs no database): the deployments' databases are named after it.
+        name, worker = str(given["NAME"]), os.environ.get("PYTEST_XDIST_WORKER")
+        if not name.startswith("test_"):
+            name = f"test_{name}_{worker}" if worker else f"test_{name}"
         return cls(
             url=str(settings.DATABASE_URL),
             params={k: v for k, v in params.items() if v},
-            test_database=str(given["NAME"]),
+            test_database=name,
         )
 
     def url_for(self, database: str) -> str:
@@ -105,6 +131,42 @@ class Server:
 
     def _admin(self) -> psycopg.Connection[Any]:
         return psycopg.connect(dbname="postgres", autocommit=True, **self.params)
+
+    def from_golden(self, database: str) -> None:
+        """(Re)create `database` as a copy of this run's golden deployment database: migrated as
+        `migrate_schemas --shared` leaves a new deployment, with a pool of spare schemas so its
+        agencies are made without migrating. The first caller (any worker) makes it; the others
+        wait on an advisory lock. A copy takes a second; migrating took a minute per deployment."""
+        golden = golden_database(self.test_database)
+        with self._admin() as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [golden])
+            try:
+                done = conn.execute(
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                    [golden],
+                ).fetchone()
+                if done is None or done[0] != GOLDEN_DONE:
+                    self.recreate(golden)
+                    with tempfile.TemporaryDirectory() as directory:
+                        maker = Deployment("golden", golden, "golden.test", Path(directory), self)
+                        maker.manage("migrate_schemas", "--shared", "--noinput", "-v", "0", timeout=600)
+                        maker.manage("shell", "-c", GOLDEN_SPARES_CODE, timeout=600)
+                    conn.execute(
+                        sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                            sql.Identifier(golden), sql.Literal(GOLDEN_DONE)
+                        )
+                    )
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [golden])
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(database), sql.Identifier(golden)
+                )
+            )
+
+    def drop_golden(self) -> None:
+        self.drop(golden_database(self.test_database))
 
     def recreate(self, database: str) -> None:
         with self._admin() as conn:
@@ -261,27 +323,6 @@ class Deployment(Managed):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
-
-
-def migrate_all(deployments: list[Deployment]) -> None:
-    """`migrate_schemas --shared` in every deployment at once (each its own database)."""
-    running = [
-        (
-            deployment,
-            subprocess.Popen(  # noqa: S603
-                [PYTHON, "manage.py", "migrate_schemas", "--shared", "--noinput", "-v", "0"],
-                cwd=ROOT,
-                env=deployment.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            ),
-        )
-        for deployment in deployments
-    ]
-    for deployment, process in running:
-        output, _ = process.communicate(timeout=120)
-        if process.returncode != 0:
-            raise AssertionError(f"[{deployment.label}] migrate failed:\n{output.decode(errors='replace')}")
 
 
 @dataclass(eq=False)

@@ -452,7 +452,7 @@ with in_tenant(agency):
 def deployments(tmp_path):
     """Deployment A (province H21, agency Sở X) and B (province H36, agency Sở Y), each a peer of the
     other: TLS pinned to the other's certificate, signatures to the other's authority."""
-    from interagency.exchange.tests.deployments import Deployment, Server, migrate_all
+    from interagency.exchange.tests.deployments import Deployment, Server
 
     server = Server.of_test_database()
     base = server.test_database[:40]  # beside the test database: runs in parallel never meet
@@ -460,8 +460,7 @@ def deployments(tmp_path):
     b = Deployment("B", f"{base}_b", "b.fed.test", tmp_path / "b", server)
     try:
         for deployment in (a, b):
-            server.recreate(deployment.database)
-        migrate_all([a, b])
+            server.from_golden(deployment.database)
         for deployment in (a, b):
             deployment.start()
         setups = {

@@ -55,7 +55,7 @@ report(sorted(HubPacket.objects.filter(source="peer:axis-a").values_list("kind",
 @pytest.fixture
 def axis_and_client(tmp_path):
     """A (province H21, agency Sở X) is the axis; B (province H36, agency Sở Y) its VXP client."""
-    from interagency.exchange.tests.deployments import Deployment, Server, migrate_all
+    from interagency.exchange.tests.deployments import Deployment, Server
 
     server = Server.of_test_database()
     base = server.test_database[:40]
@@ -63,8 +63,7 @@ def axis_and_client(tmp_path):
     b = Deployment("B", f"{base}_vxb", "b.vxp.test", tmp_path / "b", server)
     try:
         for deployment in (a, b):
-            server.recreate(deployment.database)
-        migrate_all([a, b])
+            server.from_golden(deployment.database)
         a.start()
         setups = {
             a: SETUP.format(province="UBND tỉnh X", province_code="000.00.00.H21", name="Sở X", code=X_ORG),
