@@ -314,3 +314,30 @@ def test_events_of_another_tenant_are_not_reminded_here(portal: Any, other_porta
         assert event_reminders_send() == 0
     with in_tenant(other_portal):
         assert event_reminders_send() == 1
+
+
+def test_board_pages_answer_the_board_and_refuse_others(portal: Any, signed_in: Any, client: Any) -> None:
+    with in_tenant(portal):
+        secretary = UserFactory.create(tenant=portal, roles=["board_secretary"])
+        contributor = UserFactory.create(tenant=portal, roles=["contributor"])
+    board = signed_in(client, secretary)
+    assert board.get("/cms/portal/duties/").status_code == 200
+    page = board.get("/cms/portal/reports/", {"period": "2026-11"})
+    assert page.status_code == 200
+    assert "data-chart" in page.content.decode()
+    pdf = board.get(
+        "/cms/portal/reports/", {"period": "2026-S1", "format": "pdf", "proposals": "Tăng bài tiếng Anh"}
+    )
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert board.get("/cms/portal/reports/", {"period": "2026-13"}).status_code == 400
+    from django.test import Client
+
+    other = signed_in(Client(), contributor)
+    for url in (
+        "/cms/portal/duties/",
+        "/cms/portal/reports/",
+        "/cms/portal/duties/settings/",
+        "/cms/portal/feedback/",
+    ):
+        assert other.get(url).status_code in (302, 403), url
