@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can, permitted
 from core.audit import actor_from
 from core.errors import form_add_validation_errors
+from core.input import refusal_response
 from core.paging import CappedPaginator
 from core.responses import form_call, message_call
 from portal import deadlines
@@ -28,6 +29,7 @@ from portal.forms import (
     EventArticleForm,
     EventForm,
     KindUnitForm,
+    ModerateForm,
     QuotaGroupForm,
     ReportForm,
     SettingsForm,
@@ -240,16 +242,24 @@ def consultation_detail_view(request: HttpRequest, consultation_id: int) -> Http
     _require(request, "portal.manage_duties")
     consultation = get_object_or_404(Consultation, pk=consultation_id)
     if request.method == "POST":
+        form = ModerateForm(request.POST)
+        if not form.is_valid():
+            if form.has_error("comment"):
+                raise Http404  # no such comment here
+            return refusal_response(
+                request, status=400, code="invalid", message=_("Hãy chọn Duyệt hoặc Không đăng.")
+            )
         comment = get_object_or_404(
-            ConsultationComment, pk=request.POST.get("comment"), consultation=consultation
+            ConsultationComment, pk=form.cleaned_data["comment"], consultation=consultation
         )
+        approve = form.cleaned_data["decision"] == "approve"
         message_call(
             request,
             consultations.comment_moderate,
             actor=actor_from(request),
             comment=comment,
-            approve=request.POST.get("decision") == "approve",
-            success=_("Đã duyệt ý kiến."),
+            approve=approve,
+            success=_("Đã duyệt ý kiến.") if approve else _("Đã để ý kiến ở trạng thái không đăng."),
         )
         return redirect("portal-consultation-admin", consultation.pk)
     if request.GET.get("export") == "xlsx":

@@ -175,10 +175,21 @@ _YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
+# Reports count from the year 2000 to 2100: beyond, a slip (9999) would overflow the arithmetic.
+PERIOD_YEARS = (2000, 2100)
+
+
 def period_parse(key: str) -> Period:
     """`2026-11` (a month), `2026-S1` / `2026-S2` (a semester of the school year 2026-2027),
     `2026-2027` (a school year) or `2026-11-03..2026-12-10` (any period). ValidationError otherwise."""
-    text = (key or "").strip()
+    period = _period_parse((key or "").strip())
+    first, last = PERIOD_YEARS
+    if not (first <= period.start.year and period.end.year <= last):
+        raise ValidationError(_("Kỳ báo cáo phải nằm trong các năm %(a)s-%(b)s.") % {"a": first, "b": last})
+    return period
+
+
+def _period_parse(text: str) -> Period:
     try:
         if match := _MONTH.match(text):
             year, month = int(match[1]), int(match[2])

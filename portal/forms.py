@@ -166,6 +166,11 @@ class ConsultationForm(forms.Form):
         self.fields["drafting_unit"].queryset = _units()  # type: ignore[attr-defined]
 
 
+class ModerateForm(forms.Form):
+    comment = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    decision = forms.ChoiceField(choices=(("approve", _("Duyệt")), ("reject", _("Không đăng"))))
+
+
 class ReportForm(forms.Form):
     period = forms.CharField(
         label=_("Kỳ báo cáo (2026-11, 2026-S1, 2026-2027 hoặc 2026-11-03..2026-12-10)"), max_length=40

@@ -39,9 +39,13 @@ def _publish_through_workflow(request: HttpRequest, page: Any) -> HttpResponse |
 
 @hooks.register("register_admin_urls")
 def _portal_admin_urls() -> list[Any]:
-    from django.urls import path
+    from django.urls import path as plain_path
 
+    from core.responses import refusal_as_403
     from portal import admin_views, board_views
+
+    def path(route: str, view: Any, name: str) -> Any:
+        return plain_path(route, refusal_as_403(view), name=name)
 
     return [
         path("portal/take-down/<int:page_id>/", admin_views.take_down_view, name="portal-take-down"),

@@ -33,6 +33,9 @@ from portal.models import (
     QuotaGroup,
 )
 
+# Events from the year 2000 up to ten years ahead.
+_EVENT_YEARS = (2000, 10)
+
 _SETTING_FIELDS = (
     "year_start_month",
     "year_start_day",
@@ -56,7 +59,9 @@ def duty_settings_update(*, actor: Actor, data: dict[str, Any]) -> DutySettings:
         date(2025, current.year_start_month, current.year_start_day)
         date(2025, current.semester_two_month, current.semester_two_day)
     except ValueError as exc:
-        raise ValidationError(_("Ngày bắt đầu năm học hoặc học kỳ II không có thật.")) from exc
+        raise ValidationError(
+            {"year_start_day": [_("Ngày bắt đầu năm học hoặc học kỳ II không có thật.")]}
+        ) from exc
     current.save()
     audit_record(
         actor=actor,
@@ -93,6 +98,13 @@ def _check_event(data: dict[str, Any]) -> dict[str, Any]:
         starts_at = timezone.make_aware(starts_at)
     if timezone.is_naive(ends_at):
         ends_at = timezone.make_aware(ends_at)
+    # A typing slip (year 0001 or 9999) would overflow the deadline's arithmetic.
+    first, last = _EVENT_YEARS[0], timezone.localdate().year + _EVENT_YEARS[1]
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not first <= moment.year <= last:
+            raise ValidationError(
+                {name: [_("Năm phải từ %(first)s đến %(last)s.") % {"first": first, "last": last}]}
+            )
     if ends_at < starts_at:
         raise ValidationError({"ends_at": [_("Sự kiện phải kết thúc sau khi bắt đầu.")]})
     kind = data.get("kind")
