@@ -1,7 +1,8 @@
 """The board's activity report (P7, regulation Điều 5.3, 16) for a month, a semester, a school year
 or any period: articles submitted, published, returned, refused by reason and taken down; each
 unit's and each person's contribution; event deadlines and monthly quotas met. As figures for the
-page (with its charts), and as PDF (Vietnamese fonts, a signed-off block) and XLSX.
+page (with its charts), and as PDF (the same charts drawn as bars, Vietnamese fonts, a signed-off
+block) and XLSX.
 
 Counts come from the rows that record each fact: Wagtail's workflow states (a submission), the
 pages' first publication, and the board's audit entries (return, refusal with its reason, takedown).
@@ -22,7 +23,7 @@ from django.db.models import CharField, Count
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from wagtail.models import WorkflowState
@@ -30,10 +31,10 @@ from wagtail.models import WorkflowState
 from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
 from core.models import AuditEntry
+from core.pdf import FONT_FAMILY, pdf_bars, pdf_signatures, pdf_start, pdf_titled_table
 from core.text import nfc
 from portal.deadlines import EventStatus, Period, event_status, published_articles, quota_standings
 from portal.models import ArticlePage, Event, RefusalReason
-from qlvbdh.printing import FONT_DIR, FONT_FAMILY
 
 
 @dataclass
@@ -147,26 +148,30 @@ def _tables(report: Report) -> list[tuple[str, list[str], Sequence[Sequence[Any]
     ]
 
 
+def _activity(report: Report) -> list[tuple[str, int]]:
+    """The activity chart's bars (the page's Chart.js chart and the PDF's drawn one)."""
+    return [
+        (str(_("Bài gửi duyệt")), report.submitted),
+        (str(_("Bài đã đăng")), report.published),
+        (str(_("Bài trả lại để sửa")), report.returned),
+        (str(_("Bài bị từ chối")), report.refused_total),
+        (str(_("Bài bị gỡ")), report.taken_down),
+    ]
+
+
+_UNITS_CHARTED = 20
+
+
 def report_charts(report: Report) -> dict[str, str]:
     """Chart.js specs (oversight's static charts.js draws them from the canvas's data attribute)."""
+    activity = _activity(report)
+    units = report.by_unit[:_UNITS_CHARTED]
     return {
         "activity": json.dumps(
             {
                 "type": "bar",
-                "labels": [str(label).strip(" –") for label, _n in report_summary_rows(report)[:4]]
-                + [str(_("Bài bị gỡ"))],
-                "datasets": [
-                    {
-                        "label": str(_("Số bài")),
-                        "data": [
-                            report.submitted,
-                            report.published,
-                            report.returned,
-                            report.refused_total,
-                            report.taken_down,
-                        ],
-                    }
-                ],
+                "labels": [label for label, _n in activity],
+                "datasets": [{"label": str(_("Số bài")), "data": [n for _label, n in activity]}],
             },
             ensure_ascii=False,
         ),
@@ -174,10 +179,8 @@ def report_charts(report: Report) -> dict[str, str]:
             {
                 "type": "bar",
                 "horizontal": True,
-                "labels": [name for name, _n in report.by_unit[:20]],
-                "datasets": [
-                    {"label": str(_("Bài đã đăng")), "data": [n for _name, n in report.by_unit[:20]]}
-                ],
+                "labels": [name for name, _n in units],
+                "datasets": [{"label": str(_("Bài đã đăng")), "data": [n for _name, n in units]}],
             },
             ensure_ascii=False,
         ),
@@ -216,18 +219,16 @@ def report_xlsx(report: Report, *, agency_name: str) -> bytes:
 
 
 def report_pdf(report: Report, *, agency_name: str) -> bytes:
-    """Portrait A4, the tables, the proposals and a signed-off block for the board head."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_margins(18, 14, 15)
-    pdf.set_auto_page_break(auto=True, margin=14)
+    """Portrait A4: the charts of the page drawn as bars, the tables, the proposals and a signed-off
+    block for the board head."""
     title = _("BÁO CÁO HOẠT ĐỘNG CỔNG THÔNG TIN ĐIỆN TỬ")
-    pdf.set_title(f"{title} – {report.period.label}")
-    pdf.set_author(agency_name)
-    pdf.set_creator("tinhso")
-    pdf.set_lang("vi")
-    pdf.add_page()
+    pdf = pdf_start(
+        FPDF(orientation="P", unit="mm", format="A4"),
+        title=f"{title} – {report.period.label}",
+        author=agency_name,
+        margins=(18, 14, 15),
+        bottom=14,
+    )
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 6, agency_name.upper(), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, _("BAN BIÊN TẬP"), new_x="LMARGIN", new_y="NEXT")
@@ -237,55 +238,21 @@ def report_pdf(report: Report, *, agency_name: str) -> bytes:
     pdf.set_font(FONT_FAMILY, "", 11)
     pdf.cell(0, 6, report.period.label, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
+    pdf_bars(pdf, _("Hoạt động đăng bài"), _activity(report))
+    pdf_bars(pdf, _("Đóng góp theo đơn vị"), report.by_unit[:_UNITS_CHARTED])
     for table_title, headers, rows in _tables(report):
-        if pdf.will_page_break(20):
-            pdf.add_page()
-        pdf.set_font(FONT_FAMILY, "B", 10)
-        pdf.cell(0, 7, table_title, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT_FAMILY, "", 9)
         first = pdf.epw - 30 * (len(headers) - 1)
-        with pdf.table(
-            col_widths=(first, *([30] * (len(headers) - 1))),
-            width=pdf.epw,
-            headings_style=FontFace(emphasis="BOLD"),
-            line_height=5,
-            text_align="LEFT",
-            align="LEFT",
-        ) as table:
-            heading = table.row()
-            for header in headers:
-                heading.cell(str(header))
-            for row in rows:
-                line = table.row()
-                for value in row:
-                    line.cell(str(value))
-            if not rows:
-                table.row().cell(_("Không có số liệu."), colspan=len(headers))
-        pdf.ln(3)
+        pdf_titled_table(pdf, table_title, headers, rows, widths=(first, *([30] * (len(headers) - 1))))
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 7, _("Đề xuất, kiến nghị"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 10)
     pdf.multi_cell(0, 5, report.proposals or _("Không có."), new_x="LMARGIN", new_y="NEXT")
-    _signed_off(pdf)
+    pdf_signatures(
+        pdf,
+        left=(_("Người lập báo cáo"), _("(Ký, ghi rõ họ tên)")),
+        right=(_("TRƯỞNG BAN BIÊN TẬP"), _("(Ký, ghi rõ họ tên)")),
+    )
     return bytes(pdf.output())
-
-
-def _signed_off(pdf: FPDF) -> None:
-    if pdf.will_page_break(45):
-        pdf.add_page()
-    pdf.ln(6)
-    today = timezone.localdate()
-    half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    pdf.set_font(FONT_FAMILY, "", 10)
-    pdf.set_x(pdf.l_margin + half)
-    dated = _("Ngày %(d)02d tháng %(m)02d năm %(y)s") % {"d": today.day, "m": today.month, "y": today.year}
-    pdf.cell(half, 6, dated, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "B", 10)
-    pdf.cell(half, 6, _("Người lập báo cáo"), align="C")
-    pdf.cell(half, 6, _("TRƯỞNG BAN BIÊN TẬP"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "", 9)
-    pdf.cell(half, 5, _("(Ký, ghi rõ họ tên)"), align="C")
-    pdf.cell(half, 5, _("(Ký, ghi rõ họ tên)"), align="C", new_x="LMARGIN", new_y="NEXT")
 
 
 @transaction.atomic

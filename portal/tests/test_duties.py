@@ -210,7 +210,9 @@ def test_a_bad_period_is_a_sentence(portal: Any, key: str) -> None:
 
 
 def test_report_figures_equal_a_count_made_from_the_rows(portal: Any) -> None:
-    from portal.reports import report_build, report_xlsx
+    from pypdf import PdfReader
+
+    from portal.reports import report_build, report_pdf, report_xlsx
     from portal.services.workflow import page_take_down
 
     with in_tenant(portal):
@@ -249,7 +251,18 @@ def test_report_figures_equal_a_count_made_from_the_rows(portal: Any) -> None:
     assert (report.taken_down, this_month.taken_down) == (0, 1)
     assert report.quotas == [("Tổ Toán", "11/2026", expected_units["Tổ Toán"], True)]
     with in_tenant(portal):
+        pdf = PdfReader(BytesIO(report_pdf(report, agency_name="Trường")))
         sheet = load_workbook(BytesIO(report_xlsx(report, agency_name="Trường"))).active
+    # the PDF draws the page's charts as bars: one filled rectangle per activity figure and per unit
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    for words in ("Hoạt động đăng bài", "Đóng góp theo đơn vị", "Tổ Toán", "TRƯỞNG BAN BIÊN TẬP"):
+        assert words in text
+    bars = 0
+    for page in pdf.pages:
+        contents = page.get_contents()
+        assert contents is not None
+        bars += contents.get_data().count(b" re f")
+    assert bars == 5 + len(expected_units)
     assert sheet is not None
     values = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert values["Bài đã đăng"] == 4
