@@ -14,8 +14,18 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 import pytest
+from django.utils import timezone
 
-from tests.test_browser import PASSWORD, TIMEOUT_MS, _browser, _new_page, _screenshot, sign_in_page
+from tests.test_browser import (
+    PASSWORD,
+    TIMEOUT_MS,
+    _browser,
+    _new_page,
+    _screenshot,
+    canvas_inked,
+    csp_violations,
+    sign_in_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -205,14 +215,18 @@ def test_visitor_feedback_answered_and_published_on_the_qa_page(
     chromium: str, live_server: Any, portal: Any, make_user: Any, host_of: Any, settings: Any, tmp_path: Path
 ) -> None:
     """P8: a visitor sends feedback and gets a tracking code; a secretary answers it in the back
-    office and publishes it (the visitor agreed); the visitor reads the answer on the Q&A page."""
+    office and publishes it (the visitor agreed); the visitor reads the answer on the Q&A page.
+    P7: on the way, the secretary's activity report draws its Chart.js charts under the CSP."""
     from playwright.sync_api import expect
 
     from core.tenancy import in_tenant
     from portal.models import Feedback
+    from portal.tests.factories import article_create
 
     settings.PORTAL_FORM_MIN_SECONDS = 1
     make_user(portal, "thuky", password=PASSWORD, roles=("board_secretary",), full_name="Người thư ký")
+    with in_tenant(portal):
+        article_create(title="Tin tháng này", slug="tin-thang-nay")  # a figure for the report's charts
     port = urlparse(live_server.url).port
     workspace = f"http://{host_of(portal)}:{port}"
     public = f"http://{host_of(portal, 'portal')}:{port}"
@@ -249,6 +263,14 @@ def test_visitor_feedback_answered_and_published_on_the_qa_page(
         with page.expect_navigation():
             page.locator("#publish-form button[type=submit]").click()
         expect(page.locator("#status")).to_contain_text("Đã công khai")
+        # the month's activity report: both charts drawn (pixels on the canvas), one article published
+        page.goto(f"/cms/portal/reports/?period={timezone.localdate():%Y-%m}")
+        for chart in ("activity-chart", "units-chart"):
+            expect(page.locator(f"#{chart}")).to_have_attribute("data-chart-ready", "1")
+            assert canvas_inked(page, chart) > 500, chart
+        published = page.evaluate("() => window.Chart.getChart('activity-chart').data.datasets[0].data[1]")
+        assert published == 1
+        assert csp_violations(page.context) == []
 
     # 3. The visitor sees the answer on the Q&A page, and by the tracking code; no contact shows.
     with (
