@@ -510,3 +510,40 @@ def test_the_report_page_refuses_a_period_beyond_its_years_with_a_sentence(board
             response = board.get("/cms/portal/reports/", {"period": period, "format": fmt})
             assert response.status_code == 400, (period, fmt)
             assert "2000-2100" in response.content.decode(), period
+
+
+def test_the_board_lists_take_as_many_queries_for_many_rows_as_for_few(portal: Any, board: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with in_tenant(portal):
+        secretary = UserFactory.create(roles=["board_secretary"])
+        unit = OrgUnitFactory.create(name="Tổ Sử")
+        draft = consultation_create(actor=Actor(user=secretary), data=_draft_data(unit))
+    pages = ("/cms/portal/feedback/", "/cms/portal/consultations/", f"/cms/portal/consultations/{draft.pk}/")
+
+    def counts() -> list[int]:
+        out = []
+        for path in (*pages, "/cms/portal/duties/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert board.get(path).status_code == 200, path
+            out.append(len(queries))
+        return out
+
+    def add(n: int, start: int) -> None:
+        with in_tenant(portal):
+            for i in range(start, start + n):
+                _feedback(f"Góp ý {i}")
+                consultation_create(
+                    actor=Actor(user=secretary), data={**_draft_data(unit), "title": f"Dự thảo {i}"}
+                )
+                ConsultationComment.objects.create(
+                    consultation=draft, name=f"Người {i}", text="Ý kiến", submission_key=f"q{i}"
+                )
+                _event(secretary, unit, f"Sự kiện {i}", EventKind.OTHER)
+
+    add(1, 0)
+    counts()  # the first requests fill caches (content types, the site)
+    few = counts()
+    add(6, 1)
+    assert counts() == few
