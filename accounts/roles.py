@@ -47,6 +47,9 @@ PermissionCode = Literal[
     "portal.take_down",
     "portal.publish",
     "portal.view_reports",
+    "portal.manage_duties",
+    "portal.handle_feedback",
+    "portal.answer_feedback",
     "tenants.view",
     "tenants.manage",
     "oversight.view_statistics",
@@ -107,6 +110,8 @@ _ACCOUNTS_ADMIN = _codes(
 _WORKSPACE_BASE = _codes(
     {"qlvbdh.view_documents", "qlvbdh.share", "qlvbdh.process", "qlvbdh.book_resources", "collab.view"}
 )
+# P6-P8: events, quotas, consultations and the public's feedback (assign, answer, publish).
+_BOARD_DUTIES = _codes({"portal.manage_duties", "portal.handle_feedback", "portal.answer_feedback"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
     Role.HEAD: _codes(
@@ -134,10 +139,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[PermissionCode]] = {
     Role.BOARD_HEAD: _codes(
         {"portal.submit", "portal.edit", "portal.approve", "portal.approve_sensitive", "portal.take_down"},
         {"portal.view_reports"},
+        _BOARD_DUTIES,
     ),
-    Role.BOARD_DEPUTY: _codes({"portal.submit", "portal.edit", "portal.approve", "portal.view_reports"}),
-    Role.BOARD_SECRETARY: _codes({"portal.submit", "portal.publish", "portal.view_reports"}),
-    Role.EDITOR: _codes({"portal.submit", "portal.edit"}),
+    Role.BOARD_DEPUTY: _codes(
+        {"portal.submit", "portal.edit", "portal.approve", "portal.view_reports"}, _BOARD_DUTIES
+    ),
+    Role.BOARD_SECRETARY: _codes({"portal.submit", "portal.publish", "portal.view_reports"}, _BOARD_DUTIES),
+    # An editor answers the feedback assigned to them (portal.permissions).
+    Role.EDITOR: _codes({"portal.submit", "portal.edit", "portal.answer_feedback"}),
     Role.CONTRIBUTOR: _codes({"portal.submit"}),
     Role.OPERATOR: _codes(
         # the province has no units here

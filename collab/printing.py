@@ -1,4 +1,4 @@
-"""The leaders' week printed as PDF (landscape A4, the Vietnamese fonts qlvbdh ships)."""
+"""The leaders' week printed as PDF (landscape A4, the Vietnamese fonts of core.pdf)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 from fpdf import FPDF, FontFace
 
 from collab.models import CalendarEvent, CalendarWeek
-from qlvbdh.printing import FONT_DIR, FONT_FAMILY
+from core.pdf import FONT_FAMILY, pdf_start
 
 WEEKDAYS = (
     gettext_noop("Thứ Hai"),
@@ -25,21 +25,14 @@ WEEKDAYS = (
 
 
 def week_pdf(*, week: CalendarWeek, events: Sequence[CalendarEvent], agency_name: str) -> bytes:
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_margins(10, 10, 10)
-    pdf.set_auto_page_break(auto=True, margin=12)
     end = week.week_start + timedelta(days=6)
     title = _("LỊCH CÔNG TÁC TUẦN TỪ %(start)s ĐẾN %(end)s") % {
         "start": f"{week.week_start:%d/%m/%Y}",
         "end": f"{end:%d/%m/%Y}",
     }
-    pdf.set_title(title)
-    pdf.set_author(agency_name)
-    pdf.set_creator("tinhso")
-    pdf.set_lang("vi")
-    pdf.add_page()
+    pdf = pdf_start(
+        FPDF(orientation="L", unit="mm", format="A4"), title=title, author=agency_name, margins=(10, 10, 10)
+    )
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 6, agency_name.upper(), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)

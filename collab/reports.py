@@ -1,5 +1,5 @@
-"""The statistics as XLSX (one sheet per table, a bar chart) and as PDF (tables and a bar chart
-drawn with the shipped Vietnamese fonts)."""
+"""The statistics as XLSX (one sheet per table, a bar chart) and as PDF (tables and bar charts,
+core.pdf)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
 from collab.selectors.statistics import Statistics
-from qlvbdh.printing import FONT_DIR, FONT_FAMILY
+from core.pdf import FONT_FAMILY, pdf_bars, pdf_start, pdf_titled_table
 
 
 def _title(stats: Statistics) -> str:
@@ -122,52 +122,24 @@ def statistics_xlsx(*, stats: Statistics, agency_name: str) -> bytes:
     return buffer.getvalue()
 
 
-def _bars(pdf: FPDF, title: str, values: list[tuple[str, int]]) -> None:
-    """A horizontal bar per value, scaled to the largest."""
-    if not values:
-        return
-    top = max([1, *(v for _label, v in values)])
-    pdf.set_font(FONT_FAMILY, "B", 10)
-    pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "", 8)
-    width = pdf.w - pdf.l_margin - pdf.r_margin - 70
-    for label, value in values:
-        if pdf.will_page_break(6):
-            pdf.add_page()
-        y = pdf.get_y()
-        pdf.cell(60, 5, label[:40])
-        pdf.set_fill_color(164, 22, 26)
-        pdf.rect(pdf.l_margin + 60, y + 1, max(0.5, width * value / top), 3.5, style="F")
-        pdf.set_x(pdf.l_margin + 62 + width * value / top)
-        pdf.cell(10, 5, str(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-
-
 def statistics_pdf(*, stats: Statistics, agency_name: str) -> bytes:
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_margins(15, 12, 15)
-    pdf.set_auto_page_break(auto=True, margin=12)
     title = _title(stats)
-    pdf.set_title(title)
-    pdf.set_author(agency_name)
-    pdf.set_creator("tinhso")
-    pdf.set_lang("vi")
-    pdf.add_page()
+    pdf = pdf_start(
+        FPDF(orientation="P", unit="mm", format="A4"), title=title, author=agency_name, margins=(15, 12, 15)
+    )
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 6, agency_name.upper(), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font(FONT_FAMILY, "B", 13)
     pdf.cell(0, 8, title.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    _bars(
+    pdf_bars(
         pdf,
         _("Văn bản đến, đi theo loại"),
         [(f"{e['name']} ({_('đến')})", e["incoming"]) for e in stats.by_type if e["incoming"]]
         + [(f"{e['name']} ({_('đi')})", e["outgoing"]) for e in stats.by_type if e["outgoing"]],
     )
-    _bars(
+    pdf_bars(
         pdf,
         _("Tiến độ xử lý (chủ trì)"),
         [
@@ -178,27 +150,5 @@ def statistics_pdf(*, stats: Statistics, agency_name: str) -> bytes:
         ],
     )
     for table_title, headers, rows in _tables(stats):
-        if pdf.will_page_break(20):
-            pdf.add_page()
-        pdf.set_font(FONT_FAMILY, "B", 10)
-        pdf.cell(0, 7, table_title, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT_FAMILY, "", 9)
-        with pdf.table(
-            col_widths=(100, *([40] * (len(headers) - 1))),
-            width=100 + 40 * (len(headers) - 1),
-            headings_style=FontFace(emphasis="BOLD"),
-            line_height=5,
-            text_align="LEFT",
-            align="LEFT",
-        ) as table:
-            heading = table.row()
-            for header in headers:
-                heading.cell(header)
-            for row in rows:
-                line = table.row()
-                for value in row:
-                    line.cell(str(value))
-            if not rows:
-                table.row().cell(_("Không có số liệu."), colspan=len(headers))
-        pdf.ln(3)
+        pdf_titled_table(pdf, table_title, headers, rows, widths=(100, *([40] * (len(headers) - 1))))
     return bytes(pdf.output())

@@ -285,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qlvbdh.reminders.deadline_reminders_all_tenants",
         "schedule": 3600.0,  # hourly; each task and day is reminded once
     },
+    "portal-duty-reminders": {
+        "task": "portal.tasks.duty_reminders_all_tenants",
+        "schedule": 900.0,  # each event is reminded once per stage (before and at its deadline)
+    },
     "portal-publish-scheduled": {
         "task": "portal.tasks.publish_scheduled_all_tenants",
         "schedule": 60.0,  # a secretary's "publish at" goes live within a minute
@@ -589,6 +593,33 @@ PORTAL_SITE_PORT = int(os.environ.get("PORTAL_SITE_PORT", os.environ.get("PORT",
 PORTAL_PUBLISH_DUE_HOURS = int(os.environ.get("PORTAL_PUBLISH_DUE_HOURS", "24"))
 # Public pages are cached this long; publishing empties the tenant's page cache at once.
 PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "300"))
+
+# The board's duties and the public's voice (P6-P8; README "Portal duties").
+PORTAL_FEEDBACK_MAX_CHARS = int(os.environ.get("PORTAL_FEEDBACK_MAX_CHARS", "5000"))
+PORTAL_FEEDBACK_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("PORTAL_FEEDBACK_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))
+)
+PORTAL_FEEDBACK_ATTACHMENT_TYPES = ["pdf", "jpg", "jpeg", "png", "docx"]
+# A person types for at least this long; a script that posts at once is refused.
+PORTAL_FORM_MIN_SECONDS = int(os.environ.get("PORTAL_FORM_MIN_SECONDS", "5"))
+# Sendings (feedback and comments together) per address per hour.
+PORTAL_FORM_PER_HOUR = int(os.environ.get("PORTAL_FORM_PER_HOUR", "5"))
+
+# --- e-mail: a file (EMAIL_FILE_PATH) or the console by default, SMTP when EMAIL_HOST is set ------
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+elif os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"no-reply@{BASE_DOMAIN}")
 
 # --- i18n ----------------------------------------------------------------------------------------
 

@@ -7,12 +7,19 @@ from rest_framework.permissions import AllowAny
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.urls_common import urlpatterns as common
+from portal import public_views
 from portal import views as portal_views
 
 urlpatterns = [
     *common,
     path("search/", portal_views.search_view, name="portal-search"),
     path("rss/", portal_views.feed, name="portal-rss"),
+    path("rss/sector/", public_views.sector_feed, name="portal-sector-rss"),  # before a section's slug
+    path("feedback/", public_views.feedback_view, name="portal-feedback"),
+    path("feedback/track/", public_views.feedback_track_view, name="portal-feedback-track"),
+    path("feedback/answers/", public_views.qa_view, name="portal-qa"),
+    path("consultations/", public_views.consultations_view, name="portal-consultations"),
+    path("consultations/<str:key>/", public_views.consultation_view, name="portal-consultation"),
     path("rss/<slug:slug>/", portal_views.feed, name="portal-section-rss"),
     path("sitemap.xml", portal_views.sitemap_view, name="portal-sitemap"),
     path("documents/", include(wagtaildocs_urls)),

@@ -26,7 +26,12 @@ def validation_sentence(exc: ValidationError) -> str:
 
 
 def form_add_validation_errors(form: Any, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
+    """Show a service's ValidationError on the form: on its field when the form has one, above the
+    fields when it names none."""
+    if not hasattr(exc, "error_dict"):
+        for error in exc.messages:
+            form.add_error(None, error)
+        return
     for field, errors in exc.message_dict.items():
         for error in errors:
             form.add_error(field if field in form.fields else None, error)

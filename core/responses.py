@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any, Generic, TypeVar
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.views.defaults import permission_denied
 
 from core.errors import ApplicationError, form_add_validation_errors
 
@@ -62,3 +64,17 @@ def message_call(
         return Outcome(refused=getattr(exc, "code", None) or "invalid")
     messages.success(request, success)
     return Outcome(value)
+
+
+def refusal_as_403(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the project's pages inside Wagtail's admin: Wagtail turns a PermissionDenied into a
+    redirect to its dashboard; these answer 403, as every other page does."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return permission_denied(request, exc)
+
+    return guarded

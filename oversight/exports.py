@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from qlvbdh.printing import FONT_DIR, FONT_FAMILY
+from core.pdf import FONT_FAMILY, pdf_start
 
 Cell = str | float | int | None
 
@@ -50,11 +50,7 @@ def pdf_table(
     title: str, subtitle: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, footer: str = ""
 ) -> bytes:
     """A landscape A4 table; the first column (a name) takes what the others leave."""
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.add_page()
+    pdf = pdf_start(FPDF(orientation="L", unit="mm", format="A4"), title=title, author="")
     pdf.set_font(FONT_FAMILY, "B", 14)
     pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 10)

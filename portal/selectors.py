@@ -62,6 +62,15 @@ def articles_latest(root: Page | None = None, *, limit: int = 20) -> list[Page]:
     return list(pages.specific().order_by("-first_published_at", "-id")[:limit])
 
 
+def articles_for_sector(root: Page | None = None, *, limit: int = 30) -> list[Page]:
+    """Live, public articles marked for the sector (decision Điều 2), newest first: the sector's feed."""
+    from portal.models import ArticlePage, Importance
+
+    visible = pages_visible(root).type(ArticlePage).values("pk")
+    rows = ArticlePage.objects.filter(pk__in=visible, importance=Importance.SECTOR)
+    return list(rows.order_by("-first_published_at", "-id")[:limit])
+
+
 def page_search(query: str, *, limit: int = 50) -> list[Page]:
     """Search that ignores diacritics: "dau tu cong" finds "đầu tư công" (the index holds folded words)."""
     folded = " ".join(fold(query).split())[:200]

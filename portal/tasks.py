@@ -1,9 +1,11 @@
 """Celery entry points of the portal: scheduled publishing (a secretary's "publish at") in every
-tenant, through Wagtail's own `publish_scheduled` command in each tenant's schema."""
+tenant, through Wagtail's own `publish_scheduled` command in each tenant's schema; the reminders
+of event deadlines (P6), queued per tenant so each message carries its schema."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.core.management import call_command
 
@@ -16,14 +18,30 @@ def publish_scheduled() -> None:
     call_command("publish_scheduled", stdout=io.StringIO())
 
 
-@app.task(acks_late=True)
-def publish_scheduled_all_tenants() -> int:
+def _queue_in_each_tenant(task: Any) -> int:
     from core.tenancy import in_tenant
     from tenants.models import Tenant
 
     queued = 0
     for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE).exclude(schema_name="public"):
         with in_tenant(tenant):
-            publish_scheduled.delay()
+            task.delay()
         queued += 1
     return queued
+
+
+@app.task(acks_late=True)
+def publish_scheduled_all_tenants() -> int:
+    return _queue_in_each_tenant(publish_scheduled)
+
+
+@app.task(acks_late=True)
+def duty_reminders() -> int:
+    from portal.services.duties import event_reminders_send
+
+    return event_reminders_send()  # one reminder per event per stage: safe to run twice
+
+
+@app.task(acks_late=True)
+def duty_reminders_all_tenants() -> int:
+    return _queue_in_each_tenant(duty_reminders)

@@ -50,4 +50,13 @@ def image_visible_to(request: HttpRequest, *, image_id: int, filter_spec: str) -
 def document_visible_to(request: HttpRequest, document: Any) -> bool:
     if not _on_portal_host(request):
         return is_board_member(request.user)
-    return object_used_by_visible_page(document)
+    return object_used_by_visible_page(document) or _draft_under_consultation(document)
+
+
+def _draft_under_consultation(document: Any) -> bool:
+    """A draft put out for comments is public from its opening day on."""
+    from django.utils import timezone
+
+    from portal.models import Consultation
+
+    return Consultation.objects.filter(document=document, opens_on__lte=timezone.localdate()).exists()

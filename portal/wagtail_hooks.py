@@ -39,11 +39,78 @@ def _publish_through_workflow(request: HttpRequest, page: Any) -> HttpResponse |
 
 @hooks.register("register_admin_urls")
 def _portal_admin_urls() -> list[Any]:
-    from django.urls import path
+    from django.urls import path as plain_path
 
-    from portal import admin_views
+    from core.responses import refusal_as_403
+    from portal import admin_views, board_views
 
-    return [path("portal/take-down/<int:page_id>/", admin_views.take_down_view, name="portal-take-down")]
+    def path(route: str, view: Any, name: str) -> Any:
+        return plain_path(route, refusal_as_403(view), name=name)
+
+    return [
+        path("portal/take-down/<int:page_id>/", admin_views.take_down_view, name="portal-take-down"),
+        path("portal/duties/", board_views.dashboard_view, name="portal-duties"),
+        path("portal/duties/settings/", board_views.duty_settings_view, name="portal-duty-settings"),
+        path("portal/events/add/", board_views.event_edit_view, name="portal-event-add"),
+        path("portal/events/<int:event_id>/", board_views.event_edit_view, name="portal-event"),
+        path("portal/feedback/", board_views.feedback_list_view, name="portal-feedback-list"),
+        path(
+            "portal/feedback/<int:feedback_id>/",
+            board_views.feedback_detail_view,
+            name="portal-feedback-detail",
+        ),
+        path(
+            "portal/feedback/<int:feedback_id>/attachment/",
+            board_views.feedback_attachment_view,
+            name="portal-feedback-attachment",
+        ),
+        path("portal/consultations/", board_views.consultation_list_view, name="portal-consultations-admin"),
+        path(
+            "portal/consultations/<int:consultation_id>/",
+            board_views.consultation_detail_view,
+            name="portal-consultation-admin",
+        ),
+        path("portal/reports/", board_views.report_view, name="portal-reports"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def _duties_menu() -> Any:
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+    from accounts.permissions import can
+
+    class _Item(MenuItem):
+        def __init__(self, label: Any, url: str, code: str, **kwargs: Any) -> None:
+            super().__init__(label, url, **kwargs)
+            self.code = code
+
+        def is_shown(self, request: HttpRequest) -> bool:
+            return can(request.user, self.code)  # type: ignore[arg-type]
+
+    items = [
+        _Item(
+            _("Hạn đưa tin, chỉ tiêu"), reverse("portal-duties"), "portal.view_reports", name="portal-duties"
+        ),
+        _Item(
+            _("Góp ý, kiến nghị"),
+            reverse("portal-feedback-list"),
+            "portal.answer_feedback",
+            name="portal-feedback",
+        ),
+        _Item(
+            _("Lấy ý kiến dự thảo"),
+            reverse("portal-consultations-admin"),
+            "portal.manage_duties",
+            name="portal-consultations",
+        ),
+        _Item(
+            _("Báo cáo hoạt động"), reverse("portal-reports"), "portal.view_reports", name="portal-reports"
+        ),
+    ]
+    return SubmenuMenuItem(_("Nhiệm vụ Ban biên tập"), Menu(items=items), icon_name="tasks", order=250)
 
 
 @hooks.register("register_page_header_buttons")

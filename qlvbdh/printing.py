@@ -8,12 +8,10 @@ The columns are those of the register forms (STANDARDS.md section 1, Decree 30/2
 from __future__ import annotations
 
 import io
-import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -31,17 +29,13 @@ from openpyxl.utils import get_column_letter
 from accounts.permissions import can, permitted
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
+from core.pdf import FONT_FAMILY, pdf_signatures, pdf_start
 from core.text import nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Register
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT_FAMILY = "DejaVuSans"
 # The issue's limit for one export; 366 lets a leap year go out whole.
 MAX_PERIOD_DAYS = 366
-
-# fontTools logs each table it subsets at INFO, some hundred lines a PDF (settings.LOGGING could own this).
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 Cell = str | int | date | None
 Row = tuple[Cell, ...]
@@ -221,15 +215,7 @@ def register_pdf(
     title = _title(register)
     period = period_label(start, end)
     pdf = _RegisterPdf(running_header=f"{agency} – {title} – {period}")
-    pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_margins(10, 10, 10)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(f"{title} – {period}")
-    pdf.set_author(agency)
-    pdf.set_creator("tinhso")
-    pdf.set_lang("vi")
-    pdf.add_page()
+    pdf_start(pdf, title=f"{title} – {period}", author=agency, margins=(10, 10, 10), bottom=15)
 
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 6, agency.upper(), new_x="LMARGIN", new_y="NEXT")
@@ -265,28 +251,14 @@ def register_pdf(
         if not rows:
             table.row().cell(_("Không có văn bản nào được vào sổ."), align="C", colspan=len(columns))
 
-    _signature_block(pdf, count=len(rows))
+    # The register is closed: how many documents, the date, and the two signatures.
+    pdf_signatures(
+        pdf,
+        lead=_("Tổng số: %(count)s văn bản.") % {"count": len(rows)},
+        left=(_("Người lập sổ"), _("(Ký, ghi rõ họ tên)")),
+        right=(_("Thủ trưởng cơ quan"), _("(Ký tên, đóng dấu)")),
+    )
     return bytes(pdf.output())
-
-
-def _signature_block(pdf: FPDF, *, count: int) -> None:
-    """The closing lines: how many documents, the date, and the two signatures (the register is closed)."""
-    if pdf.will_page_break(50):
-        pdf.add_page()
-    pdf.ln(4)
-    pdf.set_font(FONT_FAMILY, "", 10)
-    pdf.cell(0, 6, _("Tổng số: %(count)s văn bản.") % {"count": count}, new_x="LMARGIN", new_y="NEXT")
-    today = timezone.localdate()
-    half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    pdf.set_x(pdf.l_margin + half)
-    dated = _("Ngày %(d)02d tháng %(m)02d năm %(y)s") % {"d": today.day, "m": today.month, "y": today.year}
-    pdf.cell(half, 6, dated, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "B", 10)
-    pdf.cell(half, 6, _("Người lập sổ"), align="C")
-    pdf.cell(half, 6, _("Thủ trưởng cơ quan"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT_FAMILY, "", 9)
-    pdf.cell(half, 5, _("(Ký, ghi rõ họ tên)"), align="C")
-    pdf.cell(half, 5, _("(Ký tên, đóng dấu)"), align="C", new_x="LMARGIN", new_y="NEXT")
 
 
 def register_xlsx(

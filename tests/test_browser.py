@@ -100,6 +100,20 @@ def csp_violations(context: Any) -> list[str]:
     return list(context.tinhso_csp_violations)
 
 
+# How many pixels of a canvas are not blank: a chart that drew nothing has none.
+_INKED = """(id) => {
+  const canvas = document.getElementById(id);
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { inked++; } }
+  return inked;
+}"""
+
+
+def canvas_inked(page: Any, canvas_id: str) -> int:
+    return int(page.evaluate(_INKED, canvas_id))
+
+
 def _screenshot(page: Any, path: Path) -> None:
     """Keep what the browser showed when a step failed; pytest shows the path in the captured log."""
     try:

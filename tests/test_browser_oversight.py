@@ -17,20 +17,12 @@ from tests.test_browser import (
     _browser,
     _new_page,
     _screenshot,
+    canvas_inked,
     csp_violations,
     sign_in_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# How many pixels of a canvas are not blank: a chart that drew nothing has none.
-_INKED = """(id) => {
-  const canvas = document.getElementById(id);
-  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { inked++; } }
-  return inked;
-}"""
 
 
 def test_the_inspectors_charts_render_in_a_browser(
@@ -73,13 +65,13 @@ def test_the_inspectors_charts_render_in_a_browser(
                 expect(page.locator(f"#{chart}")).to_have_attribute(
                     "data-chart-ready", "1" if chart == "league-chart" else "5"
                 )
-                assert page.evaluate(_INKED, chart) > 500, chart
+                assert canvas_inked(page, chart) > 500, chart
             drawn = page.evaluate("() => window.Chart.getChart('league-chart').data.labels")
             assert drawn == [tenant.name, other_tenant.name]
             page.locator("#league-table").get_by_role("link", name=other_tenant.name).click()
             expect(page.locator("h1")).to_have_text(other_tenant.name)
             expect(page.locator("#agency-chart")).to_have_attribute("data-chart-ready", "5")
-            assert page.evaluate(_INKED, "agency-chart") > 500
+            assert canvas_inked(page, "agency-chart") > 500
             series = page.evaluate("() => window.Chart.getChart('agency-chart').data.datasets[0].data")
             assert series[-5:] == [10, 9, 8, 7, 6]  # docs_in of the last five days, oldest first
             assert csp_violations(context) == []

@@ -14,8 +14,18 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 import pytest
+from django.utils import timezone
 
-from tests.test_browser import PASSWORD, TIMEOUT_MS, _browser, _new_page, _screenshot, sign_in_page
+from tests.test_browser import (
+    PASSWORD,
+    TIMEOUT_MS,
+    _browser,
+    _new_page,
+    _screenshot,
+    canvas_inked,
+    csp_violations,
+    sign_in_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -199,3 +209,77 @@ def test_article_through_the_board_to_the_public_and_down(
             assert page.goto(path).status == 404
     with in_tenant(portal):
         assert not ArticlePage.objects.get(pk=article.pk).live
+
+
+def test_visitor_feedback_answered_and_published_on_the_qa_page(
+    chromium: str, live_server: Any, portal: Any, make_user: Any, host_of: Any, settings: Any, tmp_path: Path
+) -> None:
+    """P8: a visitor sends feedback and gets a tracking code; a secretary answers it in the back
+    office and publishes it (the visitor agreed); the visitor reads the answer on the Q&A page.
+    P7: on the way, the secretary's activity report draws its Chart.js charts under the CSP."""
+    from playwright.sync_api import expect
+
+    from core.tenancy import in_tenant
+    from portal.models import Feedback
+    from portal.tests.factories import article_create
+
+    settings.PORTAL_FORM_MIN_SECONDS = 1
+    make_user(portal, "thuky", password=PASSWORD, roles=("board_secretary",), full_name="Người thư ký")
+    with in_tenant(portal):
+        article_create(title="Tin tháng này", slug="tin-thang-nay")  # a figure for the report's charts
+    port = urlparse(live_server.url).port
+    workspace = f"http://{host_of(portal)}:{port}"
+    public = f"http://{host_of(portal, 'portal')}:{port}"
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    # 1. The visitor sends the form and gets a tracking code.
+    with (
+        _browser(chromium, settings.BASE_DOMAIN) as browser,
+        _as(browser, public, None, tmp_path / "send.png") as page,
+    ):
+        page.goto("/feedback/")
+        page.fill("#id_name", "Nguyễn Văn An")
+        page.fill("#id_contact", "an@example.vn")
+        page.fill("#id_subject", "Giờ đón học sinh")
+        page.fill("#id_text", "Xin nhà trường cho biết giờ đón học sinh buổi chiều.")
+        page.check("#id_consent_publish")
+        page.wait_for_timeout(1500)  # a person takes longer than the minimum fill time
+        with page.expect_navigation():
+            page.locator("#feedback-form button[type=submit]").click()
+        code = page.locator("#tracking-code").inner_text().strip()
+        assert len(code) == 10
+    with in_tenant(portal):
+        item = Feedback.objects.get(tracking_code=code)
+
+    # 2. The secretary answers and publishes it.
+    with (
+        _browser(chromium, settings.BASE_DOMAIN) as browser,
+        _as(browser, workspace, "thuky", tmp_path / "answer.png") as page,
+    ):
+        page.goto(f"/cms/portal/feedback/{item.pk}/")
+        page.fill("#id_answer-answer", "Nhà trường đón học sinh lúc 16 giờ 30.")
+        with page.expect_navigation():
+            page.locator("#answer-form button[type=submit]").click()
+        with page.expect_navigation():
+            page.locator("#publish-form button[type=submit]").click()
+        expect(page.locator("#status")).to_contain_text("Đã công khai")
+        # the month's activity report: both charts drawn (pixels on the canvas), one article published
+        page.goto(f"/cms/portal/reports/?period={timezone.localdate():%Y-%m}")
+        for chart in ("activity-chart", "units-chart"):
+            expect(page.locator(f"#{chart}")).to_have_attribute("data-chart-ready", "1")
+            assert canvas_inked(page, chart) > 500, chart
+        published = page.evaluate("() => window.Chart.getChart('activity-chart').data.datasets[0].data[1]")
+        assert published == 1
+        assert csp_violations(page.context) == []
+
+    # 3. The visitor sees the answer on the Q&A page, and by the tracking code; no contact shows.
+    with (
+        _browser(chromium, settings.BASE_DOMAIN) as browser,
+        _as(browser, public, None, tmp_path / "qa.png") as page,
+    ):
+        page.goto("/feedback/answers/")
+        expect(page.locator("main")).to_contain_text("Nhà trường đón học sinh lúc 16 giờ 30.")
+        expect(page.locator("main")).not_to_contain_text("an@example.vn")
+        page.goto(f"/feedback/track/?code={code}")
+        expect(page.locator("#answer")).to_contain_text("16 giờ 30")
+        assert _axe_serious(page) == []

@@ -27,7 +27,7 @@ _PROBE = """
 import json, django
 from pathlib import Path
 django.setup()
-import config, qlvbdh.printing
+import config, core.pdf
 from django.conf import settings
 from django.core.management import call_command
 from django.template.loader import get_template
@@ -40,7 +40,7 @@ print(json.dumps({
     "base": str(get_template("base.html").origin.name),
     "app_template": str(get_template("qlvbdh/document_detail.html").origin.name),
     "english": english,
-    "fonts": sorted(path.name for path in Path(qlvbdh.printing.FONT_DIR).glob("*.ttf")),
+    "fonts": sorted(path.name for path in Path(core.pdf.FONT_DIR).glob("*.ttf")),
     "static": sorted(path.name for path in (Path(settings.STATIC_ROOT) / "core").glob("site.*")),
 }))
 """

@@ -174,3 +174,23 @@ def test_ranking_command_prints_the_table(scheme: Any, three: Any) -> None:
         call_command("oversight", "ranking", "--year", "1999")
     with pytest.raises(CommandError, match="Unknown kind"):
         call_command("oversight", "ranking", "--year", str(YEAR), "--kind", "moon")
+
+
+def test_an_indicator_may_name_the_portal_duty_figures(province: Any) -> None:
+    # The portal registers its figures (core.figures); the scheme names them by code only.
+    scheme = ranking_scheme_ensure(actor=SHELL, year=YEAR, kind="school")
+    indicator = ranking_indicator_save(
+        actor=SHELL,
+        scheme=scheme,
+        data={
+            "code": "portal_deadlines",
+            "label": "Tỷ lệ sự kiện đưa tin đúng hạn",
+            "numerator": "portal_deadlines_met",
+            "denominator": "portal_deadlines_met+portal_deadlines_missed",
+            "scale": "percent",
+            "weight": 10,
+            "floor": 0,
+            "target": 100,
+        },
+    )
+    assert indicator.denominator == "portal_deadlines_met+portal_deadlines_missed"

@@ -16,10 +16,10 @@ from fpdf import FPDF
 from accounts.permissions import can, require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
+from core.pdf import FONT_FAMILY, pdf_start
 from core.text import legacy_encoding, nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Dossier, DossierDocument
-from qlvbdh.printing import FONT_DIR, FONT_FAMILY
 from qlvbdh.selectors.dossiers import dossier_documents
 
 
@@ -128,12 +128,13 @@ def dossier_xml(dossier: Dossier, *, reader: Any = None) -> bytes:
 
 
 def dossier_pdf(dossier: Dossier, *, reader: Any = None) -> bytes:
-    pdf = FPDF(orientation="P", format="A4")
-    pdf.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
     agency = str(getattr(getattr(connection, "tenant", None), "name", ""))
+    pdf = pdf_start(
+        FPDF(orientation="P", format="A4"),
+        title=_("HỒ SƠ %(code)s") % {"code": dossier.code},
+        author=agency,
+        bottom=15,
+    )
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.multi_cell(0, 6, agency.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "B", 14)

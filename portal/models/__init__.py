@@ -26,6 +26,33 @@ from wagtail.search import index
 
 from core.text import fold, nfc
 
+# The board's duties (P6-P8) live in modules of their own; Django finds their models here.
+from portal.models.duties import DutySettings, Event, EventKind, EventKindUnit, EventReminder, QuotaGroup
+from portal.models.public import Consultation, ConsultationComment, Feedback
+
+__all__ = [
+    "ArticlePage",
+    "BoardTask",
+    "Consultation",
+    "ConsultationComment",
+    "DutySettings",
+    "Event",
+    "EventKind",
+    "EventKindUnit",
+    "EventReminder",
+    "Feedback",
+    "HomePage",
+    "Importance",
+    "LegalDocumentPage",
+    "PortalImage",
+    "PortalRendition",
+    "PublicServicePage",
+    "QuotaGroup",
+    "RefusalReason",
+    "SectionPage",
+    "SourceChannel",
+]
+
 
 class PortalImage(AbstractImage):
     """Wagtail's image with a caption and the author's credit (shown under the picture)."""
