@@ -213,7 +213,7 @@ class Gunicorn:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
 
@@ -269,8 +269,19 @@ def gunicorn(**env: str) -> Iterator[Gunicorn]:
         server.stop()
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def manage(*args: str, env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
     """`manage.py ARGS` in a process group of its own (so a test can kill it whole)."""
+    return _process([sys.executable, "manage.py", *args], env, log)
+
+
+def celery_worker(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
+    """A Celery worker as the image runs it (`tinhso worker`), prefork with one child."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
+    return _process([*command, "--pool", "prefork", "--concurrency", "1", "--without-heartbeat"], env, log)
+
+
+def _process(command: list[str], env: dict[str, str], log: Path | None) -> subprocess.Popen[bytes]:
+    """Its output goes to `log` (read it when the test fails), else nowhere."""
     full = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -281,10 +292,10 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     }
     full.pop("DATABASE_OWNER_URL", None)
     return subprocess.Popen(  # noqa: S603  (our own commands, fixed arguments)
-        [sys.executable, "manage.py", *args],
+        command,
         cwd=ROOT,
         env=full,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log.open("ab") if log else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,
     )
