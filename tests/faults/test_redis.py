@@ -9,6 +9,7 @@ back the hub's sweep (the beat task) carries it to the recipient, once.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -22,6 +23,7 @@ from core.tenancy import in_tenant
 from interagency.exchange.models import InboxItem, OutboxEntry
 from interagency.exchange.tests.flows import PDF, office
 from interagency.hub.tasks import hub_sweep_task
+from qlvbdh.models import Document
 from qlvbdh.services import outgoing as documents
 from qlvbdh.services.attachments import attachment_add
 from tenants.tests.test_cli import _test_database_url
@@ -30,7 +32,7 @@ from tests.faults.servers import RedisServer, gunicorn
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
-def _signed_draft(tenant, people):
+def _signed_draft(tenant: Any, people: dict[str, Actor]) -> Document:
     with in_tenant(tenant):
         draft = documents.outgoing_draft_create(
             actor=people["official"],
@@ -55,7 +57,7 @@ def test_with_redis_away_pages_are_served_and_the_sweep_delivers_what_was_issued
     office(other_tenant)
     draft = _signed_draft(tenant, people)
     with in_tenant(tenant):
-        clerk = User.objects.get(pk=people["clerk"].user.pk)
+        clerk = User.objects.get(username="vanthu")  # office()'s clerk
         _row, token = token_create(actor=Actor(user=clerk), user=clerk, name="faults", scope="write", days=1)
     session = signed_in_client(Client(), clerk, tenant=tenant).cookies["sessionid"].value
     host = host_of(tenant)
