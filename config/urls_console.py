@@ -40,3 +40,6 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(url="/login/?next=/admin/"), name="admin-login"),
     path("admin/", admin.site.urls),
 ]
+
+# A database or file store that is away answers 503 with a sentence (core/outages.py).
+handler500 = "core.outages.server_error"

@@ -36,3 +36,6 @@ urlpatterns = [
     path("", portal_views.page_serve, name="home"),
     re_path(r"^((?:[\w\-]+/)*)$", portal_views.page_serve, name="wagtail_serve"),
 ]
+
+# A database or file store that is away answers 503 with a sentence (core/outages.py).
+handler500 = "core.outages.server_error"

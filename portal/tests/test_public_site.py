@@ -157,3 +157,16 @@ def test_the_console_and_workspace_hosts_serve_no_page_tree(portal, client_for, 
     response = workspace.get("/cms/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_pages_api_takes_any_limit_and_offset_as_a_capped_page(client_for, host_of, portal):
+    # Found by fuzzing (tests/fuzz): a limit or offset past a bigint was a 500 from the database.
+    client = _portal_client(client_for, host_of, portal)
+    everything = client.get("/api/v1/pages/", {"limit": 2**63})
+    assert everything.status_code == 200, everything.content[:300]
+    assert everything.json()["results"]  # a page of at most the cap
+    for query in ({"offset": 2**63}, {"offset": 10**30, "limit": 10**30}):
+        response = client.get("/api/v1/pages/", query)
+        assert response.status_code == 200, (query, response.content[:300])
+        assert response.json()["results"] == []  # past the end
+    assert client.get("/api/v1/pages/", {"offset": -1}).json()["results"] == everything.json()["results"]

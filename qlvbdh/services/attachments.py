@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import can
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
+from core.outages import storage_unavailable_error, unavailable_service
 from core.text import fold, nfc
 from qlvbdh.attachment_models import Attachment
 from qlvbdh.filekinds import HEAD_BYTES, KINDS, allowed_labels, extract_text, sniff_kind
@@ -247,9 +248,12 @@ def _store(
             if not extra:
                 # Robust: a broker outage must not turn a stored upload into an error for the clerk.
                 transaction.on_commit(partial(_enqueue_analysis, str(attachment.uuid)), robust=True)
-    except BaseException:
+    except BaseException as exc:
         if stored is not None:
             _discard(stored)
+        if unavailable_service(exc) == "storage":
+            # Nothing was committed: the clerk gets a sentence and uploads again later.
+            raise storage_unavailable_error() from exc
         raise
     return attachment
 
