@@ -208,7 +208,7 @@ def _pick(name: str, index: str) -> str:
     return f"(%({name})s::text[])[{index}]"
 
 
-def documents_fill(*, register_id: int, count: int, now: datetime) -> None:
+def documents_fill(*, register_id: int, count: int, now: datetime, quiet: bool = False) -> None:
     """Documents 1..count of the register, registered evenly over the 365 days before `now`."""
     from django.db import connection
 
@@ -275,7 +275,8 @@ def documents_fill(*, register_id: int, count: int, now: datetime) -> None:
         for first in range(1, count + 1, CHUNK):
             last = min(first + CHUNK - 1, count)
             cursor.execute(sql, {**params, "first": first, "last": last})
-            print(f"  {last:,} documents", flush=True)
+            if not quiet:
+                print(f"  {last:,} documents", flush=True)
 
 
 def assignments_fill(*, register_id: int, user_id: int, unit_id: int, now: datetime) -> None:

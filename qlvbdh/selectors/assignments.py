@@ -7,10 +7,11 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.permissions import permitted
+from accounts.permissions import can, permitted
 from core.ids import is_uuid
 from core.paging import OrderedUnion
 from qlvbdh.models import Assignment
+from qlvbdh.permissions import own_or_unit_task_parts
 
 # Overdue first, then by deadline, none last: with overdue meaning "deadline before today" this is
 # the deadline's own ascending order (NULLS LAST), which an index can hold; the id breaks ties.
@@ -29,16 +30,18 @@ def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
 
 
 def my_tasks_list(*, user: Any, include_done: bool = False) -> OrderedUnion:
-    """`my_tasks` for a list: the person's part and the unit's part each walk their own index in
-    the list's order (qlvbdh_task_person*, qlvbdh_task_unit*) and are merged, so a page reads a
-    page of tasks however many the person and the unit have had. A task has a person or a unit,
-    never both (qlvbdh_assignment_one_assignee), so the parts do not overlap."""
-    tasks = permitted(user, "qlvbdh.process", Assignment)
+    """`my_tasks` for a list: the person's part and the unit's part of the rule each walk their
+    own index in the list's order (qlvbdh_task_person*, qlvbdh_task_unit*) for as many rows as
+    the page needs and are merged, so a page reads about a page of tasks however many the
+    person and the unit have had. Each part is filtered by its own condition only: the rule's
+    whole OR in it would make PostgreSQL misjudge how many rows a part holds and sort them all."""
+    tasks = Assignment.objects.all()
     if not include_done:
         tasks = tasks.filter(status=Assignment.Status.OPEN)
-    parts = [tasks.filter(assignee_id=user.pk)]
-    if user.unit_id is not None:
-        parts.append(tasks.filter(unit_id=user.unit_id))
+    if can(user, "qlvbdh.process"):
+        parts = [tasks.filter(part) for part in own_or_unit_task_parts(user)]
+    else:
+        parts = [tasks.none()]
     return OrderedUnion(parts, TASK_ORDER, lambda: my_tasks(user=user, include_done=include_done))
 
 
