@@ -56,10 +56,12 @@ class OrderedUnion:
         stops there), as one UNION ALL."""
         fields = [name.lstrip("-") for name in self.order]
         parts = [part.values_list("pk", *fields).order_by(*self.order) for part in self.parts]
+        if len(parts) == 1:
+            return parts[0]  # the caller orders and cuts it
         if stop is not None:
             parts = [part[:stop] for part in parts]
         first, *rest = parts
-        return first.union(*rest, all=True) if rest else first
+        return first.union(*rest, all=True)
 
     def capped_count(self, cap: int) -> int:
         return int(self._keys(cap + 1)[: cap + 1].count())
