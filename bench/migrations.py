@@ -2,8 +2,8 @@
 
     python bench/migrations.py [--tenants 1000] [--processes 2] [--sample 5]
 
-    (from the project root; 1,000 tenants took about N minutes on 2 cores, most of it the real
-    migration; --tenants 20 takes about a minute)
+    (from the project root; making the schemas takes 3-5 s each on 2 busy cores, so 1,000 take
+    about an hour of setup; --tenants 100 took 15 minutes in all)
 
 Setup (not timed as the goal): the shared schema; a template tenant schema migrated with every
 migration and then taken back before the newest migration of qlvbdh (the "added" one: a leaf of
