@@ -66,6 +66,15 @@ def server_label(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
 
 
+def throwaway_database_name(url: str) -> str:
+    """`<configured database>_bench_<pid>` when the configured one is a tinhso database (so a
+    developer's `tinhso_<name>` keeps every database of theirs under their own prefix), else
+    `tinhso_bench_<pid>`."""
+    configured = urlsplit(url).path.lstrip("/")
+    prefix = configured if configured.startswith("tinhso") else "tinhso"
+    return f"{prefix}_bench_{os.getpid()}"
+
+
 def admin_url_for(url: str) -> str:
     """A URL to run CREATE/DROP DATABASE from: the configured database, else `postgres`."""
     import psycopg
@@ -444,7 +453,7 @@ def run_in_throwaway_database(measure: Callable[[str], None]) -> None:
 
     configured_url = os.environ.get("DATABASE_URL") or embedded.postgres_url("postgres")
     admin_url = admin_url_for(configured_url)
-    bench_database = f"tinhso_bench_{os.getpid()}"
+    bench_database = throwaway_database_name(configured_url)
     database_create(admin_url, bench_database)
     try:
         with private_redis() as redis_url:

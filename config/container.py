@@ -40,7 +40,7 @@ def migrate() -> None:
     MIGRATION_PROCESSES parallel processes. Then the runtime role's grants (core.dbroles), and on
     Citus the distribution of new tenant schemas."""
     _manage("migrate_schemas", "--shared", "--noinput")
-    _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput")
+    _manage("migrate_schemas", "--tenant", "--executor", "tinhso", "--noinput")
     if os.environ.get("DATABASE_OWNER_URL", os.environ.get("DATABASE_URL")) != os.environ.get("DATABASE_URL"):
         _manage("dbroles", "apply")
     if os.environ.get("CITUS_SCHEMA_SHARDING") == "1":

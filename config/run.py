@@ -27,7 +27,7 @@ def _migrate(env: os._Environ[str]) -> None:
     """Migrations as the owner role (manage.py makes `default` the owner's while they run); then
     the runtime role's grants (core.dbroles), when it is a role of its own."""
     _manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
-    _manage("migrate_schemas", "--tenant", "--executor", "multiprocessing", "--noinput", "-v", "1")
+    _manage("migrate_schemas", "--tenant", "--executor", "tinhso", "--noinput", "-v", "1")
     if env.get("DATABASE_OWNER_URL", env["DATABASE_URL"]) != env["DATABASE_URL"]:
         _manage("dbroles", "apply")
 

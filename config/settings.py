@@ -131,6 +131,8 @@ TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("MIGRATION_PROCESSES", "2"))
+# migrate_schemas' executor: skips migrated schemas, goes on past a failed one (tenants/migrating.py).
+GET_EXECUTOR_FUNCTION = "tenants.migrating.executor_for"
 TENANT_SPARE_POOL_SIZE = int(os.environ.get("TENANT_SPARE_POOL_SIZE", "3"))
 # Set search_path once per schema switch instead of before every query.
 TENANT_LIMIT_SET_CALLS = True

@@ -225,6 +225,9 @@ class Assignment(models.Model):
             # "My tasks": a person's or their unit's open ones, by deadline, without reading the done ones.
             models.Index(fields=["assignee", "status", "deadline"], name="qlvbdh_task_person"),
             models.Index(fields=["unit", "status", "deadline"], name="qlvbdh_task_unit"),
+            # The same with the done ones (?done=1), in the list's whole order (selectors.assignments).
+            models.Index(fields=["assignee", "deadline", "id"], name="qlvbdh_task_person_all"),
+            models.Index(fields=["unit", "deadline", "id"], name="qlvbdh_task_unit_all"),
         ]
         constraints = [
             models.CheckConstraint(

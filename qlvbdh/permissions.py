@@ -35,11 +35,20 @@ if TYPE_CHECKING:
 PASSIVE_EVENTS = ("viewed", "attachment_downloaded", "attachment_analysed")
 
 
+def own_or_unit_task_parts(user: User) -> list[Q]:
+    """The rule below in its disjoint parts (a task has a person or a unit, never both:
+    qlvbdh_assignment_one_assignee), for a list that reads each part from its own index."""
+    parts = [Q(assignee_id=user.pk)]
+    if user.unit_id is not None:
+        parts.append(Q(unit_id=user.unit_id))
+    return parts
+
+
 def _own_or_unit_tasks(user: User) -> Q:
     """A task is acted on by its person, or by any member of its unit."""
-    mine = Q(assignee_id=user.pk)
-    if user.unit_id is not None:
-        mine |= Q(unit_id=user.unit_id)
+    mine = Q()
+    for part in own_or_unit_task_parts(user):
+        mine |= part
     return mine
 
 

@@ -12,7 +12,7 @@ from accounts.permissions import can
 from collab.charts import grouped_bars
 from collab.selectors.dashboard import agency_figures, calendar_figures, waiting_figures
 from core.panels import home_panels
-from qlvbdh.selectors.assignments import my_tasks
+from qlvbdh.selectors.assignments import my_tasks_list
 
 
 @login_required
@@ -60,6 +60,6 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "week_events": week_events,
             "agency": agency,
             "charts": charts,
-            "tasks": my_tasks(user=user)[:10] if can(user, "qlvbdh.process") else [],
+            "tasks": my_tasks_list(user=user)[:10] if can(user, "qlvbdh.process") else [],
         },
     )

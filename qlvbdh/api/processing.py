@@ -24,7 +24,7 @@ from qlvbdh.api.serializers import (
     SubmitInputSerializer,
 )
 from qlvbdh.models import Assignment
-from qlvbdh.selectors.assignments import assignment_get, my_tasks
+from qlvbdh.selectors.assignments import assignment_get, my_tasks_list
 from qlvbdh.selectors.documents import document_get_or_404
 from qlvbdh.services.processing import (
     AssignmentSpec,
@@ -90,7 +90,7 @@ class MyTasksApi(APIView):
 
     @extend_schema(responses=AssignmentSerializer(many=True))
     def get(self, request: Request) -> Response:
-        tasks = my_tasks(user=request.user, include_done=request.query_params.get("done") == "1")
+        tasks = my_tasks_list(user=request.user, include_done=request.query_params.get("done") == "1")
         paginator = Pagination()
         page = paginator.paginate_queryset(tasks, request, view=self)
         return paginator.get_paginated_response(AssignmentSerializer(page, many=True).data)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.permissions import permitted
+from accounts.permissions import can, permitted
 from core.ids import is_uuid
+from core.paging import OrderedUnion
 from qlvbdh.models import Assignment
+from qlvbdh.permissions import own_or_unit_task_parts
+
+# Overdue first, then by deadline, none last: with overdue meaning "deadline before today" this is
+# the deadline's own ascending order (NULLS LAST), which an index can hold; the id breaks ties.
+TASK_ORDER = ("deadline", "id")
 
 
 def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
@@ -20,7 +26,23 @@ def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
     today = timezone.localdate()
     return tasks.annotate(
         overdue=Case(When(deadline__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by("overdue", F("deadline").asc(nulls_last=True), "id")
+    ).order_by(*TASK_ORDER)
+
+
+def my_tasks_list(*, user: Any, include_done: bool = False) -> OrderedUnion:
+    """`my_tasks` for a list: the person's part and the unit's part of the rule each walk their
+    own index in the list's order (qlvbdh_task_person*, qlvbdh_task_unit*) for as many rows as
+    the page needs and are merged, so a page reads about a page of tasks however many the
+    person and the unit have had. Each part is filtered by its own condition only: the rule's
+    whole OR in it would make PostgreSQL misjudge how many rows a part holds and sort them all."""
+    tasks = Assignment.objects.all()
+    if not include_done:
+        tasks = tasks.filter(status=Assignment.Status.OPEN)
+    if can(user, "qlvbdh.process"):
+        parts = [tasks.filter(part) for part in own_or_unit_task_parts(user)]
+    else:
+        parts = [tasks.none()]
+    return OrderedUnion(parts, TASK_ORDER, lambda: my_tasks(user=user, include_done=include_done))
 
 
 def assignment_get(*, user: Any, key: str) -> Assignment | None:

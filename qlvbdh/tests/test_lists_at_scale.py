@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core import paging
@@ -111,3 +112,51 @@ def test_search_text_that_looks_like_query_syntax_is_only_words(tenant, clerk, q
     assert response.status_code == 200, response.content
     html = clerk.get("/documents/", {"q": q})
     assert html.status_code == 200
+
+
+@pytest.mark.django_db
+def test_my_tasks_pages_merge_the_persons_and_the_units_in_deadline_order(tenant, signed_in):
+    """The list reads the person's and the unit's tasks as two parts, each cut at the page's end
+    in deadline order, and merges them: every page, done ones included, is the whole list's."""
+    import datetime
+
+    from accounts.tests.factories import OrgUnitFactory, UserFactory
+    from qlvbdh.tests.factories import AssignmentFactory
+
+    unit = OrgUnitFactory.create(tenant=tenant)
+    official = UserFactory.create(tenant=tenant, roles=["official"], unit=unit)
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    made = []
+    for day in (9, 1, 4, 7, 2, 8, 3, 6, 5, 0):  # people and unit interleaved by deadline
+        holder = {"unit": unit} if day % 2 else {"assignee": official}
+        status = "done" if day in (3, 4) else "open"
+        made.append(
+            (
+                day,
+                AssignmentFactory.create(
+                    tenant=tenant, deadline=today + datetime.timedelta(days=day), status=status, **holder
+                ),
+            )
+        )
+    AssignmentFactory.create(tenant=tenant)  # someone else's: never listed
+    client = signed_in(Client(), official)
+
+    pages = [
+        client.get("/api/v1/tasks/", {"done": "1", "limit": 3, "offset": offset}).json()
+        for offset in (0, 3, 6, 9)
+    ]
+    listed = [row["uuid"] for page in pages for row in page["results"]]
+    open_only = [row["uuid"] for row in client.get("/api/v1/tasks/", {"limit": 50}).json()["results"]]
+
+    expected = [str(task.uuid) for _day, task in sorted(made, key=lambda pair: pair[0])]
+    assert listed == expected
+    assert [page["count"] for page in pages] == [10, 10, 10, 10]
+    assert pages[3]["next"] is None
+    assert pages[2]["next"] is not None
+    assert open_only == [
+        key
+        for key, (day, _t) in zip(expected, sorted(made, key=lambda p: p[0]), strict=True)
+        if day not in (3, 4)
+    ]

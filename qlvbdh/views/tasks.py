@@ -15,7 +15,7 @@ from core.responses import message_call
 from qlvbdh.forms import (
     TaskForm,
 )
-from qlvbdh.selectors.assignments import assignment_get, my_tasks
+from qlvbdh.selectors.assignments import assignment_get, my_tasks_list
 from qlvbdh.services.processing import (
     assignment_close,
     assignment_report,
@@ -25,7 +25,7 @@ from qlvbdh.services.processing import (
 @login_required
 def my_tasks_view(request: HttpRequest) -> HttpResponse:
     require(request.user, "qlvbdh.process")
-    page = CappedPaginator(my_tasks(user=request.user), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(my_tasks_list(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "qlvbdh/my_tasks.html", {"tasks": page, "page": page, "form": TaskForm()})
 
 
