@@ -5,8 +5,8 @@ one with nothing to do (about a second each: a no-op over 1,000 tenants takes a 
 hour), and the first exception stops the run (multiprocessing: the pool with it). This one
 (`migrate_schemas --executor tinhso`, the default through GET_EXECUTOR_FUNCTION):
 
-- reads each schema's django_migrations once and leaves out the schemas that hold every migration
-  on disk (a no-op is a query per schema);
+- compares every schema's django_migrations with the migrations on disk in a few queries and
+  leaves out the schemas that hold every one (a no-op is about a millisecond per schema);
 - migrates the others one by one in MIGRATION_PROCESSES processes with django-tenants' own
   `run_migrations` (each migration commits on its own), catching what one schema raises, so
   the rest still migrate;
@@ -32,11 +32,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
-from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors import get_executor
 from django_tenants.migration_executors.base import MigrationExecutor, run_migrations
-
-from core.tenancy import in_schema
 
 CODENAME = "tinhso"
 # Options of migrate_schemas that ask for something other than "apply what is missing".
@@ -67,16 +64,40 @@ def migrations_on_disk() -> frozenset[tuple[str, str]]:
     return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
+# Schemas checked per query: one statement of a few hundred subqueries, not a round trip each.
+_CHECK_CHUNK = 200
+
+
 def schemas_behind(schemas: Iterable[str], alias: str) -> list[str]:
-    """The schemas whose django_migrations lacks a migration on disk (or that have none), in order."""
-    wanted = migrations_on_disk()
-    behind = []
-    for schema in schemas:
-        with in_schema(schema):
-            recorder = MigrationRecorder(connections[alias])
-            if not recorder.has_table() or not wanted <= set(recorder.applied_migrations()):
-                behind.append(schema)
-    return behind
+    """The schemas whose django_migrations lacks a migration on disk (or that have none), in order.
+    One query per chunk of schemas compares each schema's records with the list on disk in the
+    database (about a millisecond a schema), instead of reading them into Python a schema at a time."""
+    wanted = sorted(migrations_on_disk())
+    apps, names = [app for app, _ in wanted], [name for _, name in wanted]
+    schemas = list(schemas)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT s FROM unnest(%s::text[]) AS s "
+            "WHERE to_regclass(format('%%I.django_migrations', s)) IS NULL",
+            [schemas],
+        )
+        without_table = {row[0] for row in cursor.fetchall()}
+        complete: set[str] = set()
+        tabled = [schema for schema in schemas if schema not in without_table]
+        for start in range(0, len(tabled), _CHECK_CHUNK):
+            chunk = tabled[start : start + _CHECK_CHUNK]
+            probes = " UNION ALL ".join(
+                "SELECT %s::text WHERE NOT EXISTS (SELECT FROM wanted w WHERE NOT EXISTS "  # noqa: S608  # quoted names
+                f"(SELECT FROM {connections[alias].ops.quote_name(schema)}.django_migrations m "
+                f"WHERE m.app = w.app AND m.name = w.name))"
+                for schema in chunk
+            )
+            cursor.execute(
+                f"WITH wanted AS (SELECT * FROM unnest(%s::text[], %s::text[]) AS w(app, name)) {probes}",  # noqa: S608
+                [apps, names, *chunk],
+            )
+            complete.update(row[0] for row in cursor.fetchall())
+    return [schema for schema in schemas if schema not in complete]
 
 
 @dataclass(frozen=True)
