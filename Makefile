@@ -50,7 +50,7 @@ run: $(STAMP)
 # key prefix and media folder (config/pytest_workers.py). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -300,6 +300,20 @@ def signed_in() -> Callable[..., Client]:
     return signed_in_client
 
 
+# Tests that take minutes to set up (whole deployments, make run's stack, a database under two
+# roles): collected first, so a parallel run (`--dist worksteal`) starts them at once and does not
+# end with one worker busy on them while the others wait.
+_SLOW_FIRST = ("interagency/exchange/tests/test_vxp_sdk.py", "tests/test_dbroles.py", "tests/faults/")
+_SLOW_MARKERS = ("federation", "vxp_sdk")
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    def slow(item: Any) -> bool:
+        return item.nodeid.startswith(_SLOW_FIRST) or any(item.get_closest_marker(m) for m in _SLOW_MARKERS)
+
+    items.sort(key=lambda item: not slow(item))  # stable: the order within each part stays
+
+
 def _golden_deployment_database_drop() -> None:
     """The federation tests' golden database (interagency/exchange/tests/deployments.py) lives for
     one run: the controlling process drops it at the end, once every worker is done with it."""

@@ -54,14 +54,16 @@ def test_create_without_a_spare_migrates_a_new_schema(province):
     assert "accounts_user" in _tables("qlvbdhmangyang")
 
 
-def test_spare_with_stale_migrations_is_never_used_and_is_dropped_on_refill(province, tenant_schemas):
+def test_spare_with_stale_migrations_is_never_used_and_is_dropped_on_refill(province, spare_pool):
     provisioning.schema_clone("test_alpha", "spare_stale")  # any schema will do: its fingerprint is stale
     SpareSchema.objects.create(name="spare_stale", fingerprint="0" * 64)
+    (current,) = spare_pool(1)  # a current spare beside the stale one
 
     tenant = services.tenant_create(actor=CLI, name="Sở Y tế", kind="department", org_code="000.00.12.H21")
     provisioning.spare_pool_refill(target=0)
 
-    assert tenant.events.get(action="create").detail["method"] == "migrate"
+    assert tenant.events.get(action="create").detail["method"] == "pool"
+    assert not provisioning.schema_exists(current)  # renamed: it is the tenant's schema now
     assert not provisioning.schema_exists("spare_stale")
     assert not SpareSchema.objects.exists()
 
