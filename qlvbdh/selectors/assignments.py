@@ -24,9 +24,11 @@ def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Assignment]:
     if not include_done:
         tasks = tasks.filter(status=Assignment.Status.OPEN)
     today = timezone.localdate()
-    return tasks.annotate(
-        overdue=Case(When(deadline__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by(*TASK_ORDER)
+    # A task finished or handed on is not late any more, whatever its deadline.
+    late = When(deadline__lt=today, status=Assignment.Status.OPEN, then=Value(0))
+    return tasks.annotate(overdue=Case(late, default=Value(1), output_field=IntegerField())).order_by(
+        *TASK_ORDER
+    )
 
 
 def my_tasks_list(*, user: Any, include_done: bool = False) -> OrderedUnion:

@@ -235,6 +235,16 @@ def test_my_tasks_lists_overdue_first(tenant, office):
     assert [t["document"]["summary"] for t in tasks] == ["Việc 2", "Việc 1", "Việc 0"]
     assert [t["overdue"] for t in tasks] == [True, False, False]
 
+    # when the late one is finished, it is listed among the done ones, not as overdue
+    with in_tenant(tenant):
+        Assignment.objects.filter(document=documents[2]).update(status=Assignment.Status.DONE)
+    done = office["minh"].get("/api/v1/tasks/?done=1").json()["results"]
+    assert {t["document"]["summary"]: t["overdue"] for t in done} == {
+        "Việc 2": False,
+        "Việc 1": False,
+        "Việc 0": False,
+    }
+
 
 def test_tasks_of_another_tenant_are_invisible(tenant, other_tenant, office, make_user, sign_in):
     clerk, head = office["clerk"], office["head"]
