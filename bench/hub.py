@@ -62,7 +62,7 @@ PDF_BYTES = 100 * 1024
 WAIT_LIMIT_SECONDS = 1800
 
 
-def _pdf(rng: random.Random) -> bytes:
+def pdf_bytes(rng: random.Random) -> bytes:
     body = rng.randbytes(PDF_BYTES)
     return (
         b"%PDF-1.4\n1 0 obj<< /Length "
@@ -74,7 +74,7 @@ def _pdf(rng: random.Random) -> bytes:
     )
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
@@ -191,8 +191,9 @@ def _delivered_count() -> int:
         return HubDelivery.objects.filter(state=HubDelivery.State.DELIVERED).count()
 
 
-def _workers_start(count: int) -> list[subprocess.Popen[bytes]]:
-    """`count` hub workers, each past its start-up (Django loaded, first poll done), then paused."""
+def workers_start(count: int, *, paused: bool = True) -> list[subprocess.Popen[bytes]]:
+    """`count` hub workers, each past its start-up (Django loaded, first poll done), then paused
+    (SIGSTOP) unless asked otherwise."""
     import threading
 
     command = [sys.executable, "manage.py", "hub", "work", "--forever"]  # woken by NOTIFY, else every 1 s
@@ -205,7 +206,8 @@ def _workers_start(count: int) -> list[subprocess.Popen[bytes]]:
         if output is None or not output.readline():  # "hub worker ready" after its first sweep
             raise RuntimeError("a hub worker process ended before it was ready")
         threading.Thread(target=output.read, daemon=True).start()  # a full pipe would block it
-    _workers_signal(pool, signal.SIGSTOP)
+    if paused:
+        _workers_signal(pool, signal.SIGSTOP)
     return pool
 
 
@@ -215,7 +217,7 @@ def _workers_signal(workers: list[subprocess.Popen[bytes]], signum: int) -> None
             os.kill(worker.pid, signum)
 
 
-def _workers_stop(workers: list[subprocess.Popen[bytes]]) -> None:
+def workers_stop(workers: list[subprocess.Popen[bytes]]) -> None:
     _workers_signal(workers, signal.SIGCONT)
     for worker in workers:
         if worker.poll() is None:
@@ -243,7 +245,9 @@ def _wait_for(expected: int, workers: list[subprocess.Popen[bytes]], in_process:
             time.sleep(0.02)
 
 
-def _latencies(tenants: list[Any], exchange_ids: set[str] | None = None) -> tuple[list[float], list[float]]:
+def issue_to_arrival(
+    tenants: list[Any], exchange_ids: set[str] | None = None
+) -> tuple[list[float], list[float]]:
     """Seconds from the sender's outbox row to each recipient's inbox item, per (document, recipient),
     and of that, from the outbox row to its relay to the hub."""
     from core.tenancy import in_tenant
@@ -371,7 +375,7 @@ def run(
         sender = rng.randrange(tenants_count)
         others = [index for index in range(tenants_count) if index != sender]
         plan.append((sender, rng.sample(others, k=min(len(others), rng.randint(1, 3)))))
-    pdf = _pdf(rng)
+    pdf = pdf_bytes(rng)
     print(
         f"documents   {len(plan)} signed drafts with a {len(pdf) // 1024} KB PDF each ...",
         end=" ",
@@ -392,7 +396,7 @@ def run(
         return 2 * sum(len(recipients) for _sender, recipients in plan[:count])  # each document and its 01
 
     statements: Counter[str] = Counter()
-    pool: list[subprocess.Popen[bytes]] = _workers_start(workers) if workers else []
+    pool: list[subprocess.Popen[bytes]] = workers_start(workers) if workers else []
     try:
         # (a) capacity: issue with the workers paused, then time the drain.
         started = time.perf_counter()
@@ -445,9 +449,9 @@ def run(
             _wait_for(expected_after(2 * documents), pool)
             print(f"issued in {issue_seconds:.1f} s, all arrived", flush=True)
             achieved = (expected_after(2 * documents) - expected) / max(issue_seconds, 1e-9)
-            latencies, to_hub = _latencies(tenants, _exchange_ids(tenants) - before)
+            latencies, to_hub = issue_to_arrival(tenants, _exchange_ids(tenants) - before)
     finally:
-        _workers_stop(pool)
+        workers_stop(pool)
 
     check = _baseline()
     print()
@@ -467,13 +471,13 @@ def run(
         f" = {ratio:.2f}x parse+check   (goal <= 1.5x{', with 2 workers' if workers != 2 else ''})"
     )
     if latencies:
-        p50, p95 = statistics.median(latencies), _percentile(latencies, 0.95)
+        p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
         at = "half capacity" if not offered_rate else "a set rate"
         print(f"latency at {at} ({offered:.1f} offered, {achieved:.1f} deliveries/s achieved)")
         print(f"  issue -> arrival p50                   {p50 * 1000:8.1f} ms")
         print(
             f"  of which issue -> relayed to the hub   {statistics.median(to_hub) * 1000:8.1f} ms p50,"
-            f" {_percentile(to_hub, 0.95) * 1000:.1f} ms p95"
+            f" {percentile(to_hub, 0.95) * 1000:.1f} ms p95"
         )
         print(
             f"  issue -> arrival p95                   {p95 * 1000:8.1f} ms = {p95:.2f}x 1 s   (goal < 1x)"

@@ -1,8 +1,12 @@
-"""The people of bench/load.py, for locust: clerks registering and searching, heads directing,
-officials reporting. Run by bench/load.py (which makes the tenants and their tokens); not alone.
+"""The people of bench/load.py, for locust: clerks registering, searching and accepting what the
+hub brought, heads directing, officials reporting, senders issuing documents to other agencies.
+Run by bench/load.py (which makes the tenants, their tokens and the PDF); not alone.
 
 Each user is one person of one tenant (picked in turn from the file named by LOAD_PEOPLE), talks
-to that tenant's workspace host with a personal API token, and stops after LOAD_MAX_TASKS tasks."""
+to that tenant's workspace host with a personal API token, and stops after LOAD_MAX_TASKS tasks.
+A sender is an agency's outgoing path played by one user with its three people's tokens: the
+official drafts and attaches the PDF, the head approves and signs, the clerk issues to one to
+three other agencies of the run (the hub workers started by bench/load.py carry it)."""
 
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ from typing import Any
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
-PEOPLE: dict[str, list[dict[str, str]]] = json.loads(
-    Path(os.environ["LOAD_PEOPLE"]).read_text(encoding="utf-8")
-)
+_RUN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PEOPLE"]).read_text(encoding="utf-8"))
+PEOPLE: dict[str, list[dict[str, Any]]] = _RUN["people"]
+AGENCIES: list[dict[str, str]] = _RUN["agencies"]  # org_code, org_name
+PDF = Path(_RUN["pdf"]).read_bytes()
 MAX_TASKS = int(os.environ.get("LOAD_MAX_TASKS", "1000"))
 SEARCHES = ["dau tu cong", "chuyen doi so", "ke hoach", "bao cao", "ngan sach"]
 SUMMARIES = [
@@ -29,6 +34,9 @@ SUMMARIES = [
     "Về việc phê duyệt dự toán ngân sách nhà nước",
 ]
 _turns = {role: itertools.count() for role in PEOPLE}
+# One locust process: numbers unique across its clerks, above the template's (1..4000), so no
+# registration is refused as a possible duplicate of another (same issuer, number and notation).
+_numbers = itertools.count(10_001)
 
 
 class Person(HttpUser):
@@ -47,12 +55,33 @@ class Person(HttpUser):
         if self.done >= MAX_TASKS:
             raise StopUser
 
-    def _json(self, method: str, path: str, name: str, body: Any = None, expect: int = 200) -> Any:
-        with self.client.request(method, path, json=body, name=name, catch_response=True) as response:
+    def _json(
+        self,
+        method: str,
+        path: str,
+        name: str,
+        body: Any = None,
+        expect: int = 200,
+        *,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        token: str = "",
+    ) -> Any:
+        """The response's JSON, or None with a failure recorded; `token`: as another of the
+        agency's people than this user's own."""
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        with self.client.request(
+            method, path, json=body, files=files, headers=headers, name=name, catch_response=True
+        ) as response:
             if response.status_code != expect:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+                # Status 0: no response at all (the connection failed); say why.
+                response.failure(f"{response.status_code}: {response.text[:200] or response.error!r}")
                 return None
             return response.json()
+
+    def _one_of(self, path: str, name: str) -> Any:
+        """One of the rows a list shows, at random; None when it shows none."""
+        listed = self._json("GET", path, name)
+        return random.choice(listed["results"]) if listed and listed["results"] else None
 
 
 class Clerk(Person):
@@ -62,7 +91,7 @@ class Clerk(Person):
     @task(3)
     def register(self) -> None:
         self._count()
-        number = random.randint(1, 9999)
+        number = next(_numbers)
         self._json(
             "POST",
             "/api/v1/documents/incoming/",
@@ -88,6 +117,15 @@ class Clerk(Person):
         self._count()
         self._json("GET", "/api/v1/documents/?limit=50", "GET inbox")
 
+    @task(2)
+    def arrivals(self) -> None:
+        """What the hub brought: accept one (an incoming document with its number; 03 goes back)."""
+        self._count()
+        item = self._one_of("/api/v1/hub/inbox/?state=arrived&limit=20", "GET hub inbox")
+        if item is None:
+            return
+        self._json("POST", f"/api/v1/hub/inbox/{item['uuid']}/accept/", "POST accept arrival")
+
 
 class Head(Person):
     role = "head"
@@ -96,10 +134,9 @@ class Head(Person):
     @task
     def direct(self) -> None:
         self._count()
-        waiting = self._json("GET", "/api/v1/documents/?status=registered&limit=20", "GET registered")
-        if not waiting or not waiting["results"]:
+        document = self._one_of("/api/v1/documents/?status=registered&limit=20", "GET registered")
+        if document is None:
             return
-        document = random.choice(waiting["results"])
         deadline = (date.today() + timedelta(days=random.randint(1, 20))).isoformat()  # noqa: DTZ011
         official = self.me["official"]
         self._json(
@@ -125,10 +162,9 @@ class Official(Person):
     @task(1)
     def report(self) -> None:
         self._count()
-        mine = self._json("GET", "/api/v1/tasks/?limit=20", "GET my tasks")
-        if not mine or not mine["results"]:
+        chosen = self._one_of("/api/v1/tasks/?limit=20", "GET my tasks")
+        if chosen is None:
             return
-        chosen = random.choice(mine["results"])
         self._json(
             "POST", f"/api/v1/tasks/{chosen['uuid']}/report/", "POST report", {"report": "Đang xử lý."}
         )
@@ -137,3 +173,50 @@ class Official(Person):
     def done_tasks(self) -> None:
         self._count()
         self._json("GET", "/api/v1/tasks/?done=1&limit=50", "GET my tasks done=1")
+
+
+class Sender(Person):
+    role = "sender"
+    weight = 1
+
+    @task
+    def send(self) -> None:
+        self._count()
+        draft = self._json(
+            "POST",
+            "/api/v1/documents/outgoing/",
+            "POST draft outgoing",
+            {
+                "document_type": "CV",
+                "summary": random.choice(SUMMARIES),
+                "signer_name": "Nguyễn Văn Giám",
+                "drafting_unit": "VP",
+            },
+            expect=201,
+            token=self.me["tokens"]["official"],
+        )
+        if not draft:
+            return
+        path = f"/api/v1/documents/{draft['uuid']}"
+        attached = self._json(
+            "POST",
+            f"{path}/attachments/",
+            "POST attach PDF",
+            expect=201,
+            files={"file": ("cong-van.pdf", PDF, "application/pdf")},
+            token=self.me["tokens"]["official"],
+        )
+        if not attached:
+            return
+        for step in ("approve", "sign"):
+            if not self._json("POST", f"{path}/{step}/", f"POST {step}", token=self.me["tokens"]["head"]):
+                return
+        others = [agency for agency in AGENCIES if agency["org_code"] != self.me["org_code"]]
+        recipients = random.sample(others, k=min(len(others), random.randint(1, 3)))
+        self._json(
+            "POST",
+            f"{path}/issue/",
+            "POST issue outgoing",
+            {"recipients": recipients},
+            token=self.me["tokens"]["clerk"],
+        )
