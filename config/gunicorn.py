@@ -21,7 +21,10 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 25  # within the pod's terminationGracePeriodSeconds (30)
-keepalive = 5
+# Longer than the idle timeout of what sits in front (ingress-nginx keeps upstream connections 60 s),
+# so the client side always closes an idle connection first: a server closing it as the next request
+# arrives resets that request (seen in bench/load.py with 5 s). Idle connections hold no thread.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # A worker is replaced now and then, so a slow leak never grows without bound.
 max_requests = 5000
 max_requests_jitter = 500
