@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from collab.models import CalendarEvent
 
 
 def calendar_ics(*, name: str, host: str, events: Iterable[CalendarEvent]) -> bytes:
+    # Imported by the feed, not by every web worker routing to it (README "Web worker memory").
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     calendar = Calendar()
     calendar.add("prodid", "-//tinhso//Lich cong tac//VI")
     calendar.add("version", "2.0")

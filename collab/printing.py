@@ -8,10 +8,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from fpdf import FPDF, FontFace
 
 from collab.models import CalendarEvent, CalendarWeek
-from core.pdf import FONT_FAMILY, pdf_start
+from core.pdf import FONT_FAMILY, pdf_bold, pdf_new, pdf_start
 
 WEEKDAYS = (
     gettext_noop("Thứ Hai"),
@@ -31,7 +30,10 @@ def week_pdf(*, week: CalendarWeek, events: Sequence[CalendarEvent], agency_name
         "end": f"{end:%d/%m/%Y}",
     }
     pdf = pdf_start(
-        FPDF(orientation="L", unit="mm", format="A4"), title=title, author=agency_name, margins=(10, 10, 10)
+        pdf_new(orientation="L", unit="mm", format="A4"),
+        title=title,
+        author=agency_name,
+        margins=(10, 10, 10),
     )
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 6, agency_name.upper(), new_x="LMARGIN", new_y="NEXT")
@@ -54,7 +56,7 @@ def week_pdf(*, week: CalendarWeek, events: Sequence[CalendarEvent], agency_name
     ]
     with pdf.table(
         col_widths=(24, 22, 80, 35, 50, 35, 31),
-        headings_style=FontFace(emphasis="BOLD"),
+        headings_style=pdf_bold(),
         line_height=4.5,
         padding=(1.2, 1.2),
         text_align="LEFT",

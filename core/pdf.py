@@ -7,18 +7,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+
+if TYPE_CHECKING:
+    # fpdf2 (with fontTools) weighs some 20 MB in every web worker; it is imported by the request
+    # that prints (pdf_new), never when its views are merely routed (README "Web worker memory").
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVuSans"
 
 # fontTools logs each table it subsets at INFO, some hundred lines a PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
+def pdf_new(**options: Any) -> FPDF:
+    """An empty fpdf2 document (FPDF(**options)), fpdf2 imported now rather than with this module."""
+    from fpdf import FPDF
+
+    return FPDF(**options)
+
+
+def pdf_bold() -> FontFace:
+    """fpdf2's bold face, for a table's heading row."""
+    from fpdf.fonts import FontFace
+
+    return FontFace(emphasis="BOLD")
 
 
 def pdf_start(
@@ -56,7 +74,7 @@ def pdf_titled_table(
     with pdf.table(
         col_widths=tuple(widths),
         width=sum(widths),
-        headings_style=FontFace(emphasis="BOLD"),
+        headings_style=pdf_bold(),
         line_height=5,
         text_align="LEFT",
         align="LEFT",

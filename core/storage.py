@@ -1,7 +1,9 @@
 """Tenant-scoped file storage: every file of a tenant lives under `tenants/<schema>/`.
 
 The prefix is computed from the connection's current schema on every call, never cached,
-so one storage object serves every tenant of a worker process safely.
+so one storage object serves every tenant of a worker process safely. The S3 backend lives in
+core.storage_s3: django-storages' S3 module imports boto3 and botocore (some 17 MB), which a worker
+storing files on disk never needs (README "Web worker memory").
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from storages.backends.s3 import S3Storage
 
 from core.tenancy import current_schema
 
@@ -32,17 +33,6 @@ class TenantFileSystemStorage(FileSystemStorage):
     @property
     def base_url(self) -> str:
         return f"{settings.MEDIA_URL}{tenant_prefix()}/"
-
-
-class TenantS3Storage(S3Storage):
-    @property
-    def location(self) -> str:
-        return tenant_prefix()
-
-    @location.setter
-    def location(self, value: Any) -> None:
-        # The base class assigns its configured location in __init__; the schema decides instead.
-        pass
 
 
 def s3_client(*, attempts: int, connect_timeout: float, read_timeout: float) -> Any:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
 
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
-from core.pdf import FONT_FAMILY, pdf_start
+from core.pdf import FONT_FAMILY, pdf_bold, pdf_new, pdf_start
 
 Cell = str | float | int | None
 
@@ -25,6 +19,11 @@ def _text(value: Cell) -> str:
 
 
 def xlsx_table(title: str, subtitle: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    # openpyxl is imported by the export, not by every worker routing to it (README "Web worker memory").
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
@@ -50,7 +49,7 @@ def pdf_table(
     title: str, subtitle: str, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, footer: str = ""
 ) -> bytes:
     """A landscape A4 table; the first column (a name) takes what the others leave."""
-    pdf = pdf_start(FPDF(orientation="L", unit="mm", format="A4"), title=title, author="")
+    pdf = pdf_start(pdf_new(orientation="L", unit="mm", format="A4"), title=title, author="")
     pdf.set_font(FONT_FAMILY, "B", 14)
     pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 10)
@@ -60,7 +59,7 @@ def pdf_table(
     with pdf.table(
         text_align=["LEFT", *(["RIGHT"] * (len(header) - 1))],
         col_widths=[3, *([1] * (len(header) - 1))],
-        headings_style=_headings(),
+        headings_style=pdf_bold(),
     ) as table:
         table.row([str(name) for name in header])
         for row in rows:
@@ -70,9 +69,3 @@ def pdf_table(
         pdf.set_font(FONT_FAMILY, "", 8)
         pdf.multi_cell(0, 5, footer, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def _headings() -> Any:
-    from fpdf.fonts import FontFace
-
-    return FontFace(emphasis="BOLD")

@@ -23,15 +23,12 @@ from django.db.models import CharField, Count
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from wagtail.models import WorkflowState
 
 from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
 from core.models import AuditEntry
-from core.pdf import FONT_FAMILY, pdf_bars, pdf_signatures, pdf_start, pdf_titled_table
+from core.pdf import FONT_FAMILY, pdf_bars, pdf_new, pdf_signatures, pdf_start, pdf_titled_table
 from core.text import nfc
 from portal.deadlines import EventStatus, Period, event_status, published_articles, quota_standings
 from portal.models import ArticlePage, Event, RefusalReason
@@ -194,6 +191,9 @@ def _text(value: Any) -> Any:
 
 
 def report_xlsx(report: Report, *, agency_name: str) -> bytes:
+    from openpyxl import Workbook  # imported by the export, not with the module (core.pdf's why)
+    from openpyxl.styles import Font
+
     book = Workbook()
     for index, (title, headers, rows) in enumerate(_tables(report)):
         sheet = book.active if index == 0 else book.create_sheet()
@@ -223,7 +223,7 @@ def report_pdf(report: Report, *, agency_name: str) -> bytes:
     block for the board head."""
     title = _("BÁO CÁO HOẠT ĐỘNG CỔNG THÔNG TIN ĐIỆN TỬ")
     pdf = pdf_start(
-        FPDF(orientation="P", unit="mm", format="A4"),
+        pdf_new(orientation="P", unit="mm", format="A4"),
         title=f"{title} – {report.period.label}",
         author=agency_name,
         margins=(18, 14, 15),

@@ -11,10 +11,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-import docx
-import puremagic
 from django.core.files import File
-from pypdf import PdfReader
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +87,10 @@ def _zip_kind(upload: File[Any]) -> str | None:
 
 def sniff_kind(head: bytes, upload: File[Any]) -> tuple[str | None, str]:
     """(kind, what it looks like) from the first bytes; kind None when not an accepted type."""
+    # puremagic, pypdf and python-docx are imported by the upload that needs them, not by every web
+    # worker that imports this module with the views (README "Web worker memory").
+    import puremagic
+
     try:
         candidates = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):
@@ -127,6 +128,8 @@ def _clean_text(text: str) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and not reader.decrypt(""):
         return ""  # needs a password: nothing to index
@@ -146,6 +149,8 @@ def _docx_text(data: bytes) -> str:
         if sum(info.file_size for info in archive.infolist()) > _DOCX_UNPACKED_MAX:
             logger.warning("DOCX unpacks beyond %s bytes; text not extracted", _DOCX_UNPACKED_MAX)
             return ""
+    import docx
+
     document = docx.Document(io.BytesIO(data))
     parts = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:

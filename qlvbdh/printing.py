@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -20,19 +21,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from accounts.permissions import can, permitted
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
-from core.pdf import FONT_FAMILY, pdf_signatures, pdf_start
+from core.pdf import FONT_FAMILY, pdf_bold, pdf_signatures, pdf_start
 from core.text import nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Register
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # The issue's limit for one export; 366 lets a leap year go out whole.
 MAX_PERIOD_DAYS = 366
@@ -186,24 +185,32 @@ def _title(register: Register) -> str:
     return _("%(name)s năm %(year)s") % {"name": _plain(register.name), "year": register.year}
 
 
-class _RegisterPdf(FPDF):
-    """Landscape A4 with a running header after the first page and page numbers in the footer."""
+@cache
+def _register_pdf_class() -> Callable[..., FPDF]:
+    """The class is made on the first print: fpdf2 is imported then, not with this module (core.pdf)."""
+    from fpdf import FPDF
 
-    def __init__(self, *, running_header: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.running_header = running_header
+    class RegisterPdf(FPDF):
+        """Landscape A4 with a running header after the first page and page numbers in the footer."""
 
-    def header(self) -> None:
-        if self.page_no() > 1:
+        def __init__(self, *, running_header: str) -> None:
+            super().__init__(orientation="L", unit="mm", format="A4")
+            self.running_header = running_header
+
+        def header(self) -> None:
+            if self.page_no() > 1:
+                self.set_font(FONT_FAMILY, size=8)
+                self.cell(0, 5, self.running_header, align="L", new_x="LMARGIN", new_y="NEXT")
+                self.ln(2)
+
+        def footer(self) -> None:
+            self.set_y(-12)
             self.set_font(FONT_FAMILY, size=8)
-            self.cell(0, 5, self.running_header, align="L", new_x="LMARGIN", new_y="NEXT")
-            self.ln(2)
+            # "{nb}" is fpdf2's alias for the page count, filled in when the document is closed.
+            pages = {"page": self.page_no(), "pages": "{nb}"}
+            self.cell(0, 5, _("Trang %(page)s/%(pages)s") % pages, align="C")
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT_FAMILY, size=8)
-        # "{nb}" is fpdf2's alias for the page count, filled in when the document is closed.
-        self.cell(0, 5, _("Trang %(page)s/%(pages)s") % {"page": self.page_no(), "pages": "{nb}"}, align="C")
+    return RegisterPdf
 
 
 def register_pdf(
@@ -214,7 +221,7 @@ def register_pdf(
     agency = _plain(agency_name)
     title = _title(register)
     period = period_label(start, end)
-    pdf = _RegisterPdf(running_header=f"{agency} – {title} – {period}")
+    pdf = _register_pdf_class()(running_header=f"{agency} – {title} – {period}")
     pdf_start(pdf, title=f"{title} – {period}", author=agency, margins=(10, 10, 10), bottom=15)
 
     pdf.set_font(FONT_FAMILY, "B", 10)
@@ -234,7 +241,7 @@ def register_pdf(
     with pdf.table(
         col_widths=[column.pdf_width for column in columns],
         width=sum(column.pdf_width for column in columns),
-        headings_style=FontFace(emphasis="BOLD"),
+        headings_style=pdf_bold(),
         line_height=4.5,
         padding=(1.5, 1.2),
         text_align="LEFT",
@@ -269,6 +276,10 @@ def register_xlsx(
     columns = register_columns(register)
     title = _title(register)
     period = period_label(start, end)
+    from openpyxl import Workbook  # imported by the export, not with the module (core.pdf's why)
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(register.get_direction_display())[:31]

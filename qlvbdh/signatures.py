@@ -14,17 +14,17 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asn1crypto import pem, x509
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+
+if TYPE_CHECKING:
+    # pyHanko (with aiohttp and pypdf's kin) weighs some 25 MB: imported by the upload that verifies
+    # a signature, not by every web worker whose views show one (README "Web worker memory").
+    from asn1crypto import x509
+    from pyhanko.sign.validation.status import PdfSignatureStatus
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,12 @@ VERDICTS = ("valid", "untrusted", "modified", "invalid")
 # What may follow a signed revision, as pyHanko's difference analysis tells it.
 CHANGES = ("signature", "validation_data", "form_filling", "annotations", "other", "appended")
 
+# By the name of pyHanko's SignatureCoverageLevel.
 _COVERAGE = {
-    SignatureCoverageLevel.ENTIRE_FILE: "entire file",
-    SignatureCoverageLevel.ENTIRE_REVISION: "entire revision",
-    SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
-    SignatureCoverageLevel.UNCLEAR: "unclear",
+    "ENTIRE_FILE": "entire file",
+    "ENTIRE_REVISION": "entire revision",
+    "CONTIGUOUS_BLOCK_FROM_START": "partial",
+    "UNCLEAR": "unclear",
 }
 
 
@@ -59,6 +60,8 @@ def configured_trust_roots() -> list[x509.Certificate]:
 
 def _certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate of a PEM file (a bundle may hold several), or the one of a DER file."""
+    from asn1crypto import pem, x509
+
     blobs = [der for _type, _headers, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
     certificates = [x509.Certificate.load(blob) for blob in blobs]
     for certificate in certificates:
@@ -74,6 +77,10 @@ def pdf_signatures(data: bytes, trust_roots: Iterable[x509.Certificate]) -> list
     (`modified`, with `changes` naming what followed), and a broken or unreadable signature
     (`invalid`). `summary` and `reason` are in the language active now; `signature_text` words
     them again in the reader's language."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     roots = list(trust_roots)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -127,6 +134,9 @@ def _signed_at(status: PdfSignatureStatus) -> str | None:
 def _changes(status: PdfSignatureStatus, signed_later: set[str], *, appended: bool) -> list[str]:
     """What followed the signed revision, by pyHanko's difference analysis; [] when nothing did.
     `appended`: the file goes on after the signed range with more than white space."""
+    from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return []
     changes = ["signature"] if signed_later else []
@@ -165,7 +175,7 @@ def _describe(status: PdfSignatureStatus, signed_later: set[str], *, appended: b
         verdict, problem = "modified", ""
     else:
         verdict, problem = ("valid" if trusted else "untrusted"), ""
-    coverage = _COVERAGE.get(status.coverage, "unclear") if status.coverage is not None else "unclear"
+    coverage = _COVERAGE.get(status.coverage.name, "unclear") if status.coverage is not None else "unclear"
     signature: dict[str, Any] = {
         "signer": _common_name(status.signing_cert.subject),
         "signed_at": _signed_at(status),

@@ -6,7 +6,8 @@ import boto3
 import pytest
 from django.core.files.base import ContentFile
 
-from core.storage import TenantFileSystemStorage, TenantS3Storage
+from core.storage import TenantFileSystemStorage
+from core.storage_s3 import TenantS3Storage
 from core.tenancy import in_tenant
 
 pytestmark = pytest.mark.django_db

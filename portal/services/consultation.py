@@ -11,8 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
@@ -90,6 +88,9 @@ def consultation_summary_xlsx(*, actor: Actor, consultation: Consultation) -> by
     """For the drafting unit: every comment (approved first), with who sent it and the board's
     decision. Contact details stay: the unit may need to ask back. Audited."""
     require_actor(actor, "portal.manage_duties")
+    from openpyxl import Workbook  # imported by the export, not with the module (core.pdf's why)
+    from openpyxl.styles import Alignment, Font
+
     comments = consultation.comments.order_by("status", "created_at", "id")
     book = Workbook()
     sheet = book.active

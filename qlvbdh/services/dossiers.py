@@ -11,12 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from accounts.permissions import can, require_actor
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
-from core.pdf import FONT_FAMILY, pdf_start
+from core.pdf import FONT_FAMILY, pdf_new, pdf_start
 from core.text import legacy_encoding, nfc
 from qlvbdh import catalogue
 from qlvbdh.models import Document, Dossier, DossierDocument
@@ -130,7 +129,7 @@ def dossier_xml(dossier: Dossier, *, reader: Any = None) -> bytes:
 def dossier_pdf(dossier: Dossier, *, reader: Any = None) -> bytes:
     agency = str(getattr(getattr(connection, "tenant", None), "name", ""))
     pdf = pdf_start(
-        FPDF(orientation="P", format="A4"),
+        pdf_new(orientation="P", format="A4"),
         title=_("HỒ SƠ %(code)s") % {"code": dossier.code},
         author=agency,
         bottom=15,

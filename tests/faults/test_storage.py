@@ -53,7 +53,7 @@ def s3(settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "core.storage.TenantS3Storage",
+            "BACKEND": "core.storage_s3.TenantS3Storage",
             "OPTIONS": {
                 "bucket_name": BUCKET,
                 "endpoint_url": endpoint,
