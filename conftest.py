@@ -103,7 +103,7 @@ def cache_clear_keys(prefix: str) -> None:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Counters kept in the cache (failed logins per address) must not leak from test to test."""
-    cache_clear_keys(settings.CACHES["default"].get("KEY_PREFIX", ""))
+    cache_clear_keys(str(settings.CACHES["default"].get("KEY_PREFIX", "")))
 
 
 @pytest.fixture(autouse=True)

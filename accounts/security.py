@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from accounts.roles import TWO_FACTOR_ROLES
+from core.cache import state_cache
 
 if TYPE_CHECKING:
     from accounts.permissions import Person
@@ -48,7 +49,9 @@ def second_factor_mandatory(user: Person) -> bool:
 # at LOGIN_DELAY_MAX_SECONDS), per account name and per client address. A stranger can slow the
 # owner down for a minute at most; the owner's right password after the wait still works.
 # The cache's keys carry the schema (django_tenants.cache.make_key): both counts are per tenant
-# (the console's are the public schema's), so each IT officer sees and clears their own.
+# (the console's are the public schema's), so each IT officer sees and clears their own. They are
+# in the "state" cache (core/cache.py): with Redis away reading them raises, so no password is
+# checked (a 503) instead of every count reading as zero.
 _PREFIX = "accounts:login-throttle:"
 _ACCOUNT_KEY = _PREFIX + "account:{schema}:{name}"
 _ADDRESS_KEY = _PREFIX + "address:{ip}"
@@ -99,9 +102,7 @@ def _address_key(ip: str) -> str:
 
 
 def _read(key: str, free: int, kind: str, ident: str) -> Throttle:
-    from django.core.cache import cache
-
-    state = cache.get(key) or {}
+    state = state_cache().get(key) or {}
     return Throttle(
         key=key,
         failures=int(state.get("n", 0)),
@@ -139,13 +140,12 @@ def login_wait(request: HttpRequest, username: str | None) -> int:
 def login_failure_add(request: HttpRequest, username: str | None) -> None:
     """One more failure for the address and the account name; the window restarts with each."""
     from django.conf import settings
-    from django.core.cache import cache
 
     from core.ratelimits import clock
 
     now = clock()
     for throttle, label in _throttles(request, username):
-        cache.set(
+        state_cache().set(
             throttle.key,
             {"n": throttle.failures + 1, "at": now, "label": label},
             timeout=settings.LOGIN_THROTTLE_MEMORY_SECONDS,
@@ -158,8 +158,7 @@ def account_throttle_clear(username: str) -> bool:
 
 
 def _forget(key: str) -> bool:
-    from django.core.cache import cache
-
+    cache = state_cache()
     had = bool(cache.get(key))
     cache.delete(key)
     return had
@@ -169,11 +168,11 @@ def throttles_here(limit: int = 500) -> list[Throttle]:
     """The current schema's counted accounts and addresses, most failures first (the store's own
     keys, read with SCAN: a page for the IT officer, not a hot path)."""
     from django.conf import settings
-    from django.core.cache import cache
 
+    cache = state_cache()
     client = cache._cache.get_client(None, write=False)  # type: ignore[attr-defined]
     pattern = _glob_escape(cache.make_key(_PREFIX)) + "*"
-    reverse = import_string(settings.CACHES["default"]["REVERSE_KEY_FUNCTION"])
+    reverse = import_string(settings.CACHES["state"]["REVERSE_KEY_FUNCTION"])
     found: list[Throttle] = []
     for raw in client.scan_iter(match=pattern, count=1000):
         key = reverse(raw.decode() if isinstance(raw, bytes) else str(raw))

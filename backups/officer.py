@@ -32,6 +32,7 @@ from backups.services import (
 from backups.store import configured_store
 from backups.streams import tar_stream
 from core.audit import Actor, audit_record
+from core.cache import state_cache
 from core.tenancy import in_public, in_tenant
 from tenants.models import Tenant
 
@@ -46,7 +47,8 @@ def backup_own_start(*, actor: Actor, tenant: Tenant) -> None:
         raise PermissionDenied
     with in_public():
         running = Backup.objects.filter(tenant=tenant, state=Backup.State.RUNNING).exists()
-        running = running or cache.get(_running_lock(tenant)) is not None
+        # the lock read as state: with Redis away this raises (a 503), not "nothing is running"
+        running = running or state_cache().get(_running_lock(tenant)) is not None
     if running:
         raise BackupError(_("Một bản sao lưu của đơn vị đang chạy; vui lòng chờ nó hoàn tất."))
     from backups.tasks import backup_own_task

@@ -247,14 +247,24 @@ _KOMBU_REDIS_URL = (
 # Several deployments (or test workers) may share one Redis: each keeps to its own key prefix.
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+
+def _cache(backend: str) -> dict[str, Any]:
+    return {
+        "BACKEND": backend,
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_KEY_PREFIX,
         "KEY_FUNCTION": "django_tenants.cache.make_key",  # keys carry the schema
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        # A Redis that is away costs a request half a second at most, not redis-py's 5 s per call.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
     }
+
+
+# One Redis, two ways to take its absence (core/cache.py): "default" caches (a miss, a skipped
+# write), "state" keeps what guards decide by (throttles, counters) and raises.
+CACHES = {
+    "default": _cache("core.cache.TolerantRedisCache"),
+    "state": _cache("django.core.cache.backends.redis.RedisCache"),
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))

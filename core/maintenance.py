@@ -7,14 +7,9 @@ once; it expires on its own (`seconds`), so a crashed restore cannot keep an age
 
 from __future__ import annotations
 
-import logging
-
 from django.core.cache import cache
-from redis.exceptions import RedisError
 
 from core.tenancy import in_public
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_SECONDS = 6 * 3600
 
@@ -38,11 +33,8 @@ def maintenance_reason(schema: str) -> str | None:
     """Why `schema` is under maintenance, or None when it is not.
 
     Asked on every request: with Redis away the mark cannot be read (nor held: it lived there), so
-    the pages are served rather than failing whole."""
-    try:
-        with in_public():
-            value = cache.get(_key(schema))
-    except RedisError:
-        logger.warning("the cache is unreachable: the maintenance mark of %s is not checked", schema)
-        return None
+    it reads as absent (the default cache's miss, core/cache.py) and the pages are served rather
+    than failing whole. Beginning one (its lock, `cache.add`) still fails while Redis is away."""
+    with in_public():
+        value = cache.get(_key(schema))
     return None if value is None else str(value)

@@ -1,6 +1,7 @@
 """A service that is away is a 503 with a sentence, not a 500: Django's `handler500` of every host.
 
-When PostgreSQL stops or restarts, or the file store (S3) does not answer, the request's error
+When PostgreSQL stops or restarts, the file store (S3) does not answer, or Redis is away where a
+guard needs it (a login's throttle, a rate limit, a lock: core/cache.py), the request's error
 reaches Django's last handler. It answers 503 with `Retry-After` (a page, or JSON with `detail` on
 the API) and names neither the service's address nor the error. Nothing half-done stays behind:
 each write is one transaction, rolled back by the error. The page renders from a template alone:
@@ -16,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from core.errors import ApplicationError
 
@@ -35,13 +37,16 @@ def _storage_errors() -> tuple[type[BaseException], ...]:
 
 
 def unavailable_service(exc: BaseException | None) -> str:
-    """'database' or 'storage' when `exc` (or what caused it) says that service is away; else ''."""
+    """'database', 'storage' or 'cache' when `exc` (or what caused it) says that service is away;
+    else ''."""
     seen = 0
     while exc is not None and seen < 5:
         if isinstance(exc, OperationalError | InterfaceError):
             return "database"
         if isinstance(exc, _storage_errors()):
             return "storage"
+        if isinstance(exc, RedisError):
+            return "cache"
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return ""
@@ -68,11 +73,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
             render_to_string("errors/server_error.html"), status=500, content_type="text/html; charset=utf-8"
         )
     logger.warning("answering 503: the %s is unavailable", service, extra={"service": service})
-    message = (
-        _("Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau ít phút.")
-        if service == "database"
-        else storage_unavailable_error().message
-    )
+    messages = {
+        "database": _("Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau ít phút."),
+        "storage": storage_unavailable_error().message,
+        "cache": _(
+            "Bộ nhớ dùng chung của hệ thống tạm thời không truy cập được, "
+            "nên thao tác này chưa được thực hiện. Vui lòng thử lại sau ít phút."
+        ),
+    }
+    message = messages[service]
     response: HttpResponse
     if _wants_json(request):
         response = JsonResponse({"detail": message, "code": f"{service}_unavailable"}, status=503)

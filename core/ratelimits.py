@@ -4,6 +4,9 @@ in the current window, and how long until that window ends (the `Retry-After` of
 Keys carry the window's number, so a window ends by itself (its key expires) and every process
 of every web server counts against the same key. The clock is `time.time`, read through `clock` so
 a test can step past a window instead of sleeping through it.
+
+The counters are in the "state" cache (core/cache.py): with Redis away counting raises (a 503),
+rather than every window reading as empty.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from core.cache import state_cache
 
 
 def clock() -> float:
@@ -42,6 +45,7 @@ def _key(name: str, subject: str, seconds: int) -> tuple[str, int]:
 
 def count_up(key: str, *, timeout: int) -> int:
     """Add one to the cache counter `key` (made with `timeout` seconds to live); returns the count."""
+    cache = state_cache()
     # add() sets the expiry once; incr() keeps it. Two processes racing on add: one adds, both incr.
     if cache.add(key, 1, timeout=timeout):
         return 1
@@ -61,4 +65,4 @@ def window_hit(name: str, subject: str, *, seconds: int) -> Window:
 def window_count(name: str, subject: str, *, seconds: int) -> Window:
     """The count for `subject` in the current window, without counting anything."""
     key, retry_after = _key(name, subject, seconds)
-    return Window(int(cache.get(key) or 0), retry_after)
+    return Window(int(state_cache().get(key) or 0), retry_after)

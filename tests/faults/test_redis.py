@@ -3,12 +3,16 @@
 gunicorn serves the test database with a Redis of the test's own, which is killed. Guarantees: the
 workspace's pages (every request reads the maintenance mark from Redis) and the API are still
 served; a document issued meanwhile is issued (its relay could not be queued), and when Redis is
-back the hub's sweep (the beat task) carries it to the recipient, once.
+back the hub's sweep (the beat task) carries it to the recipient, once. The public portal's pages
+are served uncached. What Redis guards fails closed: a sign-in (its throttle cannot be read) and a
+rate-limited look-up answer 503 with a sentence, never 500 and never "no failures counted".
 """
 
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -17,17 +21,20 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.services.tokens import token_create
+from accounts.tests.factories import PASSWORD, UserFactory
 from conftest import signed_in_client
 from core.audit import Actor
 from core.tenancy import in_tenant
 from interagency.exchange.models import InboxItem, OutboxEntry
 from interagency.exchange.tests.flows import PDF, office
 from interagency.hub.tasks import hub_sweep_task
+from portal.services.site import portal_site_ensure
+from portal.tests import factories as portal_factories
 from qlvbdh.models import Document
 from qlvbdh.services import outgoing as documents
 from qlvbdh.services.attachments import attachment_add
 from tenants.tests.test_cli import _test_database_url
-from tests.faults.servers import RedisServer, gunicorn
+from tests.faults.servers import Answer, Gunicorn, RedisServer, gunicorn
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -95,3 +102,63 @@ def test_with_redis_away_pages_are_served_and_the_sweep_delivers_what_was_issued
         redis.stop()
     with in_tenant(other_tenant):
         assert InboxItem.objects.count() == 1
+
+
+def _login(web: Gunicorn, host: str, username: str, password: str) -> Answer:
+    """The login form as a browser posts it (its CSRF cookie and token first)."""
+    form = web.get("/login/", host=host)
+    assert form.status == 200, form.body[:500]
+    cookie = re.search(r"csrftoken=([^;]+)", form.headers.get("Set-Cookie", ""))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
+    assert cookie
+    assert token
+    body = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)}
+    ).encode()
+    headers = {"Cookie": f"csrftoken={cookie.group(1)}", "Content-Type": "application/x-www-form-urlencoded"}
+    return web.request("POST", "/login/", host=host, headers=headers, body=body)
+
+
+def test_with_redis_away_the_portal_is_served_and_what_redis_guards_fails_closed(tenant, host_of, settings):
+    UserFactory.create(tenant=tenant, username="vanthu", roles=["clerk"])
+    with in_tenant(tenant):
+        portal_site_ensure()
+        portal_factories.article_create(title="Tin khi mất Redis")
+    portal, workspace = host_of(tenant, "portal"), host_of(tenant)
+    pages = ["/", "/tin-tuc-su-kien/", "/tin-tuc-su-kien/dau-tu-cong/"]
+    redis = RedisServer()
+    redis.start()
+    try:
+        with gunicorn(DATABASE_URL=_test_database_url(), REDIS_URL=redis.url) as web:
+            for path in pages:  # served, and cached
+                assert web.get(path, host=portal).status == 200
+            assert web.get(pages[-1], host=portal).headers.get("X-Portal-Cache") == "hit"
+            # "vanthu" guessed at until the next attempt must wait
+            for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+                assert _login(web, workspace, "vanthu", "wrong").status in (200, 429)
+            assert _login(web, workspace, "vanthu", PASSWORD).status == 429
+
+            # when Redis goes away
+            redis.stop()
+
+            # then the portal's pages are served (from the database, not the cache)
+            for path in pages:
+                page = web.get(path, host=portal)
+                assert page.status == 200, (path, page.body[:500])
+                assert "X-Portal-Cache" not in page.headers
+            assert "Tin khi mất Redis" in page.body
+            # and a sign-in is refused with a sentence, not let through: the wait cannot be read
+            refused = _login(web, workspace, "vanthu", PASSWORD)
+            assert refused.status == 503, refused.body[:500]
+            assert "thử lại sau" in refused.body
+            assert "sessionid" not in refused.headers.get("Set-Cookie", "")
+            # and a rate-limited look-up is refused too (its counter cannot be kept)
+            track = web.get("/feedback/track/?code=ABC123", host=portal)
+            assert track.status == 503, track.body[:500]
+
+            # when Redis is back (empty: it kept nothing on disk), the throttle is forgotten
+            redis.start()
+            assert _login(web, workspace, "vanthu", PASSWORD).status == 302
+            assert web.get(pages[0], host=portal).status == 200
+    finally:
+        redis.stop()

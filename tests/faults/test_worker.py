@@ -84,7 +84,7 @@ def test_a_worker_killed_mid_task_redoes_it_once_and_leaves_nothing_half_written
             env={
                 "DATABASE_URL": url,
                 "REDIS_URL": settings.REDIS_URL,
-                "REDIS_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
+                "REDIS_KEY_PREFIX": str(settings.CACHES["default"].get("KEY_PREFIX", "")),
             },
         )
         try:
