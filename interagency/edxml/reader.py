@@ -18,6 +18,9 @@ Text is stored NFC and stripped; timestamps carry Vietnam time (UTC+7), to the s
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from lxml import etree
@@ -37,7 +40,11 @@ from interagency.edxml.packets import (
 )
 from interagency.edxml.tree import child, children, clean, local, stream_root
 
-__all__ = ["parse", "read_attachments", "read_tree"]
+__all__ = ["parse", "parse_known", "read_attachments", "read_tree"]
+
+# How many packets `parse_known` remembers: a hub worker's packets between taking them in and
+# handing them to their recipients (a round's worth, with room to spare).
+KNOWN_KEPT = 512
 
 
 def _read_status(reader: Reader, header: etree._Element) -> StatusPacket | None:
@@ -241,3 +248,26 @@ def parse(
     # Streamed: each attachment's base64 text is measured as it passes, never held.
     root, encoded = stream_root(data, max_bytes=max_bytes)
     return read_tree(root, Reader(strict=strict, budget=budget, encoded=encoded))
+
+
+_known: OrderedDict[tuple[bytes, AttachmentBudget], Packet] = OrderedDict()
+_known_lock = threading.Lock()
+
+
+def parse_known(data: bytes, *, budget: AttachmentBudget | None = None) -> Packet:
+    """``parse`` (tolerant), read once per process for the same bytes and budget: the hub reads a
+    packet when it takes it in and each recipient's side reads it again when it arrives; the
+    second read is the first one's result (packets are immutable). Only readable packets are
+    remembered; their bytes are identified by SHA-256."""
+    key = (hashlib.sha256(data).digest(), budget or AttachmentBudget())
+    with _known_lock:
+        packet = _known.get(key)
+        if packet is not None:
+            _known.move_to_end(key)
+            return packet
+    packet = parse(data, budget=budget)
+    with _known_lock:
+        _known[key] = packet
+        while len(_known) > KNOWN_KEPT:
+            _known.popitem(last=False)
+    return packet

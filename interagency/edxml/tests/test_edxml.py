@@ -15,7 +15,7 @@ import pytest
 from interagency.edxml.certificates import generate_authority, issue_certificate
 from interagency.edxml.codes import NS, InvalidOrgCode, org_code_key, org_code_normal, same_org_code
 from interagency.edxml.packets import Attachment, AttachmentBudget, DocumentPacket, EdxmlError, StatusPacket
-from interagency.edxml.reader import parse, read_attachments
+from interagency.edxml.reader import parse, parse_known, read_attachments
 from interagency.edxml.signatures import sign_packet, verify_packet
 from interagency.edxml.tests.factories import DocumentPacketFactory, StatusPacketFactory, listed, sample
 from interagency.edxml.writer import build
@@ -530,3 +530,16 @@ def test_a_dtd_the_byte_check_cannot_see_utf16_is_refused_by_the_parser():
     errors = _errors(data.encode("utf-16-le"))
 
     assert errors == ["M.edXML: gói tin có khai báo DOCTYPE/ENTITY, không được phép (DTD refused)"]
+
+
+def test_parse_known_reads_the_same_bytes_once_and_remembers_no_refusal():
+    data = build(StatusPacketFactory.build(description="Đọc một lần"))
+    first = parse_known(data)
+    assert first == parse(data)
+    assert parse_known(data) is first  # the second read is the first one's result
+    assert parse_known(data, budget=AttachmentBudget(max_count=1)) is not first  # another budget
+    assert parse_known(data, budget=AttachmentBudget()) is first  # the default budget, spelled out
+    broken = data.replace(b"StatusCode>", b"StatusCodeX>", 1)
+    for _attempt in range(2):
+        with pytest.raises(EdxmlError):
+            parse_known(broken)

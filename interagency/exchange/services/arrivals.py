@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from accounts.permissions import users_with
 from accounts.services.notifications import notifications_send
 from core.audit import Actor, audit_record, audit_record_many
+from core.blobs import bulk_create_large
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import DocumentPacket, StatusPacket
-from interagency.edxml.reader import parse
+from interagency.edxml.reader import parse_known
 from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
 from interagency.exchange.services.outbox import outbox_status, outbox_statuses
 from qlvbdh.models import Distribution, Document
@@ -123,7 +124,7 @@ def packet_receive(
     sender already has its 01 from the first time, so none goes out again."""
     if ReceivedPacket.objects.filter(packet_id=packet_id).exists():
         return "duplicate"
-    packet = parse(content)
+    packet = parse_known(content)  # as the hub read it when it took it in
     if isinstance(packet, DocumentPacket):
         outcome = _receive_document(
             packet, content=content, packet_id=packet_id, sha256=sha256, warnings=warnings, replay=replay
@@ -189,7 +190,7 @@ def packets_receive(*, packets: Sequence[tuple[bytes, uuid.UUID, str, Sequence[s
             "packet_id", flat=True
         )
     )
-    fresh = [(a, parse(a.content)) for a in arrivals if a.packet_id not in known]
+    fresh = [(a, parse_known(a.content)) for a in arrivals if a.packet_id not in known]
     if not all(_batchable(packet) for _arrival, packet in fresh):
         return [
             packet_receive(content=a.content, packet_id=a.packet_id, sha256=a.sha256, warnings=a.warnings)
@@ -230,7 +231,7 @@ def _documents_receive(documents: list[tuple[Arrival, DocumentPacket]]) -> dict[
         outcomes[arrival.packet_id] = "arrived"
     if not items:
         return outcomes
-    InboxItem.objects.bulk_create(items)
+    bulk_create_large(InboxItem, items, "content")
     audit_record_many(
         actor=SYSTEM,
         action="hub.arrived",
@@ -255,6 +256,7 @@ def _statuses_receive(statuses: list[tuple[Arrival, StatusPacket]]) -> dict[uuid
             document__isnull=False,
         )
         .select_related("document")
+        .defer("content")  # its packet's bytes: not needed to record a status
         .order_by("id")
     ):
         sent.setdefault(issued.exchange_id, issued)  # the first one, as `_receive_status` takes
@@ -404,6 +406,7 @@ def _receive_status(packet: StatusPacket, *, packet_id: uuid.UUID) -> str:
             kind=OutboxEntry.Kind.EDOC, exchange_id=packet.document_id, document__isnull=False
         )
         .select_related("document")
+        .defer("content")
         .order_by("id")
         .first()
     )

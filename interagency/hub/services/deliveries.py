@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import require_actor
 from core.audit import Actor, audit_record
+from core.blobs import blobs_read
 from core.errors import ApplicationError
 from core.tenancy import in_public, in_schema
 from interagency.hub import agencies
@@ -62,6 +63,14 @@ def _due(now: datetime) -> Any:
         .exclude(target=HubDelivery.Target.PEER, recipient_code__in=held_for_pull)
         .order_by("next_attempt_at", "id")
     )
+
+
+def _with_content(packets: dict[int, HubPacket]) -> dict[int, HubPacket]:
+    # The bytes read in binary (a fraction of the ORM's hex text for a large packet).
+    contents = blobs_read(HubPacket, "content", list(packets))
+    for pk, packet in packets.items():
+        packet.content = contents[pk]
+    return packets
 
 
 def _tenant_problem(code: str, tenant: Tenant | None) -> DeliveryFailed | None:
@@ -204,7 +213,7 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
         # The same agency's other due deliveries: another worker takes another agency meanwhile.
         same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
         due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
-        packets = HubPacket.objects.in_bulk({delivery.packet_id for delivery in due})
+        packets = _with_content(HubPacket.objects.defer("content").in_bulk({d.packet_id for d in due}))
         tenant = Tenant.objects.filter(org_code=code).first()
         problem = _tenant_problem(code, tenant)
         if tenant is None or problem is not None:

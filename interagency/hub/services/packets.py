@@ -14,11 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.blobs import bulk_create_large
 from core.errors import ApplicationError
 from core.locks import lock_many_for_transaction
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import AttachmentBudget, DocumentPacket, EdxmlError, Packet, StatusPacket
-from interagency.edxml.reader import parse, read_attachments
+from interagency.edxml.reader import parse_known, read_attachments
 from interagency.edxml.signatures import verify_packet
 from interagency.hub.deviations import attachment_warning
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
@@ -146,7 +147,7 @@ def _vet(
     """Every check a packet must pass, or PacketRefused; nothing is written."""
     # The order matters: the header only (nothing decoded), then the signature, then the files.
     try:
-        packet = parse(content, budget=attachment_budget())
+        packet = parse_known(content, budget=attachment_budget())  # its recipients' side reads it again
     except EdxmlError as exc:
         raise PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors) from exc
     sender = packet.sender.organ_id
@@ -214,7 +215,7 @@ def _record(
             for v, outcome in zip(vetted, outcomes, strict=True)
             if outcome is None
         ]
-        HubPacket.objects.bulk_create(new)
+        bulk_create_large(HubPacket, new, "content")
         routes = {v.packet_id: v.routes for v in vetted}
         HubDelivery.objects.bulk_create(
             [

@@ -108,8 +108,9 @@ def _status_problem(packet: StatusPacket, sender: str, source: str) -> str:
     if packet.status_code in SENDER_STATUSES:
         return _from_its_sender(document_id, sender, source)
     # Each delivery of an original under this DocumentId, with its sender: one query.
+    # (By the delivery's own copy of the DocumentId, which is indexed.)
     deliveries = HubDelivery.objects.filter(
-        packet__kind=HubPacket.Kind.EDOC, packet__business__in=NEW_DOCUMENT, packet__document_id=document_id
+        document_id=document_id, packet__kind=HubPacket.Kind.EDOC, packet__business__in=NEW_DOCUMENT
     ).values_list("packet__sender_code", "recipient_code", "target")
     for original_sender, recipient, target in deliveries:
         if not same_org_code(original_sender, packet.response_for.organ_id) or not same_org_code(
