@@ -75,7 +75,7 @@ def roles(tmp_path_factory: pytest.TempPathFactory, django_db_blocker: Any) -> I
             "from tenants.models import Tenant\n"
             "report(Tenant.objects.get(org_code='000.00.15.H21').schema_name)"
         )
-        deployment.manage("tenants", "refill-pool", "--size", "1")
+        deployment.manage("tenants", "refill-pool", "--size", "1", timeout=600)  # migrates a schema
         created = deployment.manage(
             "tenants",
             "create",

@@ -366,7 +366,7 @@ class MakeRunStack(Managed):
     def console_host(self) -> str:
         return "console.gialai.localhost"
 
-    def start(self, timeout: float = 420) -> None:
+    def start(self, timeout: float = 900) -> None:
         self.server.recreate(self.database)
         log = (self.directory / "make-run.log").open("wb")
         self.process = subprocess.Popen(  # noqa: S603
