@@ -140,7 +140,7 @@ def test_an_it_officer_sees_and_clears_only_their_own_tenants_throttles(
     ],
 )
 def test_a_made_up_clear_request_is_a_message_not_a_500(
-    tenant, make_user, signed_in, client_for, host_of, data
+    clock, tenant, make_user, signed_in, client_for, host_of, data
 ):
     make_user(tenant, "lananh")
     _hammer(client_for(host_of(tenant)), "lananh")
