@@ -259,11 +259,18 @@ def run(tenants: int, added: int, processes: int, sample: int, sessions: int, se
     noop_seconds, noop_status, noop_lines = migrate_command(f"3. no-op over {tenants:,}", [], processes)
     executor_seconds = executor_time(noop_lines)
 
-    behind = 0
-    for name in names:
-        with in_schema(name):
-            if leaf not in MigrationRecorder(connection).applied_migrations():
-                behind += 1
+    # One query over every schema: the recorder's per-schema table check reads pg_class, which
+    # at 1,000 schemas holds 115,000 tables (minutes for this line alone).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT count(*) FROM {connection.ops.quote_name(name)}.django_migrations "  # noqa: S608
+                "WHERE app = %s AND name = %s"
+                for name in names
+            ),
+            [part for _name in names for part in leaf],
+        )
+        behind = sum(1 for (count,) in cursor.fetchall() if not count)
     print(f"    schemas without {'.'.join(leaf)} afterwards: {behind}")
 
     sample_names = names[:sample]

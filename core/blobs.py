@@ -56,7 +56,10 @@ def blobs_write(model: type[models.Model], fields: Sequence[str], rows: Mapping[
         table=sql.Identifier(meta.db_table),
         sets=sql.SQL(", ").join(sql.SQL("{c} = v.{c}").format(c=column) for column, _type in columns),
         arrays=sql.SQL(", ").join(
-            sql.SQL("%s::{t}[]").format(t=kind) for _column_name, kind in [(pk_column, pk_type), *columns]
+            # %b: arrays sent in binary; as text, psycopg escapes each value with a regex and the
+            # server parses it back (~20 ms against ~2 ms for three 140 KB packets)
+            sql.SQL("%b::{t}[]").format(t=kind)
+            for _column_name, kind in [(pk_column, pk_type), *columns]
         ),
         names=sql.SQL(", ").join([pk_column, *(column for column, _type in columns)]),
         pk=pk_column,
