@@ -32,9 +32,10 @@ from interagency.exchange.services.keys import signing_hook
 from interagency.exchange.tests.flows import issue_to, office
 from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services import federation
+from interagency.hub.services.authority import trust_roots
 from interagency.hub.services.deliveries import work
 from interagency.hub.services.directory import directory_import_csv, directory_sync_tenants
-from interagency.hub.services.packets import PacketRefused, packet_accept
+from interagency.hub.services.packets import PacketRefused, packet_accept, packets_accept
 from qlvbdh.models import Document
 
 pytestmark = pytest.mark.django_db
@@ -445,6 +446,31 @@ def test_a_status_from_an_organisation_the_document_was_not_sent_to_is_refused_a
         packet_accept(
             content=forged, packet_id=uuid.uuid4(), source="tenant:c", expected_sender=third_tenant.org_code
         )
+
+
+def test_in_a_relay_batch_each_status_is_judged_on_its_own_document(
+    tenant, other_tenant, third_tenant, province
+):
+    # given: A sent one document to B and another to C only
+    _sent, to_b, _copy = _sent_and_accepted(tenant, other_tenant)
+    _other, to_c, _copy_c = _sent_and_accepted(tenant, third_tenant)
+    with in_tenant(other_tenant):
+        genuine = build(_status(other_tenant.org_code, tenant.org_code, to_b, "05"), sign=signing_hook())
+        forged = build(_status(other_tenant.org_code, tenant.org_code, to_c, "05"), sign=signing_hook())
+
+    # when: B's relay hands both to the hub in one batch (their checks' look-ups made together)
+    with in_public():
+        outcomes = packets_accept(
+            packets=[(forged, uuid.uuid4()), (genuine, uuid.uuid4())],
+            source=f"tenant:{other_tenant.schema_name}",
+            expected_sender=other_tenant.org_code,
+            roots=trust_roots(),
+        )
+
+    # then: the status about C's document is refused, the one about B's own is taken
+    assert isinstance(outcomes[0], PacketRefused)
+    assert isinstance(outcomes[1], HubPacket)
+    assert outcomes[1].status_code == "05"
 
 
 # --- 6. replays --------------------------------------------------------------------------------

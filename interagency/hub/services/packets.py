@@ -26,7 +26,7 @@ from interagency.hub.models import FederationPeer, HubDelivery, HubPacket
 from interagency.hub.services.authority import split_pem, trust_roots
 from interagency.hub.services.queue import deliver_soon
 from interagency.hub.services.routing import Route, routes_for
-from interagency.hub.services.speakers import document_id_taken, packet_problem
+from interagency.hub.services.speakers import document_id_taken, known_for, packet_problem
 
 
 class PacketRefused(ApplicationError):
@@ -97,6 +97,13 @@ def _check_signature(
     if check.state != "valid":
         raise PacketRefused(_("Chữ ký số của gói tin không hợp lệ: %s") % check.message)
     return check.state, check.subject, check.fingerprint
+
+
+def _header_or_none(content: bytes) -> Packet | None:
+    try:
+        return parse_known(content, budget=attachment_budget())
+    except EdxmlError:
+        return None  # its own checks refuse it
 
 
 def _known(packet_id: uuid.UUID, digest: str) -> HubPacket | None:
@@ -279,25 +286,32 @@ def packets_accept(
     ids: each is checked on its own (a refusal is that packet's outcome, nothing of it written),
     and those that pass are recorded together. Returns each packet's outcome, in order."""
     outcomes: list[HubPacket | PacketRefused | _Vetted] = []
-    routes_known: dict[str, Route] = {}  # a batch's packets mostly share their addressees
-    for content, packet_id in packets:
-        try:
-            outcomes.append(
-                _vet(
-                    content=content,
-                    packet_id=packet_id,
-                    digest=hashlib.sha256(content).hexdigest(),
-                    source=source,
-                    expected_sender=expected_sender,
-                    peer=None,
-                    roots=roots,
-                    routes_known=routes_known,
+    # What the checks read is fetched for the whole batch first (routes, originals, deliveries):
+    # a few queries instead of a few per packet. The headers are read here, and again (from
+    # parse_known's memory) by each packet's checks, which alone decide its outcome.
+    headers = [_header_or_none(content) for content, _packet_id in packets]
+    routes_known: dict[str, Route] = {}
+    addressees = {code for packet in headers if packet is not None for code in _recipients(packet)}
+    routes_for(sorted(addressees), routes_known)
+    with known_for(packet for packet in headers if packet is not None):
+        for content, packet_id in packets:
+            try:
+                outcomes.append(
+                    _vet(
+                        content=content,
+                        packet_id=packet_id,
+                        digest=hashlib.sha256(content).hexdigest(),
+                        source=source,
+                        expected_sender=expected_sender,
+                        peer=None,
+                        roots=roots,
+                        routes_known=routes_known,
+                    )
                 )
-            )
-        except PacketRefused as exc:
-            outcomes.append(exc)
-        except EdxmlError as exc:
-            outcomes.append(PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors))
+            except PacketRefused as exc:
+                outcomes.append(exc)
+            except EdxmlError as exc:
+                outcomes.append(PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors))
     vetted = [outcome for outcome in outcomes if isinstance(outcome, _Vetted)]
     recorded = iter(_record(vetted, source=source, trace=None) if vetted else [])
     return [next(recorded) if isinstance(outcome, _Vetted) else outcome for outcome in outcomes]
