@@ -308,18 +308,25 @@ def _baseline() -> float:
     return _median_seconds(check, 30)
 
 
-def _profiled(path: str | None, call: Any) -> Counter[str]:
-    """Run `call` counting its SQL statements by shape (and under cProfile into `path`)."""
+def _profiled(path: str | None, call: Any) -> tuple[Counter[str], Counter[str]]:
+    """Run `call` counting its SQL statements by shape, and their seconds (from sending to the
+    result), and under cProfile into `path`."""
     import cProfile
     import re
 
     from django.db import connection
 
     statements: Counter[str] = Counter()
+    seconds: Counter[str] = Counter()
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements[re.sub(r"\d+", "N", re.sub(r"\s+", " ", sql))[:90]] += 1
-        return execute(sql, params, many, context)
+        shape = re.sub(r"\d+", "N", re.sub(r"\s+", " ", sql))[:90]
+        statements[shape] += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            seconds[shape] += time.perf_counter() - started
 
     profile = cProfile.Profile() if path else None
     with connection.execute_wrapper(count):
@@ -331,7 +338,22 @@ def _profiled(path: str | None, call: Any) -> Counter[str]:
         finally:
             if profile is not None and path:
                 profile.dump_stats(path)
-    return statements
+    return statements, seconds
+
+
+def _print_statements(statements: Counter[str], seconds: Counter[str], expected: int) -> None:
+    print(
+        f"SQL statements per delivery in the drain: {sum(statements.values()) / expected:.1f};"
+        " the most frequent:"
+    )
+    for shape, times in statements.most_common(25):
+        print(f"  {times / expected:6.2f}  {shape}")
+    print(
+        f"SQL time per delivery in the drain: {sum(seconds.values()) / expected * 1000:.1f} ms"
+        " (sent to result, this process's side); the longest:"
+    )
+    for shape, spent in seconds.most_common(15):
+        print(f"  {spent / expected * 1000:6.2f} ms  {shape}")
 
 
 def run(
@@ -416,7 +438,7 @@ def run(
             _workers_signal(pool, signal.SIGCONT)
             _wait_for(expected, pool)
         else:
-            statements = _profiled(
+            statements, statement_seconds = _profiled(
                 profile, lambda: _wait_for(expected, [], in_process=lambda: work(rounds=100_000))
             )
         drain_seconds = time.perf_counter() - started_drain
@@ -485,12 +507,7 @@ def run(
         )
     elif not workers:
         print("latency     needs --workers K (the documents must be issued while workers run)")
-        print(
-            f"SQL statements per delivery in the drain: {sum(statements.values()) / expected:.1f};"
-            " the most frequent:"
-        )
-        for shape, times in statements.most_common(25):
-            print(f"  {times / expected:6.2f}  {shape}")
+        _print_statements(statements, statement_seconds, expected)
     print(f"\ntotal {time.perf_counter() - started_run:.1f} s")
 
 
