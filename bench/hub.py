@@ -308,7 +308,7 @@ def _baseline() -> float:
     return _median_seconds(check, 30)
 
 
-def _profiled(path: str | None, call: Any) -> tuple[Counter[str], Counter[str]]:
+def _profiled(path: str | None, call: Any) -> tuple[Counter[str], dict[str, float]]:
     """Run `call` counting its SQL statements by shape, and their seconds (from sending to the
     result), and under cProfile into `path`."""
     import cProfile
@@ -317,7 +317,7 @@ def _profiled(path: str | None, call: Any) -> tuple[Counter[str], Counter[str]]:
     from django.db import connection
 
     statements: Counter[str] = Counter()
-    seconds: Counter[str] = Counter()
+    seconds: dict[str, float] = {}
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         shape = re.sub(r"\d+", "N", re.sub(r"\s+", " ", sql))[:90]
@@ -326,7 +326,7 @@ def _profiled(path: str | None, call: Any) -> tuple[Counter[str], Counter[str]]:
         try:
             return execute(sql, params, many, context)
         finally:
-            seconds[shape] += time.perf_counter() - started
+            seconds[shape] = seconds.get(shape, 0.0) + time.perf_counter() - started
 
     profile = cProfile.Profile() if path else None
     with connection.execute_wrapper(count):
@@ -341,7 +341,7 @@ def _profiled(path: str | None, call: Any) -> tuple[Counter[str], Counter[str]]:
     return statements, seconds
 
 
-def _print_statements(statements: Counter[str], seconds: Counter[str], expected: int) -> None:
+def _print_statements(statements: Counter[str], seconds: dict[str, float], expected: int) -> None:
     print(
         f"SQL statements per delivery in the drain: {sum(statements.values()) / expected:.1f};"
         " the most frequent:"
@@ -352,7 +352,7 @@ def _print_statements(statements: Counter[str], seconds: Counter[str], expected:
         f"SQL time per delivery in the drain: {sum(seconds.values()) / expected * 1000:.1f} ms"
         " (sent to result, this process's side); the longest:"
     )
-    for shape, spent in seconds.most_common(15):
+    for shape, spent in sorted(seconds.items(), key=lambda item: -item[1])[:15]:
         print(f"  {spent / expected * 1000:6.2f} ms  {shape}")
 
 
