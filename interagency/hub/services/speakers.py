@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from django.utils.translation import gettext as _
@@ -88,8 +88,8 @@ def _owned_by(document_id: str, sender: str) -> bool:
 class _Known:
     """What the checks of a relay's batch read, fetched for all its packets at once (`known_for`)."""
 
-    originals: dict[str, list[HubPacket]] = field(default_factory=dict)
-    deliveries: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    originals: dict[str, list[HubPacket]]
+    deliveries: dict[str, list[tuple[str, str, str]]]
 
 
 _known: ContextVar[_Known | None] = ContextVar("speakers_known", default=None)
@@ -154,6 +154,13 @@ def _originals(document_id: str) -> list[HubPacket]:
     return _originals_of([document_id])[document_id]
 
 
+def _deliveries(document_id: str) -> list[tuple[str, str, str]]:
+    known = _known.get()
+    if known is not None and document_id in known.deliveries:
+        return known.deliveries[document_id]
+    return _deliveries_of([document_id])[document_id]
+
+
 def _from_its_sender(document_id: str, sender: str, source: str) -> str:
     originals = [p for p in _originals(document_id) if same_org_code(p.sender_code, sender)]
     if not originals:
@@ -172,12 +179,7 @@ def _status_problem(packet: StatusPacket, sender: str, source: str) -> str:
     document_id = packet.document_id
     if packet.status_code in SENDER_STATUSES:
         return _from_its_sender(document_id, sender, source)
-    known = _known.get()
-    if known is not None and document_id in known.deliveries:
-        deliveries = known.deliveries[document_id]
-    else:
-        deliveries = _deliveries_of([document_id])[document_id]
-    for original_sender, recipient, target in deliveries:
+    for original_sender, recipient, target in _deliveries(document_id):
         if not same_org_code(original_sender, packet.response_for.organ_id) or not same_org_code(
             recipient, sender
         ):
