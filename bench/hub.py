@@ -25,8 +25,9 @@ each from a random agency to 1-3 random other agencies. Then, in two phases:
 
 A baseline measured in the same run: the median parse + signature check of one of the run's
 document packets. Printed as ratios next to the goals of issue 11: wall time per delivery at most
-1.5 x that baseline with two workers, and p95 issue-to-arrival under 1 s at half capacity. A
-measurement to read, never a pass/fail timing.
+1.5 x that baseline with two workers, and p95 issue-to-arrival under 1 s at half capacity. Each
+phase also prints its CPU per delivery (the workers, this process, the whole PostgreSQL server:
+read on a quiet machine). A measurement to read, never a pass/fail timing.
 
 Everything happens in a throwaway database `tinhso_bench_<pid>` with a private Redis and a
 temporary MEDIA_ROOT, all removed at the end, on error and on Ctrl-C too.
@@ -181,6 +182,62 @@ def _issue(tenant: Any, people: dict[str, Any], draft: Any, recipients: list[Any
 
 
 # --- measuring ---------------------------------------------------------------------------------
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (Linux /proc; 0 where unreadable)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _postgres_pids() -> list[int]:
+    """The local PostgreSQL server's processes (its backends do the statements' work)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in {"postgres", "postmaster"}:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by the hub workers, this process and PostgreSQL between start() and stop()."""
+
+    def __init__(self, workers: list[subprocess.Popen[bytes]]) -> None:
+        self.workers = [worker.pid for worker in workers]
+        self.spent: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        own = os.times()
+        return {
+            "hub workers": _cpu_seconds(self.workers),
+            "bench process": own.user + own.system,
+            "postgresql": _cpu_seconds(_postgres_pids()),
+        }
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def stop(self) -> None:
+        end = self._now()
+        self.spent = {name: end[name] - self._start[name] for name in end}
+
+    def line(self, deliveries: int, seconds: float) -> str:
+        parts = [
+            f"{name} {spent * 1000 / max(deliveries, 1):.1f} ms ({spent / max(seconds, 1e-9):.2f} cores)"
+            for name, spent in self.spent.items()
+        ]
+        return "  CPU per delivery                       " + ", ".join(parts)
 
 
 def _delivered_count() -> int:
@@ -433,6 +490,8 @@ def run(
             end=" ",
             flush=True,
         )
+        capacity_cpu = CpuMeter(pool)
+        capacity_cpu.start()
         started_drain = time.perf_counter()
         if workers:
             _workers_signal(pool, signal.SIGCONT)
@@ -442,6 +501,7 @@ def run(
                 profile, lambda: _wait_for(expected, [], in_process=lambda: work(rounds=100_000))
             )
         drain_seconds = time.perf_counter() - started_drain
+        capacity_cpu.stop()
         print(f"done in {drain_seconds:.2f} s", flush=True)
         capacity = expected / drain_seconds
         per_delivery = drain_seconds / expected
@@ -461,6 +521,8 @@ def run(
                 end=" ",
                 flush=True,
             )
+            latency_cpu = CpuMeter(pool)
+            latency_cpu.start()
             started = time.perf_counter()
             for number, index in enumerate(range(documents, 2 * documents)):
                 pause = started + number * interval - time.perf_counter()
@@ -469,6 +531,8 @@ def run(
                 issue(index)
             issue_seconds = time.perf_counter() - started
             _wait_for(expected_after(2 * documents), pool)
+            latency_cpu.stop()
+            latency_seconds = time.perf_counter() - started
             print(f"issued in {issue_seconds:.1f} s, all arrived", flush=True)
             achieved = (expected_after(2 * documents) - expected) / max(issue_seconds, 1e-9)
             latencies, to_hub = issue_to_arrival(tenants, _exchange_ids(tenants) - before)
@@ -492,6 +556,7 @@ def run(
         f"  wall time per delivery                 {per_delivery * 1000:8.2f} ms"
         f" = {ratio:.2f}x parse+check   (goal <= 1.5x{', with 2 workers' if workers != 2 else ''})"
     )
+    print(capacity_cpu.line(expected, drain_seconds))
     if latencies:
         p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
         at = "half capacity" if not offered_rate else "a set rate"
@@ -505,6 +570,7 @@ def run(
             f"  issue -> arrival p95                   {p95 * 1000:8.1f} ms = {p95:.2f}x 1 s   (goal < 1x)"
             f"   max {max(latencies) * 1000:.0f} ms, {len(latencies)} document-recipient pairs"
         )
+        print(latency_cpu.line(expected_after(2 * documents) - expected, latency_seconds))
     elif not workers:
         print("latency     needs --workers K (the documents must be issued while workers run)")
         _print_statements(statements, statement_seconds, expected)
