@@ -8,6 +8,7 @@ request with its tenant and request id.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -55,6 +56,25 @@ def on_starting(server: Any) -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
         Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    """The application's objects, URLconfs included (else loaded by the first request), leave the
+    cyclic collector's care: what it still tracks is what requests make, so a full collection
+    after each one (post_request) costs about half a millisecond (README "Web worker memory")."""
+    from django.conf import settings
+
+    for urlconf in {settings.ROOT_URLCONF, *settings.PURPOSE_URLCONFS.values()}:
+        __import__(urlconf)
+    gc.collect()
+    gc.freeze()
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """A request's objects form reference cycles (Django's and DRF's request, serializers, model
+    instances), and those that outlive a young collection mid-request wait for a full one, rare
+    with 200,000 long-lived objects: the worker grew by their high-water mark (13 MB measured)."""
+    gc.collect()
 
 
 def child_exit(server: Any, worker: Any) -> None:
