@@ -32,6 +32,7 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # otherwise: the pod's limit, and a worker measured at 158 MB after 10,000 requests (bench/scale.py).
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
+_REFREEZE_AFTER = 100  # requests; see pre_request
 # Our ingress controller's address range sends X-Forwarded-Proto (BEHIND_TLS_PROXY trusts it).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108  (heartbeat files)
@@ -60,8 +61,7 @@ def on_starting(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """The application's objects, URLconfs included (else loaded by the first request), leave the
-    cyclic collector's care: what it still tracks is what requests make, so a full collection
-    after each one (post_request) costs about half a millisecond (README "Web worker memory")."""
+    cyclic collector's care (gc.freeze): a full collection then scans only what came later."""
     from django.conf import settings
 
     for urlconf in {settings.ROOT_URLCONF, *settings.PURPOSE_URLCONFS.values()}:
@@ -70,10 +70,19 @@ def post_worker_init(worker: Any) -> None:
     gc.freeze()
 
 
+def pre_request(worker: Any, req: Any) -> None:
+    """Frozen again once the first requests have compiled templates and filled the lazy caches,
+    which made each full collection cost 1.9 ms rather than 0.4. Cyclic garbage of a request
+    running in another thread at that instant is kept for good (once, some kilobytes)."""
+    if worker.nr == _REFREEZE_AFTER:
+        gc.collect()
+        gc.freeze()
+
+
 def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
-    """A request's objects form reference cycles (Django's and DRF's request, serializers, model
-    instances), and those that outlive a young collection mid-request wait for a full one, rare
-    with 200,000 long-lived objects: the worker grew by their high-water mark (13 MB measured)."""
+    """A request's objects form reference cycles (Django's and DRF's requests, serializers, model
+    instances); those that outlive a young collection mid-request waited for a full one, rare with
+    200,000 long-lived objects, and the worker grew by their high-water mark (13 MB measured)."""
     gc.collect()
 
 
