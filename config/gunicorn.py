@@ -29,7 +29,7 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # Workers are not replaced after N requests unless asked (WEB_MAX_REQUESTS): a gthread worker that
 # restarts closes its kept-alive connections, and a request a client sends on one as it closes is
 # reset (4 in 22,227 requests in bench/load.py with 5000; gunicorn issue #3038). Memory is bounded
-# otherwise: the pod's limit, and a worker measured at 158 MB after 10,000 requests (bench/scale.py).
+# otherwise: the pod's limit, and a worker measured at 137 MB after 10,000 requests (bench/scale.py).
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
 _REFREEZE_AFTER = 100  # requests; see pre_request
