@@ -215,6 +215,7 @@ class CpuMeter:
 
     def __init__(self, workers: list[subprocess.Popen[bytes]]) -> None:
         self.workers = [worker.pid for worker in workers]
+        self._start: dict[str, float] = {}
         self.spent: dict[str, float] = {}
 
     def _now(self) -> dict[str, float]:

@@ -573,8 +573,8 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 WAGTAILIMAGES_IMAGE_MODEL = "portal.PortalImage"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(os.environ.get("PORTAL_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
-# Wagtail requires Willow[heif], and Willow imports pillow_heif (with Pillow) as Wagtail starts: some
-# 7 MB in every process for HEIC, which no upload may be. A None entry fails that import, as if the
+# Wagtail requires Willow[heif], and Willow imports pillow_heif (with Pillow) as Wagtail starts: 5 MB
+# (measured) in every process for HEIC, which no upload may be. A None entry fails that import, as if the
 # package were not installed (README "Web worker memory"); Pillow comes when an image is processed.
 sys.modules.setdefault("pillow_heif", None)  # type: ignore[arg-type]
 # Documents stream through Django (portal.hooks refuses one no live page uses); never a public URL.

@@ -133,7 +133,7 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_svg(url: str) -> str:
-    import segno  # only at enrolment: ~2 MB a web worker would carry otherwise
+    import segno  # only at enrolment: 0.6 MB a web worker would carry otherwise
 
     return str(segno.make(url, error="m").svg_inline(scale=4))
 
