@@ -170,6 +170,34 @@ def test_an_attachment_is_written_as_the_zip_it_is_whatever_the_files_own_type()
     ]
 
 
+def _zipped_entries(data: bytes) -> list[tuple[str, int]]:
+    root = data.split(b"<edXML:ContentTransferEncoded>")[1:]
+    found: list[tuple[str, int]] = []
+    for chunk in root:
+        raw = base64.b64decode(chunk.split(b"</edXML:ContentTransferEncoded>")[0])
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            found.extend((info.filename, info.compress_type) for info in archive.infolist())
+    return found
+
+
+def test_a_file_that_does_not_shrink_is_stored_in_its_zip_and_the_rest_deflated():
+    # A scan or a PDF is compressed already: deflating it again is time spent for nothing.
+    scan = Attachment(content_id="1", name="scan.pdf", data=os.urandom(200 * 1024))
+    words = ["Kính", "gửi", "các", "đơn", "vị", "báo", "cáo", "tình", "hình", "thực", "hiện", "năm"]
+    prose = " ".join(words[(n * n + 7 * n) % len(words)] + str(n % 97) for n in range(20000))
+    text = Attachment(content_id="2", name="notes.txt", data=prose.encode())
+
+    data = build(_document(attachments=(scan, text)))
+
+    assert _zipped_entries(data) == [("scan.pdf", zipfile.ZIP_STORED), ("notes.txt", zipfile.ZIP_DEFLATED)]
+    assert len(data) < (200 * 1024 + len(text.data) / 2) * 4 / 3  # the text did shrink
+    assert [(a.name, a.data, a.broken) for a in read_attachments(data)] == [
+        ("scan.pdf", scan.data, ""),
+        ("notes.txt", text.data, ""),
+    ]
+    assert build(_document(attachments=(scan, text))) == data  # still the same bytes each time
+
+
 @pytest.mark.parametrize("doc_type", [1, 2, 3])
 def test_business_document_types_round_trip(doc_type):
     packet = _document(business_doc_type=doc_type, business_reason="Lý do", receivers=(("000.00.92.H21", 1),))

@@ -15,7 +15,7 @@ from interagency.edxml.codes import STATUS_CODES
 from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry
 from interagency.exchange.services.agency import current_agency, exchange_document_id
 from interagency.exchange.tasks import outbox_relay_task
-from interagency.hub.services.queue import in_loop, workers_wake
+from interagency.hub.services.queue import in_loop, loop_wrote, workers_wake
 from qlvbdh.models import Distribution, Document
 
 logger = logging.getLogger(__name__)
@@ -23,11 +23,12 @@ logger = logging.getLogger(__name__)
 
 def relay_on_commit() -> None:
     schema = current_schema()
+    if in_loop():
+        loop_wrote(schema)  # the hub's loop writing a 01 relays it in its next round
+        return
     # Sent at commit with the entry (NOTIFY is transactional): a listening `hub work` relays this
     # agency at once. The same schema twice in one transaction is one notification.
     workers_wake(schema)
-    if in_loop():
-        return  # the hub's loop writing a 01 relays it in its next round
 
     def enqueue() -> None:
         try:

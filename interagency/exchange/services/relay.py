@@ -41,6 +41,7 @@ from interagency.exchange.services.agency import Agency, current_agency
 from interagency.exchange.services.keys import signing_hook
 from interagency.hub.services.authority import trust_roots
 from interagency.hub.services.packets import PacketRefused, packets_accept
+from interagency.hub.services.queue import loop_memo
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
 from qlvbdh.selectors.attachments import attachment_open, signed_digests
@@ -149,7 +150,7 @@ def _build(
     return build(_packet_for(entry, agency), sign=sign or signing_hook())
 
 
-def outbox_relay(*, limit: int = 50) -> int:
+def outbox_relay(*, limit: int = 50, agency: Agency | None = None) -> int:
     """Hand waiting entries of this agency to the hub, oldest first; returns how many went.
 
     A batch of entries at a time, in one transaction: lock them (SKIP LOCKED: two relays never
@@ -158,7 +159,7 @@ def outbox_relay(*, limit: int = 50) -> int:
     them relayed. A crash anywhere rolls the batch back; the hub ignores a packet id it has. An
     entry that cannot go waits with its reason; the others still go.
     """
-    agency = current_agency()
+    agency = agency or current_agency()
     relayed = 0
     failed: set[int] = set()
     # Packets about one document leave in the order they were written, whatever relays run at once:
@@ -181,7 +182,11 @@ def outbox_relay(*, limit: int = 50) -> int:
                 break
             problems: dict[int, Exception] = {}
             # The agency's key, looked up (or issued) once per batch, outside any entry's savepoint.
-            sign = signing_hook() if any(entry.content is None for entry in entries) else None
+            sign = (
+                loop_memo(("signing_hook", agency.schema_name), signing_hook)
+                if any(entry.content is None for entry in entries)
+                else None
+            )
             built: set[int] = set()  # content made now, to store (a retry's is stored already)
             for entry in entries:
                 if entry.content is None:
@@ -195,7 +200,8 @@ def outbox_relay(*, limit: int = 50) -> int:
                     built.add(entry.pk)
             ready = [entry for entry in entries if entry.pk not in problems]
             with in_public():
-                roots = trust_roots()  # once for the batch: every entry is checked against them
+                # Once for the batch (for the loop, a while): every entry is checked against them.
+                roots = loop_memo("trust_roots", trust_roots)
                 # Each entry checked on its own (a refusal writes nothing), then recorded together.
                 outcomes = packets_accept(
                     packets=[(bytes(entry.content or b""), entry.packet_id) for entry in ready],
@@ -257,10 +263,13 @@ def relay_all(*, limit_per_tenant: int = 200, schemas: Collection[str] | None = 
         )
         if schemas is not None:
             active = active.filter(schema_name__in=list(schemas))
-        names = sorted(active.values_list("schema_name", flat=True))
-    for schema in _waiting(names):
+        agencies = {
+            schema: Agency(org_code=org_code, name=name, schema_name=schema)
+            for schema, org_code, name in active.values_list("schema_name", "org_code", "name")
+        }
+    for schema in _waiting(sorted(agencies)):
         with in_schema(schema):
-            relayed += outbox_relay(limit=limit_per_tenant)
+            relayed += outbox_relay(limit=limit_per_tenant, agency=agencies[schema])
     return relayed
 
 

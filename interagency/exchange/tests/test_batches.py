@@ -4,6 +4,8 @@ others nothing, and nothing is delivered twice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +16,7 @@ from interagency.exchange.services.relay import relay_all
 from interagency.exchange.tests.flows import issue_to, office
 from interagency.hub.models import HubAttempt, HubDelivery, HubPacket
 from interagency.hub.services.deliveries import deliver_batch, work
+from interagency.hub.services.queue import loop_follows, loop_memo
 from qlvbdh.services.documents import document_revoke
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +48,43 @@ def test_one_batch_hands_an_agency_all_its_due_documents_under_one_schema_switch
     with in_tenant(b):
         arrived = list(InboxItem.objects.order_by("id").values_list("exchange_id", flat=True))
     assert arrived == document_ids  # in the order they were issued
+
+
+def test_a_delivered_batch_is_marked_in_one_update_whatever_each_deliverys_due_time(agencies):
+    _documents_to_b(agencies, 3)
+    with in_public():
+        for number, delivery in enumerate(HubDelivery.objects.order_by("id")):
+            due = delivery.next_attempt_at - timedelta(seconds=3 - number)  # each its own time
+            HubDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=due)
+
+    with CaptureQueriesContext(connection) as queries:
+        tried = deliver_batch()
+
+    assert [delivery.state for delivery in tried] == ["delivered"] * 3
+    updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "interagency_hubdelivery"')
+    ]
+    assert len(updates) == 1, updates
+    with in_public():
+        assert set(HubDelivery.objects.values_list("state", "attempts")) == {("delivered", 1)}
+        assert HubAttempt.objects.filter(ok=True).count() == 3
+
+
+def test_the_loop_looks_up_what_every_batch_needs_once_and_outside_it_each_time():
+    made: list[str] = []
+
+    def make() -> str:
+        made.append("made")
+        return "roots"
+
+    assert [loop_memo("roots", make), loop_memo("roots", make)] == ["roots", "roots"]
+    assert len(made) == 2
+    with loop_follows():
+        assert [loop_memo("roots", make), loop_memo("roots", make)] == ["roots", "roots"]
+    assert len(made) == 3
+    with loop_follows():  # a new loop looks again
+        loop_memo("roots", make)
+    assert len(made) == 4
 
 
 def test_a_revocation_waits_for_its_document_even_when_both_are_due_in_one_batch(agencies):

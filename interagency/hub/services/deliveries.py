@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,7 @@ from interagency.hub import agencies
 from interagency.hub.models import FederationPeer, HubAttempt, HubDelivery, HubPacket, Organisation
 from interagency.hub.services.connector import packet_send
 from interagency.hub.services.directory import directory_lookup
-from interagency.hub.services.queue import deliver_soon, loop_follows
+from interagency.hub.services.queue import deliver_soon, loop_follows, loop_written
 from interagency.hub.services.retries import DeliveryFailed, backoff, max_attempts
 from interagency.hub.services.routing import route as route_for
 from interagency.hub.services.routing import url_forms
@@ -176,11 +176,21 @@ class _Batch:
         self.attempts.append(HubAttempt(delivery=delivery, ok=ok, outcome=outcome))
 
     def save(self) -> None:
-        # One UPDATE per set of values (a delivered batch is one or two), not a CASE per row.
+        # The delivered in one UPDATE (their rows are locked: one more try each); the others one
+        # per set of values, not a CASE per row.
+        delivered = [d.pk for d in self.deliveries if d.state == HubDelivery.State.DELIVERED]
+        if delivered:
+            HubDelivery.objects.filter(pk__in=delivered).update(
+                state=HubDelivery.State.DELIVERED,
+                attempts=F("attempts") + 1,
+                delivered_at=self.now,
+                last_error="",
+            )
         fields = ("state", "attempts", "next_attempt_at", "delivered_at", "last_error")
         groups: dict[tuple[Any, ...], list[int]] = {}
         for delivery in self.deliveries:
-            groups.setdefault(tuple(getattr(delivery, name) for name in fields), []).append(delivery.pk)
+            if delivery.state != HubDelivery.State.DELIVERED:
+                groups.setdefault(tuple(getattr(delivery, name) for name in fields), []).append(delivery.pk)
         for values, ids in groups.items():
             HubDelivery.objects.filter(pk__in=ids).update(**dict(zip(fields, values, strict=True)))
         HubAttempt.objects.bulk_create(self.attempts)
@@ -255,13 +265,18 @@ def work(
 
     `schemas`, when given, names before each round the agencies that wrote to their outbox since
     (from their NOTIFY, see `queue`); None from it means every agency. What the loop itself writes
-    (packets, 01 statuses) it relays and delivers in its next round: no task is queued for it.
+    (packets, 01 statuses) it relays and delivers in its next round: no task is queued and no
+    other worker woken for it.
     """
     relayed = delivered = 0
     busy = False
     with loop_follows():
         for _round in range(rounds):
-            step_relayed = agencies.feed(schemas=schemas() if schemas is not None else None)
+            names = schemas() if schemas is not None else None
+            written = loop_written()  # the agencies whose 01 statuses the last round wrote
+            if names is not None:
+                names = {*names, *written}
+            step_relayed = agencies.feed(schemas=names)
             # Back to relaying after a short while: a document just issued need not wait for
             # every delivery already due (that is what keeps issue-to-arrival short under load).
             step_delivered = deliver_due(seconds=ROUND_SECONDS)

@@ -32,7 +32,7 @@ SWEEP_SECONDS = 10.0
 
 def _rounds(first: set[str] | None) -> Callable[[], set[str] | None]:
     """The agencies each round of `work` relays: first those that woke the loop (None: all),
-    then those whose writes notified since (the loop's own 01 statuses among them)."""
+    then those whose writes notified since (`work` adds those its own rounds wrote)."""
     from interagency.hub.services.queue import wakes
 
     pending = [first]
