@@ -29,6 +29,10 @@ DELIVERIES = ""
 
 # Inside the loop: the agencies whose outbox it wrote to since its last round (None: not in a loop).
 _loop_follows: ContextVar[set[str] | None] = ContextVar("hub_loop_follows", default=None)
+# Inside the loop: what `loop_memo` kept, with when. A busy loop can run for minutes, so it is
+# kept MEMO_SECONDS at most.
+_loop_memo: ContextVar[dict[Any, tuple[float, Any]] | None] = ContextVar("hub_loop_memo", default=None)
+MEMO_SECONDS = 30.0
 
 
 @contextmanager
@@ -51,11 +55,6 @@ def loop_follows() -> Iterator[None]:
 def in_loop() -> bool:
     """True inside the hub's loop, which takes on what it writes without a task."""
     return _loop_follows.get() is not None
-
-
-_loop_memo: ContextVar[dict[Any, tuple[float, Any]] | None] = ContextVar("hub_loop_memo", default=None)
-# How long the loop reuses what `loop_memo` kept (a busy loop can run for minutes).
-MEMO_SECONDS = 30.0
 
 
 def loop_memo(key: Any, make: Callable[[], T]) -> T:
