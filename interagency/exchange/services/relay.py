@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -40,8 +41,8 @@ from interagency.exchange.models import OutboxEntry
 from interagency.exchange.services.agency import Agency, current_agency
 from interagency.exchange.services.keys import signing_hook
 from interagency.hub.services.authority import trust_roots
-from interagency.hub.services.packets import PacketRefused, packets_accept
-from interagency.hub.services.queue import loop_memo
+from interagency.hub.services.packets import Handed, PacketRefused, packets_accept
+from interagency.hub.services.queue import in_loop, loop_memo, loop_wrote
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
 from qlvbdh.selectors.attachments import attachment_open, signed_digests
@@ -52,6 +53,9 @@ logger = logging.getLogger(__name__)
 RELAY_BATCH = 20
 # Agencies whose outboxes one statement looks into (relay_all).
 WAITING_CHUNK = 200
+# Agencies whose batches one relay transaction takes together (their packets checked and recorded
+# at the hub at once); bounded so a transaction's locks and bytes stay small.
+AGENCIES_PER_RELAY = 10
 PRIORITY: dict[str, int] = {
     catalogue.Urgency.NORMAL: 0,
     catalogue.Urgency.URGENT: 1,
@@ -151,94 +155,163 @@ def _build(
 
 
 def outbox_relay(*, limit: int = 50, agency: Agency | None = None) -> int:
-    """Hand waiting entries of this agency to the hub, oldest first; returns how many went.
+    """Hand waiting entries of this agency to the hub, oldest first; returns how many went."""
+    return outbox_relay_many([agency or current_agency()], limit=limit)
 
-    A batch of entries at a time, in one transaction: lock them (SKIP LOCKED: two relays never
-    take the same one), build and sign each once (kept, so a retry sends the same bytes), record
-    them at the hub (one switch to the public schema for the batch), then mark
-    them relayed. A crash anywhere rolls the batch back; the hub ignores a packet id it has. An
-    entry that cannot go waits with its reason; the others still go.
-    """
-    agency = agency or current_agency()
-    relayed = 0
-    failed: set[int] = set()
+
+@dataclass
+class _Batch:
+    """One agency's share of a relay transaction."""
+
+    agency: Agency
+    size: int  # how many were asked for
+    entries: list[OutboxEntry]
+    problems: dict[int, Exception] = field(default_factory=dict)
+    built: set[int] = field(default_factory=set)  # content made now, to store (a retry's is stored)
+
+
+def _earlier_waiting() -> Any:
     # Packets about one document leave in the order they were written, whatever relays run at once:
     # behind the document itself and behind what went earlier to the same addressees. DocumentIds
     # are unique per sender only, so another sender's document under the same id holds nothing up.
-    earlier_waiting = OutboxEntry.objects.filter(
+    return OutboxEntry.objects.filter(
         exchange_id=OuterRef("exchange_id"), relayed_at__isnull=True, id__lt=OuterRef("id")
     ).filter(Q(kind=OutboxEntry.Kind.EDOC) | Q(recipient_codes=OuterRef("recipient_codes")))
-    while relayed + len(failed) < limit:
+
+
+def _batch_take(agency: Agency, size: int, failed: set[int]) -> _Batch | None:
+    """Lock (SKIP LOCKED: two relays never take the same one) and build the agency's next waiting
+    entries, in its schema; None when it has none."""
+    entries = list(
+        OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("document")  # what a document's packet is built from, in the same query
+        .filter(relayed_at__isnull=True)
+        .exclude(pk__in=failed)
+        .exclude(Exists(_earlier_waiting()))
+        .order_by("id")[:size]
+    )
+    if not entries:
+        return None
+    batch = _Batch(agency, size, entries)
+    # The agency's key, looked up (or issued) once per batch, outside any entry's savepoint.
+    sign = (
+        loop_memo(("signing_hook", agency.schema_name), signing_hook)
+        if any(entry.content is None for entry in entries)
+        else None
+    )
+    for entry in entries:
+        if entry.content is None:
+            try:
+                content = _build(entry, agency, sign)
+            except (EdxmlError, SignedFileChanged, OSError) as exc:
+                batch.problems[entry.pk] = exc
+                continue
+            entry.content = content
+            entry.sha256 = hashlib.sha256(content).hexdigest()
+            batch.built.add(entry.pk)
+    return batch
+
+
+def _batch_mark(batch: _Batch, now: Any, failed: set[int]) -> int:
+    """In the agency's schema: what went marked relayed, what did not kept waiting with its reason.
+    Returns how many went."""
+    went = []
+    for entry in batch.entries:
+        problem = batch.problems.get(entry.pk)
+        if problem is not None:
+            # Not retried in this run: it would fail the same way. Kept waiting and visible, its
+            # content unchanged (built again next time).
+            OutboxEntry.objects.filter(pk=entry.pk).update(
+                attempts=entry.attempts + 1, last_error=str(problem)[:2000]
+            )
+            logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, problem)
+            failed.add(entry.pk)
+            continue
+        entry.relayed_at = now
+        entry.attempts += 1
+        entry.last_error = ""
+        went.append(entry)
+    # What they share in one UPDATE; the bytes built now in a second, bound on the server.
+    OutboxEntry.objects.filter(pk__in=[entry.pk for entry in went]).update(
+        relayed_at=now, attempts=F("attempts") + 1, last_error=""
+    )
+    blobs_write(
+        OutboxEntry,
+        ["content", "sha256"],
+        {entry.pk: (entry.content, entry.sha256) for entry in went if entry.pk in batch.built},
+    )
+    return len(went)
+
+
+def outbox_relay_many(agencies: Sequence[Agency], *, limit: int = 50) -> int:
+    """Hand the waiting entries of these agencies to the hub, each agency's oldest first, at most
+    `limit` per agency; returns how many went.
+
+    A transaction at a time takes a batch of each agency that has some: in its schema, lock them,
+    build and sign each once (kept, so a retry sends the same bytes); then at the hub, under one
+    switch to the public schema, check each packet on its own and record those that pass together;
+    then mark them relayed in each schema. A crash anywhere rolls the transaction back; the hub
+    ignores a packet id it has. An entry that cannot go waits with its reason; the others still go.
+    Several agencies in one transaction share the hub's statements (locks, look-ups, INSERTs):
+    as documents trickle in, each recipient's 01 status is its own agency's single entry.
+    """
+    relayed = 0
+    failed: dict[str, set[int]] = {agency.schema_name: set() for agency in agencies}
+    taken: dict[str, int] = dict.fromkeys(failed, 0)
+
+    def room(agency: Agency) -> int:
+        return limit - taken[agency.schema_name] - len(failed[agency.schema_name])
+
+    going = [agency for agency in agencies if room(agency) > 0]
+    while going:
         with transaction.atomic():
-            entries = list(
-                OutboxEntry.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("document")  # what a document's packet is built from, in the same query
-                .filter(relayed_at__isnull=True)
-                .exclude(pk__in=failed)
-                .exclude(Exists(earlier_waiting))
-                .order_by("id")[: min(RELAY_BATCH, limit - relayed - len(failed))]
-            )
-            if not entries:
+            batches = []
+            for agency in going:
+                with in_schema(agency.schema_name):
+                    batch = _batch_take(agency, min(RELAY_BATCH, room(agency)), failed[agency.schema_name])
+                if batch is not None:
+                    batches.append(batch)
+            if not batches:
                 break
-            problems: dict[int, Exception] = {}
-            # The agency's key, looked up (or issued) once per batch, outside any entry's savepoint.
-            sign = (
-                loop_memo(("signing_hook", agency.schema_name), signing_hook)
-                if any(entry.content is None for entry in entries)
-                else None
-            )
-            built: set[int] = set()  # content made now, to store (a retry's is stored already)
-            for entry in entries:
-                if entry.content is None:
-                    try:
-                        content = _build(entry, agency, sign)
-                    except (EdxmlError, SignedFileChanged, OSError) as exc:
-                        problems[entry.pk] = exc
-                        continue
-                    entry.content = content
-                    entry.sha256 = hashlib.sha256(content).hexdigest()
-                    built.add(entry.pk)
-            ready = [entry for entry in entries if entry.pk not in problems]
+            ready = [(b, entry) for b in batches for entry in b.entries if entry.pk not in b.problems]
             with in_public():
                 # Once for the batch (for the loop, a while): every entry is checked against them.
                 roots = loop_memo("trust_roots", trust_roots)
                 # Each entry checked on its own (a refusal writes nothing), then recorded together.
                 outcomes = packets_accept(
-                    packets=[(bytes(entry.content or b""), entry.packet_id) for entry in ready],
-                    source=f"tenant:{agency.schema_name}",
-                    expected_sender=agency.org_code,
+                    packets=[
+                        Handed(
+                            bytes(entry.content or b""),
+                            entry.packet_id,
+                            f"tenant:{batch.agency.schema_name}",
+                            batch.agency.org_code,
+                        )
+                        for batch, entry in ready
+                    ],
                     roots=roots,
                 )
-            for entry, outcome in zip(ready, outcomes, strict=True):
+            for (batch, entry), outcome in zip(ready, outcomes, strict=True):
                 if isinstance(outcome, PacketRefused):
-                    problems[entry.pk] = outcome
+                    batch.problems[entry.pk] = outcome
             now = timezone.now()
-            went = []
-            for entry in entries:
-                problem = problems.get(entry.pk)
-                if problem is not None:
-                    # Not retried in this run: it would fail the same way. Kept waiting and
-                    # visible, its content unchanged (built again next time).
-                    OutboxEntry.objects.filter(pk=entry.pk).update(
-                        attempts=entry.attempts + 1, last_error=str(problem)[:2000]
-                    )
-                    logger.warning("hub: outbox entry %s not relayed: %s", entry.packet_id, problem)
-                    failed.add(entry.pk)
-                    continue
-                entry.relayed_at = now
-                entry.attempts += 1
-                entry.last_error = ""
-                went.append(entry)
-            # What they share in one UPDATE; the bytes built now in a second, bound on the server.
-            OutboxEntry.objects.filter(pk__in=[entry.pk for entry in went]).update(
-                relayed_at=now, attempts=F("attempts") + 1, last_error=""
-            )
-            blobs_write(
-                OutboxEntry,
-                ["content", "sha256"],
-                {entry.pk: (entry.content, entry.sha256) for entry in went if entry.pk in built},
-            )
-            relayed += len(went)
+            for batch in batches:
+                schema = batch.agency.schema_name
+                with in_schema(schema):
+                    went = _batch_mark(batch, now, failed[schema])
+                taken[schema] += went
+                relayed += went
+        going = []
+        for batch in batches:
+            if room(batch.agency) <= 0:
+                continue
+            if in_loop() and len(batch.entries) < batch.size:
+                # The hub's loop looks at it again in its next round, with the others in one
+                # statement (relay_all's _waiting), not with a look of its own now that would
+                # mostly find nothing: what this batch let through (an entry waiting behind one
+                # just relayed) goes then.
+                loop_wrote(batch.agency.schema_name)
+            else:
+                going.append(batch.agency)
     return relayed
 
 
@@ -267,9 +340,9 @@ def relay_all(*, limit_per_tenant: int = 200, schemas: Collection[str] | None = 
             schema: Agency(org_code=org_code, name=name, schema_name=schema)
             for schema, org_code, name in active.values_list("schema_name", "org_code", "name")
         }
-    for schema in _waiting(sorted(agencies)):
-        with in_schema(schema):
-            relayed += outbox_relay(limit=limit_per_tenant, agency=agencies[schema])
+    waiting = [agencies[schema] for schema in _waiting(sorted(agencies))]
+    for start in range(0, len(waiting), AGENCIES_PER_RELAY):
+        relayed += outbox_relay_many(waiting[start : start + AGENCIES_PER_RELAY], limit=limit_per_tenant)
     return relayed
 
 

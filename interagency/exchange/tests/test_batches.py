@@ -4,7 +4,9 @@ others nothing, and nothing is delivered twice."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -199,3 +201,96 @@ def test_a_batch_costs_the_same_statements_for_two_documents_as_for_six(agencies
     assert (counts[6]["01 relay"] - counts[2]["01 relay"]) / 4 <= 1, counts
     assert counts[6]["delivery"] == counts[2]["delivery"], counts
     assert counts[6]["01 delivery"] == counts[2]["01 delivery"], counts
+
+
+def test_one_relay_transaction_takes_several_agencies_and_records_their_packets_together(
+    agencies, third_tenant
+):
+    """As documents trickle in, each recipient's 01 status is its own agency's only entry: a relay
+    round over several agencies checks and records them at the hub at once, each under its own
+    agency's name."""
+    (a, a_people), (b, b_people) = agencies
+    c = third_tenant
+    issue_to(a, a_people, [b])
+    issue_to(b, b_people, [c])
+
+    with CaptureQueriesContext(connection) as queries:
+        relayed = relay_all(schemas=[a.schema_name, b.schema_name])
+
+    assert relayed == 2
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum(s.startswith('INSERT INTO "interagency_hubpacket"') for s in sql) == 1, sql
+    assert sum("pg_advisory_xact_lock" in s and "unnest" in s for s in sql) == 1, sql  # the hub's
+    with in_public():
+        recorded = list(
+            HubPacket.objects.order_by("sender_code").values_list("sender_code", "source", "recipient_codes")
+        )
+    assert recorded == sorted(
+        [
+            (a.org_code, f"tenant:{a.schema_name}", [b.org_code]),
+            (b.org_code, f"tenant:{b.schema_name}", [c.org_code]),
+        ]
+    )
+    for tenant in (a, b):
+        with in_tenant(tenant):
+            entry = OutboxEntry.objects.get()
+            assert entry.relayed_at is not None
+            assert entry.attempts == 1
+
+
+def test_in_a_relay_over_several_agencies_a_refused_packet_holds_back_only_its_own(agencies, third_tenant):
+    (a, a_people), (b, b_people) = agencies
+    c = third_tenant
+    province = SimpleNamespace(org_code="000.00.00.H21", name="UBND tỉnh Thử nghiệm")
+    issue_to(a, a_people, [province])  # the province's own code is never a route: refused
+    issue_to(b, b_people, [c])
+
+    assert relay_all(schemas=[a.schema_name, b.schema_name]) == 1
+
+    with in_tenant(a):
+        waiting = OutboxEntry.objects.get()
+        assert waiting.relayed_at is None
+        assert waiting.attempts == 1
+        assert waiting.last_error
+    with in_tenant(b):
+        assert OutboxEntry.objects.get().relayed_at is not None
+    with in_public():
+        assert list(HubPacket.objects.values_list("sender_code", flat=True)) == [b.org_code]
+
+
+def _outbox_looks(queries: list[dict[str, str]]) -> Counter[str]:
+    """How many times each schema's outbox was searched for entries to relay."""
+    looks: Counter[str] = Counter()
+    schema = ""
+    for query in queries:
+        sql = query["sql"]
+        if sql.startswith("SET search_path"):
+            schema = sql.split('"')[1]
+        elif 'FOR UPDATE OF "interagency_outboxentry"' in sql:
+            looks[schema] += 1
+    return looks
+
+
+def test_in_the_hubs_loop_an_outbox_is_searched_again_only_with_the_next_round(agencies):
+    """A short batch means the outbox had no more to give, except what waited behind what the
+    batch relayed (a revocation behind its document). Inside the loop that is found by the next
+    round's one look over all agencies, not by a search of each outbox that mostly finds nothing."""
+    (a, a_people), (b, _b_people) = agencies
+    sent = issue_to(a, a_people, [b])
+    with in_tenant(a):
+        document_revoke(actor=a_people["head"], document=sent, reason="Thu hồi")
+        entries = OutboxEntry.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        work()
+
+    with in_tenant(b):
+        item = InboxItem.objects.get()  # the document, and the revocation behind it, arrived
+        assert item.request is not None
+        assert item.request["kind"] == "revoke"
+        b_entries = OutboxEntry.objects.count()  # its automatic 01 status
+    with in_tenant(a):
+        assert not OutboxEntry.objects.filter(relayed_at__isnull=True).exists()
+    looks = _outbox_looks(queries.captured_queries)
+    # One search per entry: each went alone (the revocation waited behind its document).
+    assert looks == {a.schema_name: entries, b.schema_name: b_entries}, looks

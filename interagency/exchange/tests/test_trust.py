@@ -35,7 +35,7 @@ from interagency.hub.services import federation
 from interagency.hub.services.authority import trust_roots
 from interagency.hub.services.deliveries import work
 from interagency.hub.services.directory import directory_import_csv, directory_sync_tenants
-from interagency.hub.services.packets import PacketRefused, packet_accept, packets_accept
+from interagency.hub.services.packets import Handed, PacketRefused, packet_accept, packets_accept
 from qlvbdh.models import Document
 
 pytestmark = pytest.mark.django_db
@@ -460,10 +460,9 @@ def test_in_a_relay_batch_each_status_is_judged_on_its_own_document(
 
     # when: B's relay hands both to the hub in one batch (their checks' look-ups made together)
     with in_public():
+        source, code = f"tenant:{other_tenant.schema_name}", other_tenant.org_code
         outcomes = packets_accept(
-            packets=[(forged, uuid.uuid4()), (genuine, uuid.uuid4())],
-            source=f"tenant:{other_tenant.schema_name}",
-            expected_sender=other_tenant.org_code,
+            packets=[Handed(forged, uuid.uuid4(), source, code), Handed(genuine, uuid.uuid4(), source, code)],
             roots=trust_roots(),
         )
 

@@ -132,6 +132,7 @@ class _Vetted:
     packet_id: uuid.UUID
     content: bytes
     digest: str
+    source: str
     packet: Packet
     sender: str
     signature: tuple[str, str, str]
@@ -177,12 +178,10 @@ def _vet(
     routes = routes_for(recipients, routes_known)
     if all(route.refused for route in routes):
         raise PacketRefused(" ".join(route.error for route in routes))
-    return _Vetted(packet_id, content, digest, packet, sender, signature, recipients, routes, broken)
+    return _Vetted(packet_id, content, digest, source, packet, sender, signature, recipients, routes, broken)
 
 
-def _record(
-    vetted: list[_Vetted], *, source: str, trace: list[dict[str, Any]] | None
-) -> list[HubPacket | PacketRefused]:
+def _record(vetted: list[_Vetted], *, trace: list[dict[str, Any]] | None) -> list[HubPacket | PacketRefused]:
     """Record vetted packets and their deliveries in a few statements for all of them; a packet id
     or bytes taken meanwhile answer with the packet already there."""
     now = timezone.now()
@@ -209,14 +208,14 @@ def _record(
                 document_id=v.packet.document_id[:255],
                 sender_code=v.sender,
                 recipient_codes=v.recipients,
-                source=source[:80],
+                source=v.source[:80],
                 content=v.content,
                 size=len(v.content),
                 sha256=v.digest,
                 signature=v.signature[0],
                 signer=v.signature[1][:255],
                 signer_fingerprint=v.signature[2],
-                trace=[*(trace or []), {"by": source, "at": now.isoformat()}],
+                trace=[*(trace or []), {"by": v.source, "at": now.isoformat()}],
                 warnings=[*v.packet.warnings, *v.broken],
             )
             for v, outcome in zip(vetted, outcomes, strict=True)
@@ -273,36 +272,44 @@ def packet_accept(
         peer=peer,
         roots=roots,
     )
-    outcome = _record([vetted], source=source, trace=trace)[0]
+    outcome = _record([vetted], trace=trace)[0]
     if isinstance(outcome, PacketRefused):
         raise outcome
     return outcome
 
 
-def packets_accept(
-    *, packets: list[tuple[bytes, uuid.UUID]], source: str, expected_sender: str, roots: list[bytes]
-) -> list[HubPacket | PacketRefused]:
-    """A relay's batch from one of our agencies, packets it has just built and signed under new
+@dataclass(frozen=True)
+class Handed:
+    """A packet one of our agencies has just built and signed, as its relay hands it in."""
+
+    content: bytes
+    packet_id: uuid.UUID
+    source: str  # "tenant:<schema>"
+    expected_sender: str  # the agency's own code: the packet must say it comes from there
+
+
+def packets_accept(*, packets: list[Handed], roots: list[bytes]) -> list[HubPacket | PacketRefused]:
+    """A relay's batch from our agencies (one or several), packets just built and signed under new
     ids: each is checked on its own (a refusal is that packet's outcome, nothing of it written),
     and those that pass are recorded together. Returns each packet's outcome, in order."""
     outcomes: list[HubPacket | PacketRefused | _Vetted] = []
     # What the checks read is fetched for the whole batch first (routes, originals, deliveries):
     # a few queries instead of a few per packet. The headers are read here, and again (from
     # parse_known's memory) by each packet's checks, which alone decide its outcome.
-    headers = [_header_or_none(content) for content, _packet_id in packets]
+    headers = [_header_or_none(handed.content) for handed in packets]
     routes_known: dict[str, Route] = {}
     addressees = {code for packet in headers if packet is not None for code in _recipients(packet)}
     routes_for(sorted(addressees), routes_known)
     with known_for(packet for packet in headers if packet is not None):
-        for content, packet_id in packets:
+        for handed in packets:
             try:
                 outcomes.append(
                     _vet(
-                        content=content,
-                        packet_id=packet_id,
-                        digest=hashlib.sha256(content).hexdigest(),
-                        source=source,
-                        expected_sender=expected_sender,
+                        content=handed.content,
+                        packet_id=handed.packet_id,
+                        digest=hashlib.sha256(handed.content).hexdigest(),
+                        source=handed.source,
+                        expected_sender=handed.expected_sender,
                         peer=None,
                         roots=roots,
                         routes_known=routes_known,
@@ -313,5 +320,5 @@ def packets_accept(
             except EdxmlError as exc:
                 outcomes.append(PacketRefused(_("Gói tin edXML không hợp lệ."), errors=exc.errors))
     vetted = [outcome for outcome in outcomes if isinstance(outcome, _Vetted)]
-    recorded = iter(_record(vetted, source=source, trace=None) if vetted else [])
+    recorded = iter(_record(vetted, trace=None) if vetted else [])
     return [next(recorded) if isinstance(outcome, _Vetted) else outcome for outcome in outcomes]
