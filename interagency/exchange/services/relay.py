@@ -168,6 +168,7 @@ class _Batch:
     entries: list[OutboxEntry]
     problems: dict[int, Exception] = field(default_factory=dict)
     built: set[int] = field(default_factory=set)  # content made now, to store (a retry's is stored)
+    went: int = 0  # how many were relayed
 
 
 def _earlier_waiting() -> Any:
@@ -243,6 +244,23 @@ def _batch_mark(batch: _Batch, now: Any, failed: set[int]) -> int:
     return len(went)
 
 
+def _again(batches: list[_Batch]) -> list[Agency]:
+    """The agencies of these batches (each with room left) whose outbox is searched again now."""
+    going = []
+    for batch in batches:
+        if in_loop() and len(batch.entries) < batch.size:
+            # The hub's loop looks at it again in its next round, with the others in one
+            # statement (relay_all's _waiting), not with a look of its own now that would mostly
+            # find nothing: what this batch let through (an entry waiting behind one just
+            # relayed) goes then. A batch of which nothing went let nothing through, and its
+            # entries would only fail again, round after round: the sweep retries them.
+            if batch.went:
+                loop_wrote(batch.agency.schema_name)
+        else:
+            going.append(batch.agency)
+    return going
+
+
 def outbox_relay_many(agencies: Sequence[Agency], *, limit: int = 50) -> int:
     """Hand the waiting entries of these agencies to the hub, each agency's oldest first, at most
     `limit` per agency; returns how many went.
@@ -297,21 +315,10 @@ def outbox_relay_many(agencies: Sequence[Agency], *, limit: int = 50) -> int:
             for batch in batches:
                 schema = batch.agency.schema_name
                 with in_schema(schema):
-                    went = _batch_mark(batch, now, failed[schema])
-                taken[schema] += went
-                relayed += went
-        going = []
-        for batch in batches:
-            if room(batch.agency) <= 0:
-                continue
-            if in_loop() and len(batch.entries) < batch.size:
-                # The hub's loop looks at it again in its next round, with the others in one
-                # statement (relay_all's _waiting), not with a look of its own now that would
-                # mostly find nothing: what this batch let through (an entry waiting behind one
-                # just relayed) goes then.
-                loop_wrote(batch.agency.schema_name)
-            else:
-                going.append(batch.agency)
+                    batch.went = _batch_mark(batch, now, failed[schema])
+                taken[schema] += batch.went
+                relayed += batch.went
+        going = _again([batch for batch in batches if room(batch.agency) > 0])
     return relayed
 
 

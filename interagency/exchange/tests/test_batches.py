@@ -18,7 +18,7 @@ from interagency.exchange.services.relay import relay_all
 from interagency.exchange.tests.flows import issue_to, office
 from interagency.hub.models import HubAttempt, HubDelivery, HubPacket
 from interagency.hub.services.deliveries import deliver_batch, work
-from interagency.hub.services.queue import loop_follows, loop_memo
+from interagency.hub.services.queue import loop_follows, loop_memo, loop_written
 from qlvbdh.services.documents import document_revoke
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +294,18 @@ def test_in_the_hubs_loop_an_outbox_is_searched_again_only_with_the_next_round(a
     looks = _outbox_looks(queries.captured_queries)
     # One search per entry: each went alone (the revocation waited behind its document).
     assert looks == {a.schema_name: entries, b.schema_name: b_entries}, looks
+
+
+def test_in_the_hubs_loop_an_outbox_of_which_nothing_went_is_not_looked_at_again(agencies):
+    """Its entries would fail again in every round (and wake the other worker when the loop
+    ends): the sweep retries them."""
+    (a, a_people), _b = agencies
+    province = SimpleNamespace(org_code="000.00.00.H21", name="UBND tỉnh Thử nghiệm")
+    issue_to(a, a_people, [province])  # refused by the hub, every time
+
+    with loop_follows():
+        assert relay_all(schemas=[a.schema_name]) == 0
+        assert loop_written() == set()
+
+    with in_tenant(a):
+        assert OutboxEntry.objects.get().attempts == 1
