@@ -16,11 +16,9 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 import psycopg
-from django.db import connection, models, transaction
+from django.db import connection, models
+from django.db.backends.postgresql.base import ServerBindingCursor
 from psycopg import pq, sql
-
-# Below this, a value goes in the ORM's own INSERT: a second statement would cost more than it saves.
-LARGE = 16 * 1024
 
 
 @contextmanager
@@ -85,21 +83,25 @@ def blobs_read(model: type[models.Model], field: str, keys: Sequence[Any]) -> di
         return {key: bytes(value) for key, value in cursor.fetchall() if value is not None}
 
 
-def bulk_create_large(model: type[models.Model], objects: list[Any], field: str) -> list[Any]:
-    """`bulk_create`, with each large value of `field` written right after by `blobs_write`, in one
-    transaction (no one sees a row without its value)."""
-    large = {
-        index: getattr(obj, field)
-        for index, obj in enumerate(objects)
-        if len(getattr(obj, field) or b"") >= LARGE
-    }
-    for index in large:
-        setattr(objects[index], field, b"")
-    with transaction.atomic(savepoint=False):
-        try:
-            created = model._default_manager.bulk_create(objects)
-        finally:
-            for index, value in large.items():
-                setattr(objects[index], field, value)
-        blobs_write(model, [field], {objects[index].pk: (value,) for index, value in large.items()})
-    return created
+@contextmanager
+def bound_on_server() -> Iterator[None]:
+    """The ORM's statements inside this block bind their parameters on the server, with bytes sent
+    in binary (one INSERT carries a large value as it is; Django's default cursor would splice it in
+    as hex). Psycopg never prepares them (Django sets no prepare_threshold), so a statement never
+    outlives the search_path it ran under."""
+    with connection.cursor():
+        pass  # connected, the tenant's search_path in place
+    raw = connection.connection
+    previous = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = previous
+
+
+def bulk_create_large(model: type[models.Model], objects: list[Any]) -> list[Any]:
+    """`bulk_create` of rows holding large values: one INSERT, the values bound on the server in
+    binary."""
+    with bound_on_server():
+        return model._default_manager.bulk_create(objects)

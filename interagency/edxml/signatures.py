@@ -344,6 +344,29 @@ def verify_packet(
         _verify_cryptography(root, certificate)
     except _Refused as refused:
         return SignatureCheck("invalid", message=refused.message)
+    return _judged(certificate, roots, expected_org_code, at)
+
+
+def signer_check(
+    cert_pem: bytes,
+    *,
+    trust_roots_pem: list[bytes],
+    expected_org_code: str | None = None,
+    at: datetime | None = None,
+) -> SignatureCheck:
+    """What `verify_packet` says of a signature made in this process with the key of ``cert_pem``
+    (the signer's own, so the signature itself is known good): whether the certificate is trusted
+    for ``expected_org_code``."""
+    roots = [root for pem in trust_roots_pem for root in x509.load_pem_x509_certificates(pem)]
+    return _judged(x509.load_pem_x509_certificate(cert_pem), roots, expected_org_code, at)
+
+
+def _judged(
+    certificate: x509.Certificate,
+    roots: list[x509.Certificate],
+    expected_org_code: str | None,
+    at: datetime | None,
+) -> SignatureCheck:
     org_code = certificate_org_code(certificate)
     problem = _trust_problem(certificate, roots, org_code, expected_org_code, at or now_utc())
     return SignatureCheck(

@@ -84,14 +84,21 @@ def _write_staff(parent: etree._Element, staff: Staff) -> None:
     _add(element, "Email", staff.email)
 
 
-# Deflate is tried on this much of a file first: a PDF's streams or a JPEG are compressed already.
-_DEFLATE_SAMPLE = 64 * 1024
+# Deflate is tried on a few slices of a file first (its start, middle and end, this much each): a
+# PDF's streams or a JPEG are compressed already.
+_DEFLATE_SLICE = 4 * 1024
 
 
 def _compress_type(data: bytes) -> int:
-    """ZIP_DEFLATED unless a sample shows the file will not shrink (then ZIP_STORED: deflating
+    """ZIP_DEFLATED unless samples show the file will not shrink (then ZIP_STORED: deflating
     100 KB that stays 100 KB cost ~2 ms a document for nothing)."""
-    sample = data[:_DEFLATE_SAMPLE]
+    if len(data) <= 3 * _DEFLATE_SLICE:
+        sample = data
+    else:
+        middle = len(data) // 2
+        sample = b"".join(
+            (data[:_DEFLATE_SLICE], data[middle : middle + _DEFLATE_SLICE], data[-_DEFLATE_SLICE:])
+        )
     if len(sample) < 1024 or len(zlib.compress(sample, 1)) < len(sample) * 0.95:
         return zipfile.ZIP_DEFLATED
     return zipfile.ZIP_STORED

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import users_with
 from accounts.services.notifications import notifications_send
 from core.audit import Actor, audit_record, audit_record_many
-from core.blobs import bulk_create_large
+from core.blobs import bound_on_server, bulk_create_large
 from interagency.edxml.codes import same_org_code
 from interagency.edxml.packets import DocumentPacket, StatusPacket
 from interagency.edxml.reader import parse_known
@@ -231,7 +231,7 @@ def _documents_receive(documents: list[tuple[Arrival, DocumentPacket]]) -> dict[
         outcomes[arrival.packet_id] = "arrived"
     if not items:
         return outcomes
-    bulk_create_large(InboxItem, items, "content")
+    bulk_create_large(InboxItem, items)
     audit_record_many(
         actor=SYSTEM,
         action="hub.arrived",
@@ -336,7 +336,8 @@ def _receive_document(
     item = _inbox_item(
         packet, Arrival(content=content, packet_id=packet_id, sha256=sha256, warnings=warnings)
     )
-    item.save(force_insert=True)
+    with bound_on_server():  # its packet's bytes in binary
+        item.save(force_insert=True)
     audit_record(
         actor=SYSTEM,
         action="hub.arrived",

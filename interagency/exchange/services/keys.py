@@ -3,7 +3,7 @@ stored sealed; the newest active key signs what the agency sends."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -59,12 +59,17 @@ def signing_key_rotate(*, actor: Actor, agency: Agency | None = None) -> Signing
     return key
 
 
-def signing_hook() -> Callable[[etree._Element], etree._Element]:
+@dataclass(frozen=True)
+class AgencySigner:
+    """The signing hook of an agency's active key; its certificate goes with what it signs."""
+
+    key_pem: bytes = field(repr=False)
+    cert_pem: bytes
+
+    def __call__(self, root: etree._Element) -> etree._Element:
+        return sign_packet(root, key_pem=self.key_pem, cert_pem=self.cert_pem, sealed=True)
+
+
+def signing_hook() -> AgencySigner:
     key = signing_key_current()
-    key_pem = unseal(key.private_key)
-    cert_pem = key.certificate.encode()
-
-    def sign(root: etree._Element) -> etree._Element:
-        return sign_packet(root, key_pem=key_pem, cert_pem=cert_pem, sealed=True)
-
-    return sign
+    return AgencySigner(key_pem=unseal(key.private_key), cert_pem=key.certificate.encode())

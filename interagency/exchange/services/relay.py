@@ -41,7 +41,7 @@ from interagency.exchange.models import OutboxEntry
 from interagency.exchange.services.agency import Agency, current_agency
 from interagency.exchange.services.keys import signing_hook
 from interagency.hub.services.authority import trust_roots
-from interagency.hub.services.packets import Handed, PacketRefused, packets_accept
+from interagency.hub.services.packets import Built, Handed, PacketRefused, packets_accept
 from interagency.hub.services.queue import in_loop, loop_memo, loop_wrote
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
@@ -167,7 +167,8 @@ class _Batch:
     size: int  # how many were asked for
     entries: list[OutboxEntry]
     problems: dict[int, Exception] = field(default_factory=dict)
-    built: set[int] = field(default_factory=set)  # content made now, to store (a retry's is stored)
+    # Content made now, to store (a retry's is stored), with what it was made from.
+    built: dict[int, Built] = field(default_factory=dict)
     went: int = 0  # how many were relayed
 
 
@@ -201,15 +202,16 @@ def _batch_take(agency: Agency, size: int, failed: set[int]) -> _Batch | None:
         else None
     )
     for entry in entries:
-        if entry.content is None:
+        if entry.content is None and sign is not None:
             try:
-                content = _build(entry, agency, sign)
+                packet = _packet_for(entry, agency)
+                content = build(packet, sign=sign)
             except (EdxmlError, SignedFileChanged, OSError) as exc:
                 batch.problems[entry.pk] = exc
                 continue
             entry.content = content
             entry.sha256 = hashlib.sha256(content).hexdigest()
-            batch.built.add(entry.pk)
+            batch.built[entry.pk] = Built(packet, sign.cert_pem)
     return batch
 
 
@@ -303,6 +305,7 @@ def outbox_relay_many(agencies: Sequence[Agency], *, limit: int = 50) -> int:
                             entry.packet_id,
                             f"tenant:{batch.agency.schema_name}",
                             batch.agency.org_code,
+                            batch.built.get(entry.pk),
                         )
                         for batch, entry in ready
                     ],

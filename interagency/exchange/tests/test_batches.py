@@ -7,18 +7,27 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.tenancy import in_public, in_tenant
-from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket
-from interagency.exchange.services.relay import relay_all
+from interagency.edxml.certificates import generate_authority, issue_certificate
+from interagency.edxml.signatures import verify_packet
+from interagency.exchange.models import ExchangeStatus, InboxItem, OutboxEntry, ReceivedPacket, SigningKey
+from interagency.exchange.services.agency import current_agency
+from interagency.exchange.services.keys import signing_key_current
+from interagency.exchange.services.relay import _build, relay_all
 from interagency.exchange.tests.flows import issue_to, office
 from interagency.hub.models import HubAttempt, HubDelivery, HubPacket
+from interagency.hub.services import packets
+from interagency.hub.services.authority import trust_roots
 from interagency.hub.services.deliveries import deliver_batch, work
 from interagency.hub.services.queue import loop_follows, loop_memo, loop_written
+from interagency.hub.services.sealing import seal
 from qlvbdh.services.documents import document_revoke
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +318,81 @@ def test_in_the_hubs_loop_an_outbox_of_which_nothing_went_is_not_looked_at_again
 
     with in_tenant(a):
         assert OutboxEntry.objects.get().attempts == 1
+
+
+def test_a_packet_the_relay_has_just_signed_is_not_read_back_and_is_recorded_as_its_key_signed_it(
+    agencies, monkeypatch
+):
+    (a, a_people), (b, _b_people) = agencies
+    issue_to(a, a_people, [b])
+    read_back: Counter[str] = Counter()
+    for name in ("verify_packet", "parse_known", "read_attachments"):
+        monkeypatch.setattr(packets, name, _counting(read_back, name, getattr(packets, name)))
+
+    assert relay_all() == 1
+
+    assert read_back == Counter()  # its bytes never left this process: nothing to learn from them
+    with in_tenant(a):
+        key = signing_key_current()
+        content = bytes(OutboxEntry.objects.get().content or b"")
+    with in_public():
+        packet = HubPacket.objects.get()
+        assert (packet.signature, packet.signer_fingerprint) == ("valid", key.fingerprint)
+        # What the full check of its bytes says, recorded without running it.
+        check = verify_packet(content, trust_roots_pem=trust_roots(), expected_org_code=a.org_code)
+        assert (check.state, check.subject, check.fingerprint) == (
+            packet.signature,
+            packet.signer,
+            packet.signer_fingerprint,
+        )
+
+
+def test_a_packet_signed_now_by_a_key_the_province_does_not_trust_is_refused_and_waits(agencies):
+    (a, a_people), (b, _b_people) = agencies
+    issue_to(a, a_people, [b])
+    authority_key, authority_cert = generate_authority("Không phải tổ chức chứng thực của tỉnh")
+    key_pem, cert_pem = issue_certificate(
+        authority_key_pem=authority_key, authority_cert_pem=authority_cert, org_code=a.org_code, org_name="Sở"
+    )
+    with in_tenant(a):  # an agency key that no longer chains to the province's authority
+        SigningKey.objects.update(retired_at=timezone.now())
+        SigningKey.objects.create(
+            org_code=a.org_code,
+            private_key=seal(key_pem),
+            certificate=cert_pem.decode(),
+            fingerprint="x" * 64,
+            not_after=timezone.now() + timedelta(days=365),
+        )
+
+    assert relay_all() == 0
+
+    with in_tenant(a):
+        entry = OutboxEntry.objects.get()
+        assert entry.relayed_at is None
+        assert "không do tổ chức chứng thực tin cậy" in entry.last_error
+    with in_public():
+        assert not HubPacket.objects.exists()
+
+
+def test_a_packet_read_back_from_the_outbox_is_checked_in_full(agencies):
+    (a, a_people), (b, _b_people) = agencies
+    issue_to(a, a_people, [b])
+    with in_tenant(a):  # built and kept by an earlier relay that did not reach the hub, then altered
+        entry = OutboxEntry.objects.get()
+        content = _build(entry, current_agency()).replace("kết nối".encode(), "kêt nối".encode())
+        OutboxEntry.objects.filter(pk=entry.pk).update(content=content)
+
+    assert relay_all() == 0
+
+    with in_tenant(a):
+        assert "chữ ký" in OutboxEntry.objects.get().last_error.lower()
+    with in_public():
+        assert not HubPacket.objects.exists()
+
+
+def _counting(calls: Counter[str], name: str, function: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        return function(*args, **kwargs)
+
+    return counted

@@ -10,6 +10,7 @@ retries it. Deliveries about one document to one recipient go strictly in order.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -45,6 +46,13 @@ ROUND_SECONDS = 0.1
 
 
 def _due(now: datetime) -> Any:
+    return _due_rows().filter(next_attempt_at__lte=now)
+
+
+@functools.cache
+def _due_rows() -> Any:
+    # Built once per process (its subqueries cost ~2 ms of Python a batch); only ever cloned, never
+    # evaluated itself.
     earlier_open = HubDelivery.objects.filter(
         document_id=OuterRef("document_id"), recipient_code=OuterRef("recipient_code"), id__lt=OuterRef("id")
     ).exclude(state=HubDelivery.State.DELIVERED)
@@ -58,7 +66,7 @@ def _due(now: datetime) -> Any:
     ).values("org_code")
     return (
         HubDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(state=HubDelivery.State.PENDING, next_attempt_at__lte=now)
+        .filter(state=HubDelivery.State.PENDING)
         .exclude(Exists(earlier_open))
         .exclude(target=HubDelivery.Target.PEER, recipient_code__in=held_for_pull)
         .order_by("next_attempt_at", "id")
