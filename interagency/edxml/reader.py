@@ -21,14 +21,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 
 from lxml import etree
 
 from interagency.edxml.attachments import read_attachments
-from interagency.edxml.codes import MAX_PACKET_BYTES, STATUS_CODES, same_org_code
+from interagency.edxml.codes import ATTACHMENT_CONTENT_TYPE, MAX_PACKET_BYTES, STATUS_CODES, same_org_code
 from interagency.edxml.fields import Reader
 from interagency.edxml.packets import (
+    Attachment,
     AttachmentBudget,
     DocumentPacket,
     EdxmlError,
@@ -271,3 +273,36 @@ def parse_known(data: bytes, *, budget: AttachmentBudget | None = None) -> Packe
         while len(_known) > KNOWN_KEPT:
             _known.popitem(last=False)
     return packet
+
+
+def remember(data: bytes, written: Packet) -> None:
+    """Tell ``parse_known`` what ``data`` reads as when it was just written from ``written`` (the
+    writer checked that it reads back as that; its files are listed here as ``parse`` lists them):
+    the recipients' side in this process need not parse it again. Only what the default budget
+    lets ``parse`` read is remembered."""
+    budget = AttachmentBudget()
+    if len(data) > MAX_PACKET_BYTES:
+        return
+    if isinstance(written, DocumentPacket):
+        files = written.attachments
+        sizes = [len(file.data) for file in files]
+        if len(files) > budget.max_count or sum(sizes) > budget.max_total_bytes or not all(sizes):
+            return
+        written = replace(
+            written,
+            attachments=tuple(
+                Attachment(
+                    content_id=file.content_id,
+                    name=file.name,
+                    description=file.description,
+                    content_type=ATTACHMENT_CONTENT_TYPE,
+                    size=size if size < 0xFFFFFFFF else None,  # ZIP64 keeps it elsewhere
+                )
+                for file, size in zip(files, sizes, strict=True)
+            ),
+        )
+    key = (hashlib.sha256(data).digest(), budget)
+    with _known_lock:
+        _known[key] = replace(written, warnings=())
+        while len(_known) > KNOWN_KEPT:
+            _known.popitem(last=False)

@@ -15,7 +15,7 @@ import pytest
 from interagency.edxml.certificates import generate_authority, issue_certificate
 from interagency.edxml.codes import NS, InvalidOrgCode, org_code_key, org_code_normal, same_org_code
 from interagency.edxml.packets import Attachment, AttachmentBudget, DocumentPacket, EdxmlError, StatusPacket
-from interagency.edxml.reader import parse, parse_known, read_attachments
+from interagency.edxml.reader import parse, parse_known, read_attachments, remember
 from interagency.edxml.signatures import sign_packet, verify_packet
 from interagency.edxml.tests.factories import DocumentPacketFactory, StatusPacketFactory, listed, sample
 from interagency.edxml.writer import build
@@ -571,3 +571,29 @@ def test_parse_known_reads_the_same_bytes_once_and_remembers_no_refusal():
     for _attempt in range(2):
         with pytest.raises(EdxmlError):
             parse_known(broken)
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        _document(
+            attachments=(
+                Attachment(content_id="1", name="công văn.pdf", data=os.urandom(50_000)),
+                Attachment(content_id="2", name="phụ lục.txt", data=b"a" * 5_000, description="Phụ lục"),
+            )
+        ),
+        _status(),
+    ],
+    ids=["document", "status"],
+)
+def test_what_the_writer_remembers_of_its_signed_output_is_what_a_parse_of_it_reads(packet):
+    key, cert = generate_authority("CA thử nghiệm")
+    signer = issue_certificate(
+        authority_key_pem=key, authority_cert_pem=cert, org_code=packet.sender.organ_id, org_name="A"
+    )
+    data = build(packet, sign=partial(sign_packet, key_pem=signer[0], cert_pem=signer[1]))
+
+    remember(data, packet)
+
+    assert parse_known(data) == parse(data)  # the remembered one, equal to reading the bytes afresh
+    assert parse_known(data) is parse_known(data)

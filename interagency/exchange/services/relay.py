@@ -36,6 +36,7 @@ from interagency.edxml.packets import (
     Staff,
     StatusPacket,
 )
+from interagency.edxml.reader import remember
 from interagency.edxml.writer import build
 from interagency.exchange.models import OutboxEntry
 from interagency.exchange.services.agency import Agency, current_agency
@@ -212,6 +213,7 @@ def _batch_take(agency: Agency, size: int, failed: set[int]) -> _Batch | None:
             entry.content = content
             entry.sha256 = hashlib.sha256(content).hexdigest()
             batch.built[entry.pk] = Built(packet, sign.cert_pem)
+            remember(content, packet)  # what its recipients' side reads, if it arrives in this process
     return batch
 
 
