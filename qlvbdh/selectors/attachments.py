@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.core.files import File
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from accounts.permissions import permitted
 from qlvbdh.attachment_models import Attachment
@@ -44,6 +44,34 @@ def signed_digests(*, document: Document) -> dict[int, str] | None:
 
     if document.signed_at is None:
         return None
-    rows = SignedFile.objects.filter(document=document, signed_at=document.signed_at)
-    digests = dict(rows.values_list("attachment_id", "sha256"))
+    fetched = getattr(document, "signed_files_fetched", None)  # sending_prefetch
+    if fetched is not None:
+        digests = {row.attachment_id: row.sha256 for row in fetched if row.signed_at == document.signed_at}
+    else:
+        rows = SignedFile.objects.filter(document=document, signed_at=document.signed_at)
+        digests = dict(rows.values_list("attachment_id", "sha256"))
     return digests or None
+
+
+def sending_files(document: Document) -> list[Attachment]:
+    """Every version of every file of the document, newest version first per name (as
+    `sending_prefetch` fetched them, else now)."""
+    fetched = getattr(document, "files_fetched", None)
+    if fetched is not None:
+        return list(fetched)
+    return list(document.attachments.order_by("original_name", "-version"))
+
+
+def sending_prefetch(documents: list[Document]) -> None:
+    """What `sending_files` and `signed_digests` read of these documents, in two queries for all."""
+    from qlvbdh.attachment_models import SignedFile
+
+    prefetch_related_objects(
+        documents,
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.order_by("original_name", "-version"),
+            to_attr="files_fetched",
+        ),
+        Prefetch("signed_files", queryset=SignedFile.objects.all(), to_attr="signed_files_fetched"),
+    )

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from lxml import etree
 from psycopg import sql
@@ -46,7 +46,7 @@ from interagency.hub.services.packets import Built, Handed, PacketRefused, packe
 from interagency.hub.services.queue import in_loop, loop_memo, loop_wrote
 from qlvbdh import catalogue
 from qlvbdh.models import Distribution, Document
-from qlvbdh.selectors.attachments import attachment_open, signed_digests
+from qlvbdh.selectors.attachments import attachment_open, sending_files, sending_prefetch, signed_digests
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class SignedFileChanged(Exception):
 
 def _attachments_of(document: Document) -> tuple[Attachment, ...]:
     latest: dict[str, Any] = {}
-    for attachment in document.attachments.order_by("original_name", "-version"):
+    for attachment in sending_files(document):
         latest.setdefault(attachment.original_name, attachment)
     signed = signed_digests(document=document)
     files = []
@@ -114,9 +114,10 @@ def _packet_for(entry: OutboxEntry, agency: Agency) -> Packet:
     document = entry.document
     if document is None:
         raise EdxmlError([f"N.Document: outbox entry {entry.packet_id} has no document"])
-    names = dict(
-        Distribution.objects.filter(document=document, unit__isnull=True).values_list("org_code", "org_name")
-    )
+    fetched = getattr(document, "addressees_fetched", None)  # _batch_take's prefetch
+    if fetched is None:
+        fetched = Distribution.objects.filter(document=document, unit__isnull=True)
+    names = {row.org_code: row.org_name for row in fetched}
     recipients = tuple(
         Organisation(organ_id=code, organ_name=(names.get(code) or "")[:200])
         for code in entry.recipient_codes
@@ -196,6 +197,18 @@ def _batch_take(agency: Agency, size: int, failed: set[int]) -> _Batch | None:
     if not entries:
         return None
     batch = _Batch(agency, size, entries)
+    # What building the documents' packets reads, in a few queries for the batch, not each.
+    documents = [entry.document for entry in entries if entry.content is None and entry.document is not None]
+    if documents:
+        sending_prefetch(documents)
+        prefetch_related_objects(
+            documents,
+            Prefetch(
+                "distribution",
+                queryset=Distribution.objects.filter(unit__isnull=True),
+                to_attr="addressees_fetched",
+            ),
+        )
     # The agency's key, looked up (or issued) once per batch, outside any entry's savepoint.
     sign = (
         loop_memo(("signing_hook", agency.schema_name), signing_hook)
