@@ -9,6 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -396,3 +397,55 @@ def _counting(calls: Counter[str], name: str, function: Any) -> Any:
         return function(*args, **kwargs)
 
     return counted
+
+
+def test_one_delivery_batch_hands_several_agencies_their_share_in_one_transaction(agencies, third_tenant):
+    (a, a_people), (b, _b_people) = agencies
+    c = third_tenant
+    office(c)
+    issue_to(a, a_people, [b])
+    issue_to(a, a_people, [c])
+    issue_to(a, a_people, [b, c])
+    relay_all()
+
+    with CaptureQueriesContext(connection) as queries:
+        tried = deliver_batch()
+
+    assert Counter(delivery.recipient_code for delivery in tried) == {b.org_code: 2, c.org_code: 2}
+    assert {delivery.state for delivery in tried} == {"delivered"}
+    sqls = [query["sql"] for query in queries.captured_queries]
+    updates = [sql for sql in sqls if sql.startswith('UPDATE "interagency_hubdelivery"')]
+    assert len(updates) == 1  # the outcomes of both agencies' shares written back together
+    for recipient in (b, c):
+        with in_tenant(recipient):
+            assert InboxItem.objects.count() == 2
+
+
+def test_an_agency_another_worker_is_delivering_to_is_left_to_it_without_waiting(agencies, third_tenant):
+    (a, a_people), (b, _b_people) = agencies
+    c = third_tenant
+    office(c)
+    issue_to(a, a_people, [b])
+    issue_to(a, a_people, [c])
+    relay_all()
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")  # waiting for it would fail the test, not hang it
+    other_worker = psycopg.connect(**connection.get_connection_params(), autocommit=False)
+    try:
+        other_worker.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('hub.deliver'), hashtext(%s))", [b.org_code]
+        )
+
+        tried = deliver_batch()
+
+        assert [delivery.recipient_code for delivery in tried] == [c.org_code]
+        with in_public():
+            assert HubDelivery.objects.get(recipient_code=b.org_code).state == "pending"
+        assert deliver_batch() == []  # only b's is due, and b is the other worker's
+    finally:
+        other_worker.rollback()
+        other_worker.close()
+
+    assert [delivery.recipient_code for delivery in deliver_batch()] == [b.org_code]
+    with in_tenant(b):
+        assert InboxItem.objects.count() == 1

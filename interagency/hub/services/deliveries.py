@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 # Deliveries per transaction: enough to share schema switches and round trips, few enough that a
 # rolled-back batch (a crash) costs little to redo.
 BATCH_SIZE = 50
+# Agencies one batch delivers to (each under its own schema switch; their outcomes written back
+# together): as documents trickle in, an agency has one or two due at a time.
+AGENCIES_PER_BATCH = 10
 # How long one round of the worker's loop delivers before it relays what was issued meanwhile.
 ROUND_SECONDS = 0.1
 
@@ -204,16 +207,44 @@ class _Batch:
         HubAttempt.objects.bulk_create(self.attempts)
 
 
+# The outer LIMIT stops the scan once enough are locked: no lock is taken and left unused. (A
+# subquery with a LIMIT keeps the volatile try-lock outside it.)
+_AGENCIES_TAKE = """
+    SELECT code FROM (
+        SELECT recipient_code AS code, min(next_attempt_at) AS due FROM interagency_hubdelivery
+        WHERE state = %s AND target = %s AND next_attempt_at <= %s
+        GROUP BY recipient_code ORDER BY due LIMIT %s
+    ) AS waiting
+    WHERE pg_try_advisory_xact_lock(hashtext(%s), hashtext(code))
+    LIMIT %s
+"""
+
+
+def _agencies_take(now: datetime, count: int) -> list[str]:
+    """Up to `count` of our agencies with deliveries due, the earliest due first, skipping those
+    another worker is delivering to now: each taken is try-locked for this transaction (two
+    workers never queue on one agency's writes). One statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _AGENCIES_TAKE,
+            [HubDelivery.State.PENDING, HubDelivery.Target.TENANT, now, 4 * count, "hub.deliver", count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> list[HubDelivery]:
     """Deliver the next due delivery: to one of our agencies together with up to `limit` - 1
-    others due to it, in one transaction; to another hub alone (a network call holds no batch's
-    locks). Returns them ([] when none is due).
+    others due to our agencies, in one transaction; to another hub alone (a network call holds no
+    batch's locks). Returns them ([] when none is due).
 
-    A batch is one agency's deliveries, handed over at once under one switch to its schema (or,
-    when that fails, each in its own savepoint: a failing one waits for its retry without undoing
-    the others). A crash
-    rolls the whole batch back and every delivery in it is tried again (at least once; the
-    receiver is idempotent on the packet id). Only the first open delivery per document and
+    A batch spans agencies: one statement picks up to AGENCIES_PER_BATCH agencies with deliveries
+    due, earliest first, and try-locks them (an agency another worker is delivering to is left to
+    it, not waited for: two workers never queue on one agency's writes); one query takes their due
+    deliveries; then each agency's share is handed over at once
+    under one switch to its schema (or, when that fails, each in its own savepoint: a failing one
+    waits for its retry without undoing the others), and every outcome is written back together.
+    A crash rolls the whole batch back and every delivery in it is tried again (at least once;
+    the receiver is idempotent on the packet id). Only the first open delivery per document and
     recipient is due, so a batch never holds two of them and their order holds across batches.
     """
     now = now or timezone.now()
@@ -227,21 +258,26 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
             batch.tried(first, HubPacket.objects.get(pk=first.packet_id), _deliver_to_peer)
             batch.save()
             return batch.deliveries
-        code = first.recipient_code
-        # The same agency's other due deliveries: another worker takes another agency meanwhile.
-        same = _due(now).filter(target=HubDelivery.Target.TENANT, recipient_code=code)
-        due = [first, *same.exclude(pk=first.pk)[: max(limit - 1, 0)]]
+        codes = _agencies_take(now, AGENCIES_PER_BATCH)
+        due = list(_due(now).filter(target=HubDelivery.Target.TENANT, recipient_code__in=codes)[:limit])
+        tenants: dict[str, Tenant | None] = dict.fromkeys(codes)
+        for tenant in Tenant.objects.filter(org_code__in=codes):
+            tenants[tenant.org_code] = tenant
         packets = _with_content(HubPacket.objects.defer("content").in_bulk({d.packet_id for d in due}))
-        tenant = Tenant.objects.filter(org_code=code).first()
-        problem = _tenant_problem(code, tenant)
-        if tenant is None or problem is not None:
-            for delivery in due:
-                delivery.attempts += 1
-                batch.failed(delivery, problem or DeliveryFailed(code))
-        else:
+        shares: dict[str, list[HubDelivery]] = {}
+        for delivery in due:  # in due order, each agency's share too
+            shares.setdefault(delivery.recipient_code, []).append(delivery)
+        for code, share in shares.items():
+            tenant = tenants[code]
+            problem = _tenant_problem(code, tenant)
+            if tenant is None or problem is not None:
+                for delivery in share:
+                    delivery.attempts += 1
+                    batch.failed(delivery, problem or DeliveryFailed(code))
+                continue
             with in_schema(tenant.schema_name):
-                if not batch.handed_over(due, packets):
-                    for delivery in due:
+                if not batch.handed_over(share, packets):
+                    for delivery in share:
                         batch.tried(delivery, packets[delivery.packet_id], _deliver_to_tenant)
         batch.save()
     return batch.deliveries
