@@ -240,9 +240,9 @@ def deliver_batch(*, limit: int = BATCH_SIZE, now: datetime | None = None) -> li
     A batch spans agencies: one statement picks up to AGENCIES_PER_BATCH agencies with deliveries
     due, earliest first, and try-locks them (an agency another worker is delivering to is left to
     it, not waited for: two workers never queue on one agency's writes); one query takes their due
-    deliveries; then each agency's share is handed over at once
-    under one switch to its schema (or, when that fails, each in its own savepoint: a failing one
-    waits for its retry without undoing the others), and every outcome is written back together.
+    deliveries; then each agency's share is handed over at once under one switch to its schema (or,
+    when that fails, each in its own savepoint: a failing one waits for its retry without undoing
+    the others), and every outcome is written back together.
     A crash rolls the whole batch back and every delivery in it is tried again (at least once;
     the receiver is idempotent on the packet id). Only the first open delivery per document and
     recipient is due, so a batch never holds two of them and their order holds across batches.
