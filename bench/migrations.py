@@ -82,8 +82,19 @@ def blocker_name(migration: Any) -> str | None:
 
 
 def pg_dump_schema(url: str, schema: str) -> str:
+    from backups import pg  # the server's major version or newer (Django is set up by now)
+
     done = subprocess.run(
-        ["pg_dump", "--dbname", url, "--schema", schema, "--inserts", "--no-owner", "--no-privileges"],
+        [
+            pg.tool("pg_dump"),
+            "--dbname",
+            url,
+            "--schema",
+            schema,
+            "--inserts",
+            "--no-owner",
+            "--no-privileges",
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -94,7 +105,10 @@ def pg_dump_schema(url: str, schema: str) -> str:
 def schemas_load(url: str, dump: str, template: str, names: list[str], sessions: int) -> None:
     """The template's dump once per name, each schema in one transaction, over `sessions` psql
     sessions at once (each stops at its first error)."""
+    from backups import pg
+
     pattern = re.compile(rf"\b{re.escape(template)}\b")
+    psql_path = pg.tool("psql")
     shares = [names[i::sessions] for i in range(sessions)]
     loaders = []
     for share in shares:
@@ -102,7 +116,7 @@ def schemas_load(url: str, dump: str, template: str, names: list[str], sessions:
             continue
         psql = subprocess.Popen(
             [
-                "psql",
+                psql_path,
                 "--dbname",
                 url,
                 "--quiet",

