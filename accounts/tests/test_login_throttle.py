@@ -4,14 +4,19 @@ delays per account name and per client address, the client address taken only fr
 from __future__ import annotations
 
 import base64
+import contextlib
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client, RequestFactory, override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.security import _throttles, login_failure_add, login_turn
 from accounts.services.users import user_unlock
-from conftest import PASSWORD
+from conftest import PASSWORD, totp_now
 from core.audit import Actor
 from core.http import client_ip
 from core.models import AuditEntry
@@ -146,3 +151,103 @@ def test_it_officer_clears_the_delay_and_it_is_audited(tenant, make_user, client
         assert AuditEntry.objects.filter(action="account.unlock").exists()
 
     assert _login(browser, "lananh").status_code == 302
+
+
+def _state(tenant: Any, username: str) -> int:
+    with in_tenant(tenant):
+        return max(t.failures for t, _label in _throttles(RequestFactory().post("/login/"), username))
+
+
+def test_guesses_sent_in_parallel_are_heard_no_more_than_one_after_another(tenant, make_user, clock):
+    """What a guesser racing the throttle gets: a request is checked only with a turn, and every
+    failure counts, however many arrive at once (in the same process or in another)."""
+    make_user(tenant, "lananh")
+    request = RequestFactory().post("/login/", REMOTE_ADDR="203.0.113.8")
+    with in_tenant(tenant):
+        # the five free attempts may be checked together, no more
+        with contextlib.ExitStack() as racing:
+            waits = [racing.enter_context(login_turn(request, "lananh")) for _ in range(7)]
+        assert waits == [0, 0, 0, 0, 0, 1, 1]
+        for _ in range(5):
+            login_failure_add(request, "lananh")  # the five heard ones were wrong: all five count
+        assert _throttles(request, "lananh")[1][0].failures == 5
+
+        clock.step(60)
+        with login_turn(request, "lananh") as first, login_turn(request, "lananh") as second:
+            assert (first, second) == (0, 1)  # one attempt after the wait; the racer waits for its result
+        login_failure_add(request, "lananh")
+        clock.step(60)
+        with login_turn(request, "lananh") as then:
+            assert then == 0  # once it is done, the next is heard (after the doubled wait)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_wrong_passwords_over_http_is_held_to_the_throttle(tenant, make_user, host_of):
+    make_user(tenant, "lananh")
+    host, workers = host_of(tenant), 12
+    barrier, statuses, failures = threading.Barrier(workers), [], []
+
+    def guess(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(_login(Client(HTTP_HOST=host), "lananh", f"sai mat khau {index}").status_code)
+        except Exception as exc:  # reported below; a thread's exception is otherwise lost
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    heard = statuses.count(200)
+    assert set(statuses) <= {200, 429}
+    assert len(statuses) == workers
+    assert 1 <= heard <= 5  # the five free attempts, however they interleave
+    assert _state(tenant, "lananh") == heard  # and each of them counted
+
+
+# django-otp's own throttle of the device (real seconds) is off: this is about ours
+@override_settings(AXES_FAILURE_LIMIT=3, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_the_second_factor_step_waits_its_turn_like_the_password(
+    tenant, make_user, client_for, host_of, clock
+):
+    make_user(tenant, "nguyentd", roles=("head",))
+    browser = client_for(host_of(tenant))
+    _login(browser, "nguyentd")
+    browser.get("/login/setup/")
+    with in_tenant(tenant):
+        device = TOTPDevice.objects.get(user__username="nguyentd")
+    for _attempt in range(3):
+        assert browser.post("/login/setup/", {"token": "123456"}).status_code == 200
+
+    # within the wait not even the right code is checked (no oracle for whoever holds the password)
+    held = browser.post("/login/setup/", {"token": totp_now(device)})
+    assert held.status_code == 429
+    assert "_auth_user_id" not in browser.session
+
+    clock.step(int(held["Retry-After"]))
+    assert browser.post("/login/setup/", {"token": totp_now(device)}).status_code == 302
+    assert "_auth_user_id" in browser.session
+
+
+def test_a_password_change_within_the_wait_checks_no_password_and_keeps_the_session(
+    tenant, make_user, client_for, host_of, clock
+):
+    make_user(tenant, "lananh")
+    owner, stranger = client_for(host_of(tenant)), client_for(host_of(tenant))
+    assert _login(owner, "lananh").status_code == 302
+    for _ in range(5):
+        _login(stranger, "lananh", "sai mat khau")
+    new = "Đồng lúa chín vàng bên sông Ba"
+    change = {"old_password": PASSWORD, "new_password": new, "new_password_again": new}
+
+    held = owner.post("/account/password/", change)
+    assert held.status_code == 429
+    assert "_auth_user_id" in owner.session  # someone else's guessing does not sign the owner out
+
+    clock.step(int(held["Retry-After"]))
+    assert owner.post("/account/password/", change).status_code == 302

@@ -27,7 +27,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import LoginForm, TokenForm
-from accounts.security import login_wait, second_factor_required
+from accounts.security import login_turn, login_wait, second_factor_required
 from accounts.services.credentials import (
     second_factor_confirm,
     second_factor_pending_device,
@@ -76,14 +76,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return HttpResponseRedirect(next_url)
-    if request.method == "POST":
+    if request.method != "POST":
+        return render(request, "registration/login.html", {"form": LoginForm(request), "next": next_url})
+    username = str(request.POST.get("username", ""))[:255]
+    with login_turn(request, username) as wait:
         # Within the wait no password is checked, so a right one tells a guesser nothing either.
-        username = str(request.POST.get("username", ""))[:255]
-        wait = login_wait(request, username)
         if wait:
             return lockout_response(request, credentials={"username": username}, wait=wait)
-    form = LoginForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
+        form = LoginForm(request, data=request.POST)
+        checked = form.is_valid()
+    if checked:
         user = form.get_user()
         if not second_factor_required(user):
             return _finish(request, user, user.backend, None, next_url)
@@ -121,10 +123,14 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("login-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["token"])
+        with login_turn(request, user.username) as wait:
+            if wait:
+                return lockout_response(request, credentials={"username": user.username}, wait=wait)
+            device = match_token(user, form.cleaned_data["token"])
+            if device is None:
+                _token_failed(request, user, pending)
         if device is not None:
             return _finish(request, user, pending["backend"], device, pending["next"])
-        _token_failed(request, user, pending)
         if _PENDING not in request.session:
             messages.error(request, _("Sai mã xác thực quá nhiều lần; vui lòng đăng nhập lại."))
             return redirect("login")
@@ -160,9 +166,15 @@ def login_setup_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actor = Actor(user=user, ip=client_ip(request))
-        if second_factor_confirm(actor=actor, user=user, device=device, token=form.cleaned_data["token"]):
+        with login_turn(request, user.username) as wait:
+            if wait:
+                return lockout_response(request, credentials={"username": user.username}, wait=wait)
+            token = form.cleaned_data["token"]
+            confirmed = second_factor_confirm(actor=actor, user=user, device=device, token=token)
+            if not confirmed:
+                _token_failed(request, user, pending)
+        if confirmed:
             return _finish(request, user, pending["backend"], device, pending["next"])
-        _token_failed(request, user, pending)
         if _PENDING not in request.session:
             messages.error(request, _("Sai mã xác thực quá nhiều lần; vui lòng đăng nhập lại."))
             return redirect("login")

@@ -68,21 +68,37 @@ def _guessing_locked_out(request: HttpRequest) -> bool:
 def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = password_change(
-                actor=Actor.from_request(request),
-                user=request.user,  # type: ignore[arg-type]
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
-            )
-        except ValidationError as exc:
-            form_add_validation_errors(form, exc)
-            if "old_password" in exc.message_dict and _guessing_locked_out(request):
-                logout(request)
-                return lockout_response(request, credentials={"username": request.user.get_username()})
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        from accounts.security import login_turn
+
+        username = request.user.get_username()
+        with login_turn(request, username) as wait:
+            if wait:  # the current password is not checked within the wait, as at the login page
+                message = _(
+                    "Đăng nhập sai nhiều lần: vui lòng chờ %(s)s giây rồi thử lại. "
+                    "Nếu không phải bạn, hãy báo cán bộ phụ trách CNTT của đơn vị."
+                ) % {"s": wait}
+                form.add_error(None, message)
+                response = render(request, "accounts/password_change.html", {"form": form}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+            try:
+                user = password_change(
+                    actor=Actor.from_request(request),
+                    user=request.user,  # type: ignore[arg-type]
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
+                )
+                failed = False
+            except ValidationError as exc:
+                form_add_validation_errors(form, exc)
+                failed = True
+                if "old_password" in exc.message_dict and _guessing_locked_out(request):
+                    logout(request)
+                    return lockout_response(request, credentials={"username": username})
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                failed = True
+        if not failed:
             device = getattr(request.user, "otp_device", None)
             update_session_auth_hash(request, user)  # this session stays; others end
             if device is not None:
