@@ -216,6 +216,32 @@ def make_user() -> Callable[..., Any]:
     return make
 
 
+def together(count: int, call: Callable[[int], None]) -> list[Exception]:
+    """`call(0)` ... `call(count - 1)` in threads released at once (a barrier), each closing its
+    own database connection; returns what they raised (a thread's exception is otherwise lost)."""
+    import threading
+
+    from django.db import connection
+
+    barrier, failures = threading.Barrier(count), []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            call(index)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return failures
+
+
 def totp_now(device: Any) -> str:
     """The code an authenticator app shows now, or in the next step if now's was just used."""
     import time

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.security import _throttles, login_failure_add, login_turn
 from accounts.services.users import user_unlock
-from conftest import PASSWORD, totp_now
+from conftest import PASSWORD, together, totp_now
 from core.audit import Actor
 from core.http import client_ip
 from core.models import AuditEntry
@@ -184,23 +182,12 @@ def test_guesses_sent_in_parallel_are_heard_no_more_than_one_after_another(tenan
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_wrong_passwords_over_http_is_held_to_the_throttle(tenant, make_user, host_of):
     make_user(tenant, "lananh")
-    host, workers = host_of(tenant), 12
-    barrier, statuses, failures = threading.Barrier(workers), [], []
+    host, workers, statuses = host_of(tenant), 12, []
 
     def guess(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(_login(Client(HTTP_HOST=host), "lananh", f"sai mat khau {index}").status_code)
-        except Exception as exc:  # reported below; a thread's exception is otherwise lost
-            failures.append(exc)
-        finally:
-            connection.close()
+        statuses.append(_login(Client(HTTP_HOST=host), "lananh", f"sai mat khau {index}").status_code)
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = together(workers, guess)
 
     assert failures == []
     heard = statuses.count(200)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import zipfile
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from conftest import together
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
@@ -334,25 +334,13 @@ def test_the_same_name_again_is_version_2_and_version_1_is_kept(tenant, clerk, d
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_uploads_of_one_name_get_consecutive_versions(tenant, document):
-    workers, barrier, failures = 4, threading.Barrier(4), []
-
     def add(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            with in_tenant(tenant):
-                attachment_add(
-                    actor=CLERK, document=document, upload=upload("To trinh.pdf", pdf_with_text(str(index)))
-                )
-        except Exception as exc:  # reported below; a thread's exception is otherwise lost
-            failures.append(exc)
-        finally:
-            connection.close()
+        with in_tenant(tenant):
+            attachment_add(
+                actor=CLERK, document=document, upload=upload("To trinh.pdf", pdf_with_text(str(index)))
+            )
 
-    threads = [threading.Thread(target=add, args=(index,)) for index in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = together(4, add)
 
     assert failures == []
     with in_tenant(tenant):

@@ -3,14 +3,13 @@ R4 secret refusal, R2 legacy text, the duplicate warning, permissions and tenant
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from conftest import together
 from core.audit import Actor
 from core.models import AuditEntry
 from core.tenancy import in_tenant
@@ -57,23 +56,13 @@ def _incoming(**overrides: Any) -> dict[str, Any]:
 def test_arrival_numbers_are_consecutive_under_concurrent_clerks(tenant):
     with in_tenant(tenant):
         register_create(actor=CLERK, year=timezone.localdate().year, direction="incoming", name="Sổ đến")
-    workers, barrier, failures = 12, threading.Barrier(12), []
+    workers = 12
 
     def register(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            with in_tenant(tenant):
-                incoming_document_register(actor=CLERK, data=_data(number=str(index), notation="X"))
-        except Exception as exc:  # reported below; a thread's exception is otherwise lost
-            failures.append(exc)
-        finally:
-            connection.close()
+        with in_tenant(tenant):
+            incoming_document_register(actor=CLERK, data=_data(number=str(index), notation="X"))
 
-    threads = [threading.Thread(target=register, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = together(workers, register)
 
     assert failures == []
     with in_tenant(tenant):
