@@ -350,6 +350,11 @@ S3_BUCKET = os.environ.get("S3_BUCKET", "")
 S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
 S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
 S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+# The file store's limits (core.storage_s3): botocore's own (60 s to connect, 60 s a read, up to 5
+# attempts) would hold a web thread for minutes on an S3 that hangs.
+S3_CONNECT_TIMEOUT = float(os.environ.get("S3_CONNECT_TIMEOUT", "5"))
+S3_READ_TIMEOUT = float(os.environ.get("S3_READ_TIMEOUT", "60"))
+S3_ATTEMPTS = int(os.environ.get("S3_ATTEMPTS", "3"))
 
 if S3_BUCKET:
     _default_storage = {
@@ -659,7 +664,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Capped (limit, offset, count): a list view that names no paginator of its own gets it too.
-    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [

@@ -44,8 +44,8 @@ from accounts.services.users import (
     user_reactivate,
     user_unlock,
 )
-from core.api import Pagination
 from core.audit import Actor
+from core.pagination import Pagination
 
 
 def _actor(request: Request) -> Actor:

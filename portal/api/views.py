@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Pagination
+from core.pagination import Pagination
 from portal import selectors
 from portal.api.serializers import PageDetailSerializer, PageSerializer
 

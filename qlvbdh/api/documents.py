@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import require
-from core.api import Pagination
 from core.audit import actor_from
+from core.pagination import Pagination
 from qlvbdh import catalogue
 from qlvbdh.api.serializers import (
     DocumentSerializer,

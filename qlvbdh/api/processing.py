@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from accounts.models import OrgUnit, User
 from accounts.permissions import require
-from core.api import Pagination
 from core.audit import actor_from
+from core.pagination import Pagination
 from qlvbdh.api.serializers import (
     AssignmentSerializer,
     DirectInputSerializer,

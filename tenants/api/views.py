@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Pagination
+from core.pagination import Pagination
 from tenants import selectors, services
 from tenants.api.serializers import (
     HostProposalInputSerializer,

@@ -22,10 +22,9 @@ from django.core.files.base import ContentFile
 from config.celery import app
 from core.models import AuditEntry
 from core.tenancy import in_tenant
-from interagency.exchange.tests.flows import PDF, office
+from interagency.exchange.tests.flows import PDF, draft_by, office
 from qlvbdh.attachment_models import Attachment
 from qlvbdh.models import DocumentEvent
-from qlvbdh.services import outgoing as documents
 from qlvbdh.services.attachments import attachment_add
 from tenants.tests.test_cli import _test_database_url
 from tests.faults.servers import celery_worker, wait_for
@@ -58,16 +57,7 @@ def test_a_worker_killed_mid_task_redoes_it_once_and_leaves_nothing_half_written
     app.control.purge()  # this test worker's own queue (its key prefix): only the task below
     people = office(tenant)
     with in_tenant(tenant):
-        draft = documents.outgoing_draft_create(
-            actor=people["official"],
-            data=documents.OutgoingData(
-                document_type="CV",
-                summary="Về việc thử tiến trình nền",
-                signer_name="Nguyễn Văn Giám",
-                signing_authority="",
-                drafting_unit="VP",
-            ),
-        )
+        draft = draft_by(people["official"], "Về việc thử tiến trình nền")
 
     url = _test_database_url()
     table = f'"{tenant.schema_name}".qlvbdh_attachment'

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import require
 from accounts.roles import PermissionCode
-from core.api import Pagination
 from core.audit import Actor
+from core.pagination import Pagination
 from interagency.exchange.api.serializers import (
     AnswerInputSerializer,
     InboxItemDetailSerializer,

@@ -44,6 +44,21 @@ def office(tenant: Any) -> dict[str, Actor]:
     }
 
 
+def draft_by(official: Actor, summary: str, *, replaces: Document | None = None) -> Document:
+    """An outgoing draft of the official's (call it inside the tenant)."""
+    return documents.outgoing_draft_create(
+        actor=official,
+        data=documents.OutgoingData(
+            document_type="CV",
+            summary=summary,
+            signer_name="Nguyễn Văn Giám",
+            signing_authority="",
+            drafting_unit="VP",
+            replaces=replaces,
+        ),
+    )
+
+
 def issue_to(
     tenant: Any,
     people: dict[str, Actor],
@@ -55,16 +70,8 @@ def issue_to(
     """Draft, attach a PDF, approve, sign and issue to the given tenants (by their org codes);
     with `replaces`, as the replacement of that issued document."""
     with in_tenant(tenant):
-        draft = documents.outgoing_draft_create(
-            actor=people["official"],
-            data=documents.OutgoingData(
-                document_type="CV",
-                summary=summary or "Về việc kết nối liên thông văn bản điện tử",
-                signer_name="Nguyễn Văn Giám",
-                signing_authority="",
-                drafting_unit="VP",
-                replaces=replaces,
-            ),
+        draft = draft_by(
+            people["official"], summary or "Về việc kết nối liên thông văn bản điện tử", replaces=replaces
         )
         attachment_add(actor=people["official"], document=draft, upload=ContentFile(PDF, name="cong-van.pdf"))
         documents.outgoing_approve(actor=people["head"], document=draft)
