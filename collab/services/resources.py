@@ -17,6 +17,7 @@ from collab.models import Booking, Resource
 from collab.permissions import booking_can_cancel, booking_can_decide
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
+from core.locks import lock_for_transaction
 from core.text import fold, legacy_encoding, nfc
 
 MAX_BOOKING = timedelta(days=14)
@@ -121,6 +122,9 @@ def booking_create(
     approved = not resource.needs_approval or resource.manager_id == actor.user.pk
     try:
         with transaction.atomic():
+            # One booking of this resource at a time: concurrent inserts checked against each other
+            # by the exclusion constraint can deadlock (each waits on another's transaction).
+            lock_for_transaction("collab.booking", str(resource.uuid))
             booking = Booking.objects.create(
                 resource=resource,
                 during=during,
