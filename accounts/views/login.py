@@ -186,6 +186,13 @@ def login_setup_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def lockout_message(wait: int) -> str:
+    return _(
+        "Đăng nhập sai nhiều lần: vui lòng chờ %(s)s giây rồi thử lại. "
+        "Nếu không phải bạn, hãy báo cán bộ phụ trách CNTT của đơn vị."
+    ) % {"s": wait}
+
+
 def lockout_response(
     request: HttpRequest, original_response: Any = None, credentials: Any = None, wait: int | None = None
 ) -> HttpResponse:
@@ -200,10 +207,7 @@ def lockout_response(
         user=get_user_model().objects.filter(username=username).first(),
         kind="locked_out",
     )
-    message = _(
-        "Đăng nhập sai nhiều lần: vui lòng chờ %(s)s giây rồi thử lại. "
-        "Nếu không phải bạn, hãy báo cán bộ phụ trách CNTT của đơn vị."
-    ) % {"s": wait}
+    message = lockout_message(wait)
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message, "code": "locked_out"}, status=429)
     else:

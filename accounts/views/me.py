@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.security import second_factor_mandatory
 from accounts.services.credentials import password_change, second_factor_confirm, second_factor_pending_device
 from accounts.services.tokens import token_create, token_revoke
-from accounts.views.login import _qr_svg, _secret_of, lockout_response
+from accounts.views.login import _qr_svg, _secret_of, lockout_message, lockout_response
 from core.audit import Actor
 from core.errors import ApplicationError, form_add_validation_errors
 
@@ -73,11 +73,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         username = request.user.get_username()
         with login_turn(request, username) as wait:
             if wait:  # the current password is not checked within the wait, as at the login page
-                message = _(
-                    "Đăng nhập sai nhiều lần: vui lòng chờ %(s)s giây rồi thử lại. "
-                    "Nếu không phải bạn, hãy báo cán bộ phụ trách CNTT của đơn vị."
-                ) % {"s": wait}
-                form.add_error(None, message)
+                form.add_error(None, lockout_message(wait))
                 response = render(request, "accounts/password_change.html", {"form": form}, status=429)
                 response["Retry-After"] = str(wait)
                 return response
